@@ -1,0 +1,87 @@
+"""Normalisation shared by the whole ingestion core: canonical URLs, dates, text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+# Query parameters that only track the reader; removing them never changes the page.
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
+        "igshid", "_ga", "_gl", "ref_src", "ref_url", "cmpid", "at_medium", "at_campaign",
+        "xtor", "ns_campaign", "ns_mchannel", "ns_source", "ns_linkname", "ns_fee", "amp",
+        "__twitter_impression", "spm", "share", "from",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_", "oly_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_tracking_param(name: str) -> bool:
+    low = name.lower()
+    return low in _TRACKING_PARAMS or low.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """The URL with tracking parameters, fragment and default port removed; host lower-cased.
+
+    Returns the input stripped of white space when it is not an absolute http(s) URL.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url
+    host = parts.hostname.lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if ":" not in host else f"[{host}]"
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)],
+        doseq=True,
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def aware_utc(value: datetime | None, default_tz: str | None = None) -> datetime | None:
+    """A datetime as aware UTC; a naive one is read in ``default_tz`` (the source's zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        value = value.replace(tzinfo=ZoneInfo(default_tz) if default_tz else timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+# A small tolerance: clocks drift, and a feed that is a minute ahead is not lying.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def not_in_future(value: datetime | None, now: datetime) -> datetime | None:
+    """Clamp a date that lies in the future (beyond a small tolerance) to ``now``."""
+    if value is None:
+        return None
+    if value > now + FUTURE_TOLERANCE:
+        return now
+    return value
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control characters, white space folded (paragraph breaks kept)."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u200b\ufeff]", "", text)
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
