@@ -1,0 +1,44 @@
+"""The ``akhbar`` console script: akhbar's own commands, then Django's management commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _extract(argv: Sequence[str]) -> int:
+    # Offline and without a database: Django is never set up for it.
+    from akhbar.ingest.extract.command import run_extract
+
+    parser = argparse.ArgumentParser(
+        prog="akhbar extract", description="Extract articles from saved HTML pages (offline)."
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--url", help="the page's original URL (for relative links and dates)")
+    parser.add_argument("--json", action="store_true", help="JSON Lines output (the only format)")
+    args = parser.parse_args(list(argv))
+    return run_extract(args.files, url=args.url, out=sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``akhbar`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "extract":
+        return _extract(argv[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akhbar.settings.base")
+    from akhbar.config import ConfigError
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["akhbar", *argv])
+    except ConfigError as exc:
+        print(f"akhbar: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""All configuration from the environment (AKHBAR_*), typed and validated in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    low = raw.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, not {raw!r}")
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    value = _float(env, name, default, minimum=minimum)
+    if value != int(value):
+        raise ConfigError(f"{name} must be a whole number, not {value}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated settings of one akhbar process."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    secret_key_generated: bool
+    contact_url: str
+    time_zone: str
+    allow_private_networks: bool
+    debug: bool
+    allowed_hosts: tuple[str, ...]
+    production: bool
+    # Polling and politeness (seconds).
+    poll_interval: float
+    poll_min: float
+    poll_max: float
+    host_delay: float
+    host_concurrency: int
+    fetch_timeout: float
+    max_feed_bytes: int
+    max_page_bytes: int
+    crawl_threads: int
+    # Pages already stored are not fetched again unless seen changed within this many hours.
+    revision_window_hours: float
+
+    @property
+    def user_agent(self) -> str:
+        from akhbar import __version__
+
+        return f"akhbar/{__version__} (+{self.contact_url})"
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path, production: bool) -> tuple[str, bool]:
+    key = env.get("AKHBAR_SECRET_KEY", "").strip()
+    if key:
+        return key, False
+    if production:
+        raise ConfigError("AKHBAR_SECRET_KEY is required in production (AKHBAR_ENV=production)")
+    # Outside production a key is generated once and kept in the data dir, so sessions survive
+    # restarts without anyone having to invent a secret.
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip(), True
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key, True
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the AKHBAR_* environment; raise ConfigError naming the bad variable."""
+    env = os.environ if env is None else env
+    production = env.get("AKHBAR_ENV", "").strip().lower() in ("prod", "production")
+    data_dir = Path(env.get("AKHBAR_DATA_DIR", "").strip() or "./var").expanduser().resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"AKHBAR_DATA_DIR {str(data_dir)!r} cannot be created: {exc}") from None
+
+    database_url = env.get("AKHBAR_DATABASE_URL", "").strip()
+    if not database_url:
+        if production:
+            raise ConfigError("AKHBAR_DATABASE_URL is required in production")
+        database_url = f"sqlite:///{data_dir / 'akhbar.sqlite3'}"
+    if not database_url.startswith(("sqlite://", "postgres://", "postgresql://", "pgsql://")):
+        raise ConfigError(
+            "AKHBAR_DATABASE_URL must be sqlite:///relative/path, sqlite:////abs/path or "
+            f"postgres://…, not {database_url!r}"
+        )
+
+    time_zone = env.get("AKHBAR_TIME_ZONE", "").strip() or "Africa/Casablanca"
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"AKHBAR_TIME_ZONE {time_zone!r} is not an IANA time zone") from None
+
+    contact_url = env.get("AKHBAR_CONTACT_URL", "").strip() or "https://github.com/akhbar-news/akhbar"
+    if not contact_url.startswith(("http://", "https://", "mailto:")):
+        raise ConfigError(f"AKHBAR_CONTACT_URL must be an http(s) or mailto: URL, not {contact_url!r}")
+
+    hosts = env.get("AKHBAR_ALLOWED_HOSTS", "").strip()
+    allowed_hosts = tuple(h.strip() for h in hosts.split(",") if h.strip()) or (
+        "127.0.0.1", "localhost", "[::1]"
+    )
+    secret_key, generated = _secret_key(env, data_dir, production)
+    poll_min = _float(env, "AKHBAR_POLL_MIN_SECONDS", 300, minimum=1)
+    poll_max = _float(env, "AKHBAR_POLL_MAX_SECONDS", 3600, minimum=poll_min)
+    poll_interval = _float(env, "AKHBAR_POLL_INTERVAL_SECONDS", 600, minimum=poll_min)
+    if poll_interval > poll_max:
+        raise ConfigError("AKHBAR_POLL_INTERVAL_SECONDS must lie between the min and max poll")
+    return Config(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        secret_key_generated=generated,
+        contact_url=contact_url,
+        time_zone=time_zone,
+        allow_private_networks=_bool(env, "AKHBAR_ALLOW_PRIVATE_NETWORKS", False),
+        debug=_bool(env, "AKHBAR_DEBUG", False),
+        allowed_hosts=allowed_hosts,
+        production=production,
+        poll_interval=poll_interval,
+        poll_min=poll_min,
+        poll_max=poll_max,
+        host_delay=_float(env, "AKHBAR_HOST_DELAY_SECONDS", 1.0),
+        host_concurrency=_int(env, "AKHBAR_HOST_CONCURRENCY", 2, minimum=1),
+        fetch_timeout=_float(env, "AKHBAR_FETCH_TIMEOUT_SECONDS", 20.0, minimum=0.1),
+        max_feed_bytes=_int(env, "AKHBAR_MAX_FEED_BYTES", 5 * 1024 * 1024, minimum=1024),
+        max_page_bytes=_int(env, "AKHBAR_MAX_PAGE_BYTES", 5 * 1024 * 1024, minimum=1024),
+        crawl_threads=_int(env, "AKHBAR_CRAWL_THREADS", 4, minimum=1),
+        revision_window_hours=_float(env, "AKHBAR_REVISION_WINDOW_HOURS", 48.0),
+    )

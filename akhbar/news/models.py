@@ -1,0 +1,89 @@
+"""Articles, their revisions and images."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Image(models.Model):
+    """An image an article shows: the source's URL, and (later) akhbar's cached copy."""
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", _("visible")
+        BLOCKED = "blocked", _("blocked")
+
+    source_url = models.URLField(max_length=2000, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    # akhbar's own copy under the data dir, once the image cache has fetched it.
+    local_path = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.source_url
+
+
+class Article(models.Model):
+    """One article of one source, stored once by canonical URL."""
+
+    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE, related_name="articles")
+    feed = models.ForeignKey(
+        "sources.Feed", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
+    )
+    url = models.URLField(max_length=2000, unique=True)
+    identity = models.CharField(max_length=500, help_text=_("stable entry identity in the feed"))
+    guid = models.CharField(max_length=1000, blank=True)
+    title = models.CharField(max_length=1000)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    language = models.CharField(max_length=8, blank=True, db_index=True)
+    authors = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    # Dates: the feed's, the page's, and the one used for display and ordering.
+    feed_published = models.DateTimeField(null=True, blank=True)
+    feed_updated = models.DateTimeField(null=True, blank=True)
+    page_published = models.DateTimeField(null=True, blank=True)
+    published = models.DateTimeField(db_index=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    image = models.ForeignKey(Image, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="articles")
+    content_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True,
+                                  help_text=_("hash of the feed entry as last seen"))
+    extracted = models.BooleanField(default=True)
+    extract_error = models.CharField(max_length=50, blank=True)
+    extract_attempts = models.PositiveSmallIntegerField(default=1)
+    revision = models.PositiveIntegerField(default=1)
+    hidden = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-published", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "identity"], name="article_source_identity"),
+        ]
+        indexes = [models.Index(fields=["source", "-published"], name="article_source_published")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ArticleRevision(models.Model):
+    """A previous version of an article that was corrected after publication."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    title = models.CharField(max_length=1000)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    feed_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_article_number"),
+        ]

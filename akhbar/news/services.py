@@ -1,0 +1,155 @@
+"""Writes of the news app: storing an extracted article (new, unchanged or revised)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from enum import Enum
+
+from django.db import IntegrityError, transaction
+
+from akhbar.ingest.normalize import canonical_url
+from akhbar.ingest.types import ArticleDraft, FeedEntry
+from akhbar.news.models import Article, ArticleRevision, Image
+from akhbar.sources.models import Feed, Source
+
+log = logging.getLogger(__name__)
+
+
+class StoreResult(str, Enum):
+    NEW = "new"
+    REVISED = "revised"
+    UNCHANGED = "unchanged"
+
+
+def content_hash(title: str, text: str) -> str:
+    """Hash of what a reader sees of an article (title and text, white space folded)."""
+    norm = " ".join(title.split()) + "\n" + " ".join(text.split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: FeedEntry) -> str:
+    """Hash of a feed entry as the feed shows it: a change means the outlet edited it."""
+    parts = [
+        entry.title,
+        entry.summary,
+        entry.updated.isoformat() if entry.updated else "",
+        entry.published.isoformat() if entry.published else "",
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _image_for(url: str | None) -> Image | None:
+    if not url:
+        return None
+    url = canonical_url(url)
+    if not url.startswith(("http://", "https://")) or len(url) > 2000:
+        return None
+    image, _ = Image.objects.get_or_create(source_url=url)
+    return image
+
+
+def store_article(
+    *,
+    source: Source,
+    feed: Feed | None,
+    entry: FeedEntry,
+    draft: ArticleDraft,
+    now: datetime,
+) -> tuple[StoreResult, Article | None]:
+    """Store a new article, or record a revision of an existing one; idempotent.
+
+    Runs in one short transaction, after all network I/O is done.
+    """
+    new_hash = content_hash(draft.title, draft.text)
+    ehash = entry_hash(entry)
+    language = draft.language or entry.language or (source.languages[0] if source.languages else "")
+    try:
+        with transaction.atomic():
+            article = (
+                Article.objects.select_for_update()
+                .filter(source=source, identity=entry.identity[:500])
+                .first()
+            ) or Article.objects.select_for_update().filter(url=entry.url).first()
+            if article is None:
+                article = Article.objects.create(
+                    source=source,
+                    feed=feed,
+                    url=entry.url,
+                    identity=entry.identity[:500],
+                    guid=(entry.guid or "")[:1000],
+                    title=(draft.title or entry.title)[:1000],
+                    text=draft.text,
+                    html=draft.html,
+                    summary=entry.summary,
+                    language=(language or "")[:8],
+                    authors=list(draft.authors or entry.authors),
+                    categories=list(dict.fromkeys([*entry.categories, *draft.categories])),
+                    feed_published=entry.published,
+                    feed_updated=entry.updated,
+                    page_published=draft.published,
+                    # The feed's date is what the outlet announces (with its zone); pages often
+                    # give only a day, so theirs comes second, first-seen time last.
+                    published=entry.published or draft.published or now,
+                    first_seen_at=now,
+                    fetched_at=draft.fetched_at,
+                    image=_image_for(draft.image_url or entry.image_url),
+                    content_hash=new_hash,
+                    entry_hash=ehash,
+                    extracted=draft.extracted,
+                    extract_error=(draft.error or "")[:50],
+                )
+                return StoreResult.NEW, article
+
+            changed_content = article.content_hash != new_hash
+            # A draft that fell back to the feed never overwrites a good extraction.
+            if article.extracted and not draft.extracted:
+                changed_content = False
+            if not changed_content and article.entry_hash == ehash and (
+                article.extracted or not draft.extracted
+            ):
+                if not draft.extracted:
+                    article.extract_attempts += 1
+                    article.save(update_fields=["extract_attempts"])
+                return StoreResult.UNCHANGED, article
+            result = StoreResult.UNCHANGED
+            # Completing a failed extraction is not a correction by the outlet: no revision.
+            is_correction = changed_content and article.extracted
+            if is_correction:
+                ArticleRevision.objects.create(
+                    article=article,
+                    number=article.revision,
+                    recorded_at=now,
+                    title=article.title,
+                    text=article.text,
+                    html=article.html,
+                    content_hash=article.content_hash,
+                    feed_updated=article.feed_updated,
+                )
+                article.revision += 1
+                result = StoreResult.REVISED
+            if changed_content:
+                article.title = (draft.title or entry.title)[:1000]
+                article.text = draft.text
+                article.html = draft.html
+                article.summary = entry.summary
+                article.content_hash = new_hash
+                article.authors = list(draft.authors or entry.authors)
+                article.page_published = draft.published or article.page_published
+                image = _image_for(draft.image_url or entry.image_url)
+                if image is not None:
+                    article.image = image
+                article.extracted = draft.extracted
+                article.extract_error = (draft.error or "")[:50]
+                article.fetched_at = draft.fetched_at
+            if not draft.extracted:
+                article.extract_attempts += 1
+            article.entry_hash = ehash
+            article.feed_updated = entry.updated
+            article.save()
+            return result, article
+    except IntegrityError:
+        # A concurrent worker stored the same article first: nothing left to do.
+        log.info("article %s stored concurrently", entry.url)
+        return StoreResult.UNCHANGED, Article.objects.filter(url=entry.url).first()

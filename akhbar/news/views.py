@@ -1,0 +1,52 @@
+"""Reader-facing pages: home with the ticker, article page, outlet archive."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
+
+from akhbar.news import queries
+from akhbar.news.models import Article
+from akhbar.sources.models import Source
+
+
+def _edition() -> str:
+    lang = (get_language() or "fr")[:2]
+    return lang if lang in queries.EDITION_LANGUAGES else "fr"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The edition's home: the ticker of the latest 50 headlines."""
+    edition = _edition()
+    return render(request, "news/home.html", {
+        "headlines": queries.latest_headlines(edition, 50),
+        "edition": edition,
+    })
+
+
+def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One article: title, attribution, image, text or excerpt, link back to the original."""
+    article = get_object_or_404(
+        Article.objects.select_related("source", "image"), pk=pk, hidden=False
+    )
+    return render(request, "news/article.html", {
+        "article": article,
+        "paragraphs": queries.display_paragraphs(article),
+        "edition": _edition(),
+    })
+
+
+def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """An outlet's page with its paginated archive, newest first."""
+    source = get_object_or_404(Source, slug=slug)
+    page = Paginator(
+        queries.visible_articles().filter(source=source).only(
+            "id", "title", "published", "language", "source__slug", "source__name",
+            "source__display",
+        ),
+        30,
+    ).get_page(request.GET.get("page"))
+    return render(request, "news/source.html", {"source": source, "page": page,
+                                                "edition": _edition()})

@@ -1,0 +1,21 @@
+"""Settings for the test suite: fast hashing, the fixture press on 127.0.0.1 allowed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("AKHBAR_DATA_DIR", tempfile.mkdtemp(prefix="akhbar-test-"))
+os.environ.setdefault("AKHBAR_ALLOW_PRIVATE_NETWORKS", "1")
+os.environ.setdefault("AKHBAR_HOST_DELAY_SECONDS", "0")
+os.environ.setdefault("AKHBAR_SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from .base import *  # noqa: E402,F403
+from .base import CONFIG, LOGGING  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run where they are enqueued, so tests see their effect without a worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                     "QUEUES": ["default", "ingest"]}}
+LOGGING["loggers"]["akhbar"]["level"] = "WARNING"
+assert CONFIG.allow_private_networks

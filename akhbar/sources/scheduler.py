@@ -1,0 +1,66 @@
+"""Picks the feeds that are due and enqueues one refresh task per feed, politely."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from akhbar.sources.models import Feed
+
+log = logging.getLogger(__name__)
+
+# A task that has not finished after this long is assumed lost (worker killed) and re-enqueued.
+LEASE = timedelta(minutes=30)
+# At most this many feeds of one host are enqueued per tick, so one outlet with many feeds
+# never monopolises the workers (the fetcher also spaces requests per host).
+PER_HOST_PER_TICK = 2
+
+
+def due_feeds(now: datetime, limit: int = 200) -> list[Feed]:
+    """Active feeds of unpaused sources whose next poll has come and that are not in flight."""
+    qs = (
+        Feed.objects.select_related("source")
+        .filter(active=True, source__paused=False, next_poll_at__lte=now)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - LEASE))
+        .order_by("next_poll_at")
+    )
+    picked: list[Feed] = []
+    per_host: Counter[str] = Counter()
+    for feed in qs[: limit * 4]:
+        host = urlsplit(feed.url).hostname or ""
+        if per_host[host] >= PER_HOST_PER_TICK:
+            continue
+        per_host[host] += 1
+        picked.append(feed)
+        if len(picked) >= limit:
+            break
+    return picked
+
+
+def enqueue_due_feeds(now: datetime | None = None) -> int:
+    """Enqueue a refresh task for each due feed; returns how many were enqueued."""
+    from akhbar.sources.tasks import refresh_feed_task
+
+    now = now or timezone.now()
+    count = 0
+    for feed in due_feeds(now):
+        # Claim the feed before enqueueing so a second scheduler tick never enqueues it twice.
+        with transaction.atomic():
+            claimed = (
+                Feed.objects.filter(pk=feed.pk)
+                .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - LEASE))
+                .update(enqueued_at=now)
+            )
+        if not claimed:
+            continue
+        refresh_feed_task.enqueue(feed.pk)
+        count += 1
+    if count:
+        log.info("enqueued %d due feeds", count)
+    return count

@@ -1,0 +1,15 @@
+"""Background tasks (DEP-14 task API): thin wrappers around the services."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from akhbar.sources import services
+from akhbar.sources.fetching import shared_fetcher
+
+
+@task(queue_name="ingest")
+def refresh_feed_task(feed_id: int) -> dict[str, object]:
+    """Refresh one feed in a worker (the same service the CLI and the admin call)."""
+    outcome = services.refresh_feed(feed_id, fetcher=shared_fetcher())
+    return {"status": outcome.status, "new": outcome.new, "error_kind": outcome.error_kind}
