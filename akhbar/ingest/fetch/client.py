@@ -294,6 +294,8 @@ class Fetcher:
             raise FetchError(f"scheme {parsed.scheme!r}", kind="unsupported_scheme", url=url)
         if not parsed.host:
             raise FetchError("no host", kind="invalid_url", url=url)
+        if any(c in parsed.host for c in " %\\/<>\"'`{}|^"):
+            raise FetchError(f"bad host {parsed.host!r}", kind="invalid_url", url=url)
         self.policy.check_literal(parsed.host, url)
         return parsed
 
@@ -408,7 +410,7 @@ class Fetcher:
             raise FetchError(f"Content-Length {length} > {cap}", kind="too_large", url=url)
         decoder = _Decoder(response.headers.get("content-encoding"), url)
         body = bytearray()
-        for raw in response.iter_raw(_CHUNK):
+        for raw in response.iter_raw():  # no chunk_size: httpx would buffer up to it
             for piece in decoder.feed(raw):
                 body += piece
                 if len(body) > cap:

@@ -114,7 +114,7 @@ class RobotsRules:
 @dataclass
 class _HostState:
     active: int = 0
-    next_start: float = 0.0
+    last_start: float = float("-inf")
 
 
 class HostClock:
@@ -136,7 +136,8 @@ class HostClock:
     def _prune(self, now: float) -> None:
         # Keeps the table small for long-running workers that see thousands of hosts.
         if len(self._hosts) > 1024:
-            for host in [h for h, s in self._hosts.items() if not s.active and s.next_start < now]:
+            idle = now - 3600.0  # crawl delays are capped far below an hour
+            for host in [h for h, s in self._hosts.items() if not s.active and s.last_start < idle]:
                 del self._hosts[host]
 
     @contextmanager
@@ -151,10 +152,12 @@ class HostClock:
                 state = self._hosts.setdefault(host, _HostState())
                 timeout: float | None = None
                 if state.active < self._max:
-                    timeout = state.next_start - now
+                    # Spacing is measured from the previous start with the delay known *now*, so
+                    # the page right after robots.txt already honours its Crawl-delay.
+                    timeout = state.last_start + spacing - now
                     if timeout <= 0:
                         state.active += 1
-                        state.next_start = now + spacing
+                        state.last_start = now
                         break
                 self._cond.wait(timeout)
             self._prune(now)
