@@ -8,6 +8,8 @@ import tempfile
 os.environ.setdefault("AKHBAR_DATA_DIR", tempfile.mkdtemp(prefix="akhbar-test-"))
 os.environ.setdefault("AKHBAR_ALLOW_PRIVATE_NETWORKS", "1")
 os.environ.setdefault("AKHBAR_HOST_DELAY_SECONDS", "0")
+os.environ.setdefault("AKHBAR_FETCH_TIMEOUT_SECONDS", "1")
+os.environ.setdefault("AKHBAR_CRAWL_THREADS", "2")
 os.environ.setdefault("AKHBAR_SECRET_KEY", "test-only-secret-key-not-for-production")
 
 from .base import *  # noqa: E402,F403
@@ -19,3 +21,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
                      "QUEUES": ["default", "ingest"]}}
 LOGGING["loggers"]["akhbar"]["level"] = "WARNING"
 assert CONFIG.allow_private_networks
+
+from .base import DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not shared-cache memory: the crawler's threads then wait on the busy timeout
+    # like in production instead of failing with "database table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(CONFIG.data_dir / "test.sqlite3")}
