@@ -88,6 +88,8 @@ def plain_text(value: str | None) -> str:
     """Untrusted (possibly HTML) text as clean plain text: tags stripped, entities decoded."""
     if not value:
         return ""
+    if "<" not in value and "&" not in value:
+        return clean_text(value)  # most titles and names: no markup to strip (nh3 is the cost)
     # Block ends become line breaks so "…Agadir.</p><a>Lire</a>" does not read "Agadir.Lire".
     return clean_text(html_to_text(_BLOCK_END.sub("\n", value)))
 
@@ -112,7 +114,7 @@ def absolute(url: str | None, base_url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    if base_url:
+    if base_url and not is_http_url(url):
         try:
             return urljoin(base_url, url)
         except ValueError:
