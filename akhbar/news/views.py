@@ -42,10 +42,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An outlet's page with its paginated archive, newest first."""
     source = get_object_or_404(Source, slug=slug)
     page = Paginator(
-        queries.visible_articles().filter(source=source).only(
-            "id", "title", "published", "language", "source__slug", "source__name",
-            "source__display",
-        ),
+        queries.visible_articles().filter(source=source).defer("text", "html", "summary"),
         30,
     ).get_page(request.GET.get("page"))
     return render(request, "news/source.html", {"source": source, "page": page,

@@ -1,0 +1,144 @@
+"""Reader pages and the JSON API: attribution, link back, excerpt policy, editions, contracts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.web.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+def test_root_redirects_to_an_edition(client):
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="ar").headers["Location"] == "/ar/"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="de").headers["Location"] == "/fr/"
+
+
+def test_article_page_has_french_attribution_and_link_back(client):
+    source = make_source("barlamane", "Barlamane")
+    article = make_article(source, title="Le Parlement adopte la loi de finances",
+                           published=datetime(2020, 12, 17, 22, 30, tzinfo=timezone.utc))
+    html = client.get(f"/fr/articles/{article.pk}/").content.decode()
+    # 22:30 UTC is already the 17th in Casablanca (UTC+1 that day)? No: 23:30, still the 17th.
+    assert "Publié dans Barlamane le 17/12/2020" in html
+    assert f'<a href="{article.url}"' in html
+    assert "Cliquez ici pour lire l&#x27;article depuis sa source" in html or \
+        "Cliquez ici pour lire l'article depuis sa source" in html
+    assert f'<link rel="canonical" href="{article.url}">' in html
+    assert "<article" in html and "Premier paragraphe" in html and "Second paragraphe" in html
+
+
+def test_attribution_date_is_shown_in_the_configured_time_zone(client):
+    source = make_source("le360", "Le360")
+    # 23:30 UTC on the 16th is 00:30 on the 17th in Africa/Casablanca (UTC+1 in December 2020).
+    article = make_article(source, published=datetime(2020, 12, 16, 23, 30, tzinfo=timezone.utc))
+    assert "le 17/12/2020" in client.get(f"/fr/articles/{article.pk}/").content.decode()
+
+
+def test_arabic_and_english_editions_translate_the_attribution(client):
+    source = make_source("hespress-ar", "هسبريس", languages=("ar",))
+    article = make_article(source, title="عنوان", language="ar")
+    ar = client.get(f"/ar/articles/{article.pk}/").content.decode()
+    assert 'dir="rtl"' in ar and "نشر في هسبريس يوم 17/12/2020" in ar
+    assert "اضغط هنا لقراءة المقال من مصدره" in ar
+    en = client.get(f"/en/articles/{article.pk}/").content.decode()
+    assert "Published in هسبريس on 17/12/2020" in en
+    assert "Click here to read the article from its source" in en
+
+
+def test_excerpt_policy_shows_first_paragraph_at_most_300_characters(client):
+    source = make_source("le-desk", "Le Desk", display="excerpt")
+    long_para = " ".join(["Une enquête exclusive sur les marchés publics de la région."] * 10)
+    article = make_article(source, text=long_para + "\n\nDeuxième paragraphe réservé aux abonnés.")
+    html = client.get(f"/fr/articles/{article.pk}/").content.decode()
+    assert "Deuxième paragraphe" not in html
+    body = html.split('<div class="body">')[1].split("</div>")[0]
+    text = body.replace("<p>", "").replace("</p>", "").strip()
+    assert text.endswith("…") and len(text) <= 300 and text.startswith("Une enquête exclusive")
+
+
+def test_home_ticker_lists_latest_50_of_the_edition_without_n_plus_one(client):
+    fr = make_source("lematin", "Le Matin")
+    ar = make_source("alyaoum24", "اليوم 24", languages=("ar",))
+    base = datetime(2020, 12, 17, 12, 0, tzinfo=timezone.utc)
+    for i in range(60):
+        make_article(fr, title=f"Titre français {i}", published=base - timedelta(minutes=i))
+    make_article(ar, title="عنوان عربي", language="ar", published=base + timedelta(hours=1))
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/fr/").content.decode()
+    assert len(ctx.captured_queries) <= 4
+    assert html.count('class="title"') == 50
+    assert "Titre français 0" in html and "Titre français 49" in html
+    assert "Titre français 50" not in html and "عنوان عربي" not in html
+    assert "En continu" in html
+    ar_html = client.get("/ar/").content.decode()
+    assert "عنوان عربي" in ar_html and "Titre français" not in ar_html
+
+
+def test_outlet_page_is_paginated(client):
+    source = make_source("medias24", "Médias24")
+    base = datetime(2020, 12, 17, 12, 0, tzinfo=timezone.utc)
+    for i in range(35):
+        make_article(source, title=f"Article {i:02d}", published=base - timedelta(hours=i))
+    first = client.get("/fr/sources/medias24/").content.decode()
+    assert "Article 00" in first and "Article 29" in first and "Article 30" not in first
+    second = client.get("/fr/sources/medias24/?page=2").content.decode()
+    assert "Article 30" in second and "Article 34" in second and "Article 00" not in second
+    assert client.get("/fr/sources/nope/").status_code == 404
+
+
+def test_hidden_article_is_not_shown(client):
+    source = make_source()
+    article = make_article(source, title="Article retiré")
+    article.hidden = True
+    article.save()
+    assert client.get(f"/fr/articles/{article.pk}/").status_code == 404
+    assert "Article retiré" not in client.get("/fr/").content.decode()
+
+
+def test_api_articles_contract(client):
+    source = make_source("hespress-fr", "Hespress FR")
+    other = make_source("tsa", "TSA", country="DZ")
+    old = make_article(source, title="Ancien", published=datetime(2020, 12, 16, 8, tzinfo=timezone.utc),
+                       image_url="https://hespress.example/img/a.jpg")
+    new = make_article(source, title="Récent", published=datetime(2020, 12, 17, 8, tzinfo=timezone.utc))
+    make_article(other, title="Autre source")
+    resp = client.get("/api/v1/articles?source=hespress-fr&limit=10")
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/json")
+    data = json.loads(resp.content)
+    assert [i["id"] for i in data["items"]] == [new.pk, old.pk]
+    item = data["items"][1]
+    assert set(item) >= {"id", "url", "title", "published", "language", "source", "image"}
+    assert item["url"] == old.url and item["title"] == "Ancien" and item["language"] == "fr"
+    assert item["published"] == "2020-12-16T08:00:00+00:00"
+    assert item["source"] == {"slug": "hespress-fr", "name": "Hespress FR"}
+    # The outlet's image URL is never handed out: akhbar's copy, or null until it is cached.
+    assert item["image"] == {"id": old.image_id, "url": None, "status": "visible"}
+    assert data["items"][0]["image"] is None
+    assert len(json.loads(client.get("/api/v1/articles?limit=1").content)["items"]) == 1
+    assert client.get("/api/v1/articles?limit=0").status_code == 400
+    assert client.get("/api/v1/articles?limit=x").status_code == 400
+    assert client.get("/api/v1/articles?source=nope").status_code == 404
+    # No language prefix, no redirect.
+    assert client.get("/api/v1/articles").status_code == 200
+
+
+def test_blocked_image_has_null_url_in_api(client):
+    source = make_source()
+    article = make_article(source, image_url="https://x.example/i.jpg")
+    article.image.status = "blocked"
+    article.image.local_path = "images/1.jpg"
+    article.image.save()
+    item = json.loads(client.get("/api/v1/articles").content)["items"][0]
+    assert item["image"] == {"id": article.image_id, "url": None, "status": "blocked"}
+
+
+def test_pages_send_security_headers(client):
+    resp = client.get("/fr/")
+    assert "default-src 'self'" in resp["Content-Security-Policy"]
+    assert resp["X-Content-Type-Options"] == "nosniff"
