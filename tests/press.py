@@ -110,8 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
                 body = result
         if route.content_type:
             headers["Content-Type"] = route.content_type
-        elif isinstance(body, str):
-            headers.setdefault("Content-Type", "text/html; charset=utf-8")
+        elif isinstance(body, str) and "content-type" not in {k.lower() for k in headers}:
+            headers["Content-Type"] = "text/html; charset=utf-8"
         if route.etag:
             headers["ETag"] = route.etag
         if route.last_modified:

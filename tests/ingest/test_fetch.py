@@ -169,11 +169,12 @@ def test_min_host_delay_and_per_host_cap(press: FixturePress) -> None:
         return b"done"
 
     press.route("/slow", handler=slow)
-    with make_fetcher(respect_robots=False, min_host_delay=0.05, max_per_host=2) as f:
+    with make_fetcher(min_host_delay=0.05, max_per_host=2) as f:
         with ThreadPoolExecutor(6) as pool:
             results = list(pool.map(lambda _: f.fetch(press.url("/slow")), range(6)))
     assert all(r.content == b"done" for r in results)
     assert peak[0] == 2
+    assert len(press.requests_for("/robots.txt")) == 1  # six threads, one robots.txt fetch
     starts = sorted(r.time for r in press.requests_for("/slow"))
     assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.04
 

@@ -53,13 +53,14 @@ def cache_max_age(headers: Mapping[str, str], now: datetime | None = None) -> fl
     cc = low.get("cache-control", "")
     if re.search(r"(?:^|,)\s*(no-cache|no-store)\b", cc, re.I):
         return 0.0
-    ages = dict((name.lower(), int(val)) for name, val in _MAX_AGE.findall(cc))
+    ages: dict[str, int] = {name.lower(): int(val) for name, val in _MAX_AGE.findall(cc)}
     age = 0.0
     if (low.get("age") or "").strip().isdigit():
         age = float(low["age"].strip())
     # We act as a shared cache for all readers, so s-maxage wins over max-age.
-    if "s-maxage" in ages or "max-age" in ages:
-        return max(0.0, ages.get("s-maxage", ages.get("max-age", 0)) - age)
+    fresh = ages.get("s-maxage", ages.get("max-age"))
+    if fresh is not None:
+        return max(0.0, fresh - age)
     if "expires" in low:
         expires = _http_date(low["expires"])
         if expires is None:
