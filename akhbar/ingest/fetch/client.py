@@ -280,7 +280,15 @@ class Fetcher:
         self._client.close()
 
     def _fetch_robots(self, url: str) -> tuple[int, bytes]:
-        result = self.fetch(url, check_robots=False, max_bytes=ROBOTS_MAX_BYTES, accept="text/plain")
+        try:
+            result = self.fetch(
+                url, check_robots=False, max_bytes=ROBOTS_MAX_BYTES, accept="text/plain"
+            )
+        except FetchError as exc:
+            if exc.kind == "too_large":
+                # An absurd robots.txt is read as "unavailable" (allow), not as a page error.
+                return 404, b""
+            raise
         return result.status, result.content
 
     def _validate(self, url: str) -> httpx.URL:
