@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 
@@ -17,7 +17,7 @@ from akhbar.sources.models import Feed, Source
 log = logging.getLogger(__name__)
 
 
-class StoreResult(str, Enum):
+class StoreResult(StrEnum):
     NEW = "new"
     REVISED = "revised"
     UNCHANGED = "unchanged"

@@ -56,6 +56,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "akhbar.web.context.editions",
             ],
         },
     },
@@ -98,6 +99,7 @@ USE_TZ = True
 TIME_ZONE = CONFIG.time_zone
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = CONFIG.data_dir / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

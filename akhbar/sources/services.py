@@ -150,6 +150,10 @@ def ingest_entry(
         Article.objects.filter(source=source, identity=entry.identity[:500]).first()
         or Article.objects.filter(url=entry.url).first()
     )
+    if article is not None and feed is not None and article.feed_id not in (None, feed.pk):
+        # Already ingested through another feed of the outlet (its RSS and its news sitemap
+        # list the same articles): only the feed that brought it drives its revisions.
+        return None
     if not _needs_page(article, entry, now):
         return None
     page: FetchResult | None = None

@@ -60,3 +60,12 @@ def test_production_requires_secret_and_database(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="AKHBAR_DATABASE_URL"):
         load_config({"AKHBAR_ENV": "production", "AKHBAR_DATA_DIR": str(tmp_path),
                      "AKHBAR_SECRET_KEY": "s" * 50})
+
+
+def test_env_example_lists_every_variable() -> None:
+    root = Path(__file__).resolve().parents[2]
+    import re
+
+    used = set(re.findall(r'"(AKHBAR_[A-Z_]+)"', (root / "akhbar" / "config.py").read_text()))
+    listed = set(re.findall(r"^(AKHBAR_[A-Z_]+)=", (root / ".env.example").read_text(), re.M))
+    assert used and used <= listed, f"missing from .env.example: {sorted(used - listed)}"

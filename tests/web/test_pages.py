@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -22,7 +22,7 @@ def test_root_redirects_to_an_edition(client):
 def test_article_page_has_french_attribution_and_link_back(client):
     source = make_source("barlamane", "Barlamane")
     article = make_article(source, title="Le Parlement adopte la loi de finances",
-                           published=datetime(2020, 12, 17, 22, 30, tzinfo=timezone.utc))
+                           published=datetime(2020, 12, 17, 22, 30, tzinfo=UTC))
     html = client.get(f"/fr/articles/{article.pk}/").content.decode()
     # 22:30 UTC is already the 17th in Casablanca (UTC+1 that day)? No: 23:30, still the 17th.
     assert "Publié dans Barlamane le 17/12/2020" in html
@@ -36,7 +36,7 @@ def test_article_page_has_french_attribution_and_link_back(client):
 def test_attribution_date_is_shown_in_the_configured_time_zone(client):
     source = make_source("le360", "Le360")
     # 23:30 UTC on the 16th is 00:30 on the 17th in Africa/Casablanca (UTC+1 in December 2020).
-    article = make_article(source, published=datetime(2020, 12, 16, 23, 30, tzinfo=timezone.utc))
+    article = make_article(source, published=datetime(2020, 12, 16, 23, 30, tzinfo=UTC))
     assert "le 17/12/2020" in client.get(f"/fr/articles/{article.pk}/").content.decode()
 
 
@@ -65,7 +65,7 @@ def test_excerpt_policy_shows_first_paragraph_at_most_300_characters(client):
 def test_home_ticker_lists_latest_50_of_the_edition_without_n_plus_one(client):
     fr = make_source("lematin", "Le Matin")
     ar = make_source("alyaoum24", "اليوم 24", languages=("ar",))
-    base = datetime(2020, 12, 17, 12, 0, tzinfo=timezone.utc)
+    base = datetime(2020, 12, 17, 12, 0, tzinfo=UTC)
     for i in range(60):
         make_article(fr, title=f"Titre français {i}", published=base - timedelta(minutes=i))
     make_article(ar, title="عنوان عربي", language="ar", published=base + timedelta(hours=1))
@@ -82,7 +82,7 @@ def test_home_ticker_lists_latest_50_of_the_edition_without_n_plus_one(client):
 
 def test_outlet_page_is_paginated(client):
     source = make_source("medias24", "Médias24")
-    base = datetime(2020, 12, 17, 12, 0, tzinfo=timezone.utc)
+    base = datetime(2020, 12, 17, 12, 0, tzinfo=UTC)
     for i in range(35):
         make_article(source, title=f"Article {i:02d}", published=base - timedelta(hours=i))
     first = client.get("/fr/sources/medias24/").content.decode()
@@ -104,9 +104,9 @@ def test_hidden_article_is_not_shown(client):
 def test_api_articles_contract(client):
     source = make_source("hespress-fr", "Hespress FR")
     other = make_source("tsa", "TSA", country="DZ")
-    old = make_article(source, title="Ancien", published=datetime(2020, 12, 16, 8, tzinfo=timezone.utc),
+    old = make_article(source, title="Ancien", published=datetime(2020, 12, 16, 8, tzinfo=UTC),
                        image_url="https://hespress.example/img/a.jpg")
-    new = make_article(source, title="Récent", published=datetime(2020, 12, 17, 8, tzinfo=timezone.utc))
+    new = make_article(source, title="Récent", published=datetime(2020, 12, 17, 8, tzinfo=UTC))
     make_article(other, title="Autre source")
     resp = client.get("/api/v1/articles?source=hespress-fr&limit=10")
     assert resp.status_code == 200 and resp["Content-Type"].startswith("application/json")
@@ -142,3 +142,12 @@ def test_pages_send_security_headers(client):
     resp = client.get("/fr/")
     assert "default-src 'self'" in resp["Content-Security-Policy"]
     assert resp["X-Content-Type-Options"] == "nosniff"
+
+
+def test_stylesheet_is_served_and_switcher_names_languages_in_their_own_language(client):
+    html = client.get("/fr/").content.decode()
+    assert ">English<" in html and ">العربية<" in html and ">Français<" in html
+    css_url = html.split('rel="stylesheet" href="')[1].split('"')[0]
+    from django.contrib.staticfiles import finders
+
+    assert finders.find(css_url.removeprefix("/static/")), css_url
