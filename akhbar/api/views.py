@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone as dt_timezone
+from datetime import UTC
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -33,7 +33,7 @@ def article_json(article: Article) -> dict[str, Any]:
         "id": article.pk,
         "url": article.url,
         "title": article.title,
-        "published": article.published.astimezone(dt_timezone.utc).isoformat(),
+        "published": article.published.astimezone(UTC).isoformat(),
         "language": article.language,
         "source": {"slug": article.source.slug, "name": article.source.name},
         "image": image_json(article.image),

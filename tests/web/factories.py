@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import count
 
 from akhbar.news.models import Article, Image
@@ -29,6 +29,6 @@ def make_article(source: Source, *, title: str | None = None, text: str = "", la
         title=title or f"Titre {n}",
         text=text or f"Premier paragraphe de l'article {n}.\n\nSecond paragraphe {n}.",
         language=language,
-        published=published or datetime(2020, 12, 17, 9, 30, tzinfo=timezone.utc),
+        published=published or datetime(2020, 12, 17, 9, 30, tzinfo=UTC),
         image=image,
     )

@@ -6,7 +6,7 @@ All text here was written for akhbar's tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.press import FixturePress
 
@@ -243,4 +243,4 @@ display = "full"
 
 
 def future(days: int = 3) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(days=days)
+    return datetime.now(UTC) + timedelta(days=days)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -45,7 +45,7 @@ def test_crawl_stores_each_article_once_with_title_date_language(site):
     tanger = fr.get(title=FR_ARTICLES[0]["title"])
     # Tracking parameters are gone from the stored URL.
     assert tanger.url == site.url("/fr/port-tanger-med-record.html")
-    assert tanger.published == datetime(2020, 12, 17, 8, 30, tzinfo=timezone.utc)
+    assert tanger.published == datetime(2020, 12, 17, 8, 30, tzinfo=UTC)
     assert tanger.language == "fr"
     assert tanger.extracted
     assert "dix millions de conteneurs" in tanger.text
@@ -59,7 +59,7 @@ def test_crawl_stores_each_article_once_with_title_date_language(site):
 
     en = Article.objects.get(source__slug="tunisdaily-test")
     assert en.title == EN_ARTICLE["title"] and en.language == "en"
-    assert en.published == datetime(2020, 12, 16, 10, 0, tzinfo=timezone.utc)
+    assert en.published == datetime(2020, 12, 16, 10, 0, tzinfo=UTC)
     assert Article.objects.count() == 4
 
 
@@ -139,7 +139,7 @@ def test_errors_back_off_and_recover(site):
 
 def test_future_dated_page_gets_no_future_date(site):
     press = site.press
-    future = (datetime.now(timezone.utc) + timedelta(days=30)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    future = (datetime.now(UTC) + timedelta(days=30)).strftime("%a, %d %b %Y %H:%M:%S +0000")
     from tests.web.press_site import article_page, rss
 
     press.route("/fr/feed.xml", rss([{
@@ -150,7 +150,7 @@ def test_future_dated_page_gets_no_future_date(site):
         "Le budget 2021 adopté en commission",
         ["Le projet de loi de finances pour 2021 a été adopté en commission mardi soir après "
          "une longue séance de débats entre la majorité et l'opposition sur les recettes."] * 3,
-        lang="fr", iso=(datetime.now(timezone.utc) + timedelta(days=30)).isoformat()),
+        lang="fr", iso=(datetime.now(UTC) + timedelta(days=30)).isoformat()),
         content_type="text/html")
     crawl("lematin-test")
     article = Article.objects.get(title="Le budget 2021 adopté en commission")
