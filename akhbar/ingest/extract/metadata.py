@@ -1,0 +1,255 @@
+"""Page metadata that trafilatura may miss: JSON-LD articles, OpenGraph / meta tags, <time>."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from lxml.html import HtmlElement
+
+# schema.org types that describe one article (NewsArticle and its subtypes, blog posts…).
+ARTICLE_TYPES = frozenset(
+    {
+        "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle",
+        "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle",
+        "BlogPosting", "LiveBlogPosting", "Report", "ScholarlyArticle", "TechArticle",
+    }
+)
+# Meta tags that carry the publication date, most specific first.
+DATE_META_KEYS = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "datepublished", "publishdate", "publish-date", "pubdate", "parsely-pub-date",
+    "sailthru.date", "dc.date.issued", "dcterms.created", "dc.date",
+)
+AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_SPACES = re.compile(r"\s+")
+# Separators between a headline and the site's name in <title> / og:title ("Headline | Site").
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-\u2013\u2014\u2022\u00b7:\u00bb]|::)\s+")
+_NON_WORD = re.compile(r"\W+")
+_WORD = re.compile(r"\w+")
+# How much a <h1> must share with the metadata title to be taken as the article's headline.
+HEADLINE_OVERLAP = 0.3
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    """Metadata read from a page's markup (JSON-LD first, then meta tags, then <time>)."""
+
+    title: str | None = None  # the JSON-LD headline
+    # As written on the page: aware when it carried a zone, naive otherwise.
+    published: datetime | None = None
+    # Where ``published`` came from: "jsonld", "meta" or "time".
+    published_from: str | None = None
+    authors: tuple[str, ...] = ()
+    image: str | None = None
+    description: str | None = None
+    html_lang: str | None = None
+    headings: tuple[str, ...] = ()  # the first <h1> texts
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = _SPACES.sub(" ", value).strip()
+    return value or None
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """An ISO 8601 (or RFC 2822) date string as a datetime; naive when it carries no zone."""
+    value = _clean(value)
+    if not value:
+        return None
+    if _ISO_DATE.match(value):
+        candidate = value.replace(" ", "T", 1) if len(value) > 10 and value[10] == " " else value
+        # Python 3.11 fromisoformat reads most ISO forms; drop what it does not (e.g. " UTC").
+        for attempt in (candidate, candidate.removesuffix(" UTC").removesuffix("UTC"), candidate[:19],
+                        candidate[:10]):
+            try:
+                return datetime.fromisoformat(attempt)
+            except ValueError:
+                continue
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _json_objects(data: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a JSON-LD document, following lists and @graph."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _json_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _json_objects(data["@graph"])
+        main = data.get("mainEntity")
+        if isinstance(main, dict | list):
+            yield from _json_objects(main)
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)}
+
+
+def json_ld_articles(tree: HtmlElement) -> list[dict[str, Any]]:
+    """The schema.org Article-like objects of a page's JSON-LD blocks, in page order."""
+    found: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            # Some CMSs leave raw newlines or a trailing semicolon in the block.
+            try:
+                data = json.loads(raw.rstrip(";").replace("\n", " "), strict=False)
+            except ValueError:
+                continue
+        found.extend(obj for obj in _json_objects(data) if _types(obj) & ARTICLE_TYPES)
+    return found
+
+
+def _names(value: Any) -> list[str]:
+    """Person names from a JSON-LD ``author`` value (string, object or list of them)."""
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    if isinstance(value, dict):
+        if "Organization" in _types(value):
+            return []
+        name = _clean(value.get("name"))
+        return [name] if name else []
+    name = _clean(value)
+    # A bare URL is an author page, not a name.
+    return [name] if name and not name.startswith("http") else []
+
+
+def _image_url(value: Any) -> str | None:
+    if isinstance(value, list):
+        return next((url for item in value if (url := _image_url(item))), None)
+    if isinstance(value, dict):
+        return _clean(value.get("url") or value.get("contentUrl"))
+    return _clean(value)
+
+
+def meta_values(tree: HtmlElement, keys: tuple[str, ...]) -> list[str]:
+    """Contents of <meta name|property|itemprop=KEY> for each key, in the order of ``keys``."""
+    wanted = {k: i for i, k in enumerate(keys)}
+    hits: list[tuple[int, str]] = []
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower().strip()
+        if key in wanted and (content := _clean(meta.get("content"))):
+            hits.append((wanted[key], content))
+    return [content for _, content in sorted(hits, key=lambda hit: hit[0])]
+
+
+def _time_element_date(tree: HtmlElement) -> datetime | None:
+    """The datetime of the article's own <time> element (inside <article> or marked as published)."""
+    paths = (
+        '//time[@itemprop="datePublished"][@datetime]',
+        "//time[@pubdate][@datetime]",
+        "//article//time[@datetime]",
+    )
+    for path in paths:
+        for element in tree.xpath(path):
+            parsed = parse_date(element.get("datetime"))
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def read_page_metadata(tree: HtmlElement) -> PageMetadata:
+    """JSON-LD article fields, then OpenGraph / meta tags, then <time datetime>."""
+    title = image = description = None
+    authors: list[str] = []
+    published: datetime | None = None
+    source: str | None = None
+    for article in json_ld_articles(tree):
+        headline = article.get("headline")
+        if not title and isinstance(headline, str):
+            title = _clean(html.unescape(headline))
+        image = image or _image_url(article.get("image"))
+        description = description or _clean(article.get("description"))
+        authors = authors or _names(article.get("author"))
+        if published is None and (published := parse_date(article.get("datePublished"))):
+            source = "jsonld"
+    if published is None:
+        for value in meta_values(tree, DATE_META_KEYS):
+            if published := parse_date(value):
+                source = "meta"
+                break
+    if published is None and (published := _time_element_date(tree)):
+        source = "time"
+    if not authors:
+        authors = [v for v in meta_values(tree, AUTHOR_META_KEYS) if not v.startswith("http")][:1]
+    image = image or next(iter(meta_values(tree, ("og:image", "twitter:image"))), None)
+    lang = tree.xpath("string(/html/@lang)") or tree.xpath("string(/html/@xml:lang)")
+    html_lang = lang.strip().lower().replace("_", "-").split("-")[0] or None
+    return PageMetadata(
+        title=title, published=published, published_from=source, authors=tuple(authors),
+        image=image, description=description, html_lang=html_lang, headings=tuple(headings(tree)),
+    )
+
+
+def _key(value: str | None) -> str:
+    return _NON_WORD.sub("", (value or "").casefold())
+
+
+def strip_site_name(title: str, sitename: str | None, host: str | None) -> str:
+    """``title`` without a leading or trailing site name ("Headline | Le Site" → "Headline")."""
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return title
+    site = _key(sitename)
+    domain = _key((host or "").removeprefix("www.").rsplit(".", 1)[0])
+
+    def is_site(part: str) -> bool:
+        key = _key(part)
+        # Very short names ("AP", "tn") would match inside ordinary words.
+        return len(key) >= 3 and any(
+            len(ref) >= 3 and (key in ref or (len(ref) >= 4 and ref in key)) for ref in (site, domain)
+        )
+
+    if is_site(title[separators[-1].end():]):
+        return title[: separators[-1].start()].strip()
+    if is_site(title[: separators[0].start()]):
+        return title[separators[0].end():].strip()
+    return title
+
+
+def choose_title(meta_title: str | None, headings: Sequence[str]) -> str:
+    """The visible <h1> headline when it matches the metadata title, else the metadata title.
+
+    Measured on the benchmark pages: the <h1> is the headline as printed, while metadata titles
+    are often rewritten for search engines; an <h1> unrelated to them is a logo or a section name.
+    """
+    meta_words = set(_WORD.findall((meta_title or "").casefold()))
+    for heading in headings:
+        words = set(_WORD.findall(heading.casefold()))
+        if not meta_title or (words and len(words & meta_words) / len(words | meta_words) >= HEADLINE_OVERLAP):
+            return heading
+    return meta_title or ""
+
+
+def headings(tree: HtmlElement, limit: int = 3) -> list[str]:
+    """The text of the page's first few <h1> elements (white space folded, empty ones skipped)."""
+    found = []
+    for element in tree.iter("h1"):
+        text = _SPACES.sub(" ", element.text_content()).strip()
+        if text and len(text) <= 300:
+            found.append(text)
+            if len(found) == limit:
+                break
+    return found
