@@ -64,3 +64,29 @@ def enqueue_due_feeds(now: datetime | None = None) -> int:
     if count:
         log.info("enqueued %d due feeds", count)
     return count
+
+
+# A feedless source's homepage is searched for feeds at most this often.
+DISCOVERY_PERIOD = timedelta(hours=24)
+
+
+def enqueue_discovery(now: datetime | None = None) -> int:
+    """Enqueue feed discovery for unpaused sources without an active feed, once a day at most."""
+    from akhbar.sources.models import Source
+    from akhbar.sources.tasks import discover_feeds_task
+
+    now = now or timezone.now()
+    due = (
+        Source.objects.filter(paused=False)
+        .exclude(feeds__active=True)
+        .filter(Q(discovery_attempted_at__isnull=True)
+                | Q(discovery_attempted_at__lt=now - DISCOVERY_PERIOD))
+    )
+    count = 0
+    for source in due:
+        # Claim first, as for feeds, so two ticks never enqueue it twice.
+        if Source.objects.filter(pk=source.pk, discovery_attempted_at=source.discovery_attempted_at
+                                 ).update(discovery_attempted_at=now):
+            discover_feeds_task.enqueue(source.pk)
+            count += 1
+    return count

@@ -338,6 +338,7 @@ def discover_source_feeds(source: Source, *, fetcher: Fetcher) -> list[str]:
     """Find a feedless source's feeds on its homepage and record them (discovered=True)."""
     from akhbar.ingest.feeds.discover import discover_feeds
 
+    Source.objects.filter(pk=source.pk).update(discovery_attempted_at=timezone.now())
     try:
         page = fetcher.fetch(source.homepage, max_bytes=settings.CONFIG.max_page_bytes)
     except FetchError as exc:

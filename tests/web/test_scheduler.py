@@ -102,3 +102,24 @@ def test_database_backend_worker_runs_enqueued_refreshes(site):
                      "--no-reload", verbosity=0, stdout=io.StringIO())
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     assert Article.objects.count() == 3
+
+
+def test_feedless_source_gets_its_feed_discovered_then_polled(tmp_path):
+    from akhbar.sources.scheduler import enqueue_discovery
+    from tests.web.press_site import rss
+
+    with FixturePress() as press:
+        press.route("/", """<html><head><title>El Watan Test</title>
+<link rel="alternate" type="application/rss+xml" title="À la une" href="/rss/une.xml">
+</head><body><p>Accueil</p></body></html>""", content_type="text/html")
+        press.route("/rss/une.xml", rss([], title="El Watan Test", link=press.url("/"), lang="fr"),
+                    content_type="application/rss+xml")
+        source = Source.objects.create(slug="elwatan-test", name="El Watan Test",
+                                       homepage=press.url("/"), languages=["fr"], country="DZ",
+                                       timezone="Africa/Algiers")
+        assert enqueue_discovery() == 1
+        feed = Feed.objects.get(source=source)
+        assert feed.url == press.url("/rss/une.xml") and feed.discovered
+        assert enqueue_discovery() == 0  # it has a feed now
+        assert enqueue_due_feeds() == 1
+        assert Feed.objects.get(pk=feed.pk).last_status == 200

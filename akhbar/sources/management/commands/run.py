@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from akhbar.sources.scheduler import enqueue_due_feeds
+from akhbar.sources.scheduler import enqueue_discovery, enqueue_due_feeds
 
 log = logging.getLogger("akhbar.run")
 
@@ -97,6 +97,7 @@ class Command(BaseCommand):
                     last_tick = now
                     try:
                         close_old_connections()
+                        enqueue_discovery()
                         enqueue_due_feeds()
                     except Exception:  # the scheduler must outlive a database hiccup
                         log.exception("scheduler tick failed")
