@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -60,8 +60,8 @@ def aware_utc(value: datetime | None, default_tz: str | None = None) -> datetime
     if value is None:
         return None
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        value = value.replace(tzinfo=ZoneInfo(default_tz) if default_tz else timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=ZoneInfo(default_tz) if default_tz else UTC)
+    return value.astimezone(UTC)
 
 
 # A small tolerance: clocks drift, and a feed that is a minute ahead is not lying.
