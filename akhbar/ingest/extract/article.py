@@ -9,12 +9,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-from lxml.etree import tostring
+from lxml.etree import _Element, tostring
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.settings import Document, use_config
 from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
 
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
@@ -58,6 +59,17 @@ def decode_page(content: bytes | str, encoding: str | None = None, *, url: str =
     return text
 
 
+def _drop_title_heading(body: _Element, title: str) -> None:
+    """Remove the body's leading heading when it repeats the title (it is stored apart)."""
+    first = body[0] if len(body) else None
+    if first is not None and first.tag == "head" and _fold("".join(first.itertext())) == _fold(title):
+        body.remove(first)
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
 def _paragraphs(raw: str) -> str:
     """trafilatura's one-line-per-block text as paragraphs separated by blank lines."""
     lines = (line.strip() for line in clean_text(raw).split("\n"))
@@ -85,7 +97,10 @@ def _published(
     """
     day = parse_date(htmldate_day)
     stamp = page.published
-    if stamp is not None and day is not None:
+    # htmldate skips dates after ``now``: a future timestamp is then the page's only claim, and
+    # it is clamped below rather than replaced by whatever older date htmldate found instead.
+    future = stamp is not None and (aware_utc(stamp, source_timezone) or now) > now
+    if stamp is not None and day is not None and not future:
         local = stamp
         if source_timezone and stamp.tzinfo is not None:
             local = stamp.astimezone(ZoneInfo(source_timezone))
@@ -178,7 +193,11 @@ def extract_article(
 
     page = read_page_metadata(tree)
     document = _trafilatura(tree, page_url, now)
-    text = _paragraphs(document.text or "") if document is not None else ""
+    title = _title(document, page, page_url) if document is not None else ""
+    text = ""
+    if document is not None and document.body is not None:
+        _drop_title_heading(document.body, title)
+        text = _paragraphs(xmltotxt(document.body, include_formatting=False))
     published = _published(page, document.date if document else None, source_timezone, now)
 
     if document is None or len(text) < MIN_TEXT_CHARS:
@@ -191,7 +210,7 @@ def extract_article(
     image = document.image or page.image
     return ArticleDraft(
         url=canonical_url(url),
-        title=_title(document, page, page_url),
+        title=title,
         text=text,
         html=_body_html(document),
         published=published,

@@ -25,7 +25,7 @@ ARTICLE_TYPES = frozenset(
 DATE_META_KEYS = (
     "article:published_time", "og:article:published_time", "og:published_time",
     "datepublished", "publishdate", "publish-date", "pubdate", "parsely-pub-date",
-    "sailthru.date", "dc.date.issued", "dcterms.created", "dc.date",
+    "sailthru.date", "dc.date.issued", "dcterms.created", "dc.date", "date",
 )
 AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 

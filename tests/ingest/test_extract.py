@@ -1,0 +1,260 @@
+"""Article extraction on fixture pages written for these tests (fr, ar, en; several charsets)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from akhbar.ingest.errors import ExtractError
+from akhbar.ingest.extract.article import extract_article
+from akhbar.ingest.extract.command import run_extract
+from akhbar.ingest.extract.language import detect_language
+from akhbar.ingest.extract.metadata import choose_title, parse_date, strip_site_name
+from akhbar.ingest.types import ArticleDraft, FeedEntry
+
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+def extract(name: str, **kwargs: object) -> ArticleDraft:
+    kwargs.setdefault("now", NOW)
+    kwargs.setdefault("url", f"https://news.example/{name}")
+    return extract_article(page(name), **kwargs)  # type: ignore[arg-type]
+
+
+def assert_clean_html(html: str) -> None:
+    lowered = html.lower()
+    assert html.startswith("<p>")
+    for bad in ("<script", "onclick", "<style", "<form", "<button", "javascript:"):
+        assert bad not in lowered
+
+
+def test_french_moroccan_page_with_json_ld() -> None:
+    draft = extract("fr_maroc_jsonld.html", url="https://www.echo-atlas.ma/economie/t3?utm_source=rss")
+    assert draft.title == "Casablanca : le tramway T3 entre en service avant l'été"
+    # JSON-LD 09:45 at +01:00 is 08:45 UTC.
+    assert draft.published == datetime(2024, 3, 12, 8, 45, tzinfo=UTC)
+    assert draft.authors == ("Salma Bennani",)
+    assert draft.image_url == "https://www.echo-atlas.ma/media/2024/03/tramway-t3.jpg"
+    assert draft.language == "fr"
+    assert draft.sitename == "L'Écho de l'Atlas"
+    assert draft.url == "https://www.echo-atlas.ma/economie/t3"  # tracking parameter removed
+    assert draft.extracted and draft.error is None
+    assert draft.text.startswith("La troisième ligne du tramway de Casablanca")
+    assert "3,2 milliards de dirhams" in draft.text
+    assert "indemnisation pour les mois de fermeture" in draft.text
+    assert draft.text.count("\n\n") >= 3  # paragraphs kept apart
+    # Boilerplate around the article: comments, cookie banner, related links, sidebar, footer.
+    for junk in ("Sidi Moumen", "horaires seront respectés", "cookies", "Tanger Med",
+                 "Les plus lus", "Derby", "Tous droits réservés", "Partager sur Facebook"):
+        assert junk not in draft.text
+    assert "3,2 milliards" in draft.html
+    assert_clean_html(draft.html)
+
+
+def test_arabic_windows_1256_page_decodes() -> None:
+    content = page("ar_cp1256.html")
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("utf-8")  # the fixture really is windows-1256
+    draft = extract_article(content, url="https://sawt-charq.example/regions/sdoud", now=NOW)
+    assert draft.title == "ارتفاع منسوب السدود في الجهة الشرقية بعد أمطار الأسبوع الماضي"
+    assert "نسبة ملء سد محمد الخامس بلغت ثمانية وثلاثين في المائة" in draft.text
+    assert "\ufffd" not in draft.text and "Ø" not in draft.text
+    assert draft.language == "ar"
+    assert draft.authors == ("محمد العلوي",)
+    assert draft.published == datetime(2024, 2, 20, 15, 30, tzinfo=UTC)
+    # A relative og:image is resolved against the page URL.
+    assert draft.image_url == "https://sawt-charq.example/uploads/2024/02/barrage-oriental.jpg"
+    for junk in ("تسربات الشبكة", "أخبار ذات صلة", "ملفات تعريف الارتباط", "جميع الحقوق محفوظة"):
+        assert junk not in draft.text
+    assert_clean_html(draft.html)
+
+
+def test_explicit_encoding_is_used() -> None:
+    draft = extract("ar_cp1256.html", encoding="windows-1256")
+    assert "سد محمد الخامس" in draft.text
+    # Text input is taken as already decoded.
+    text = page("ar_cp1256.html").decode("cp1256")
+    assert extract_article(text, url="https://sawt-charq.example/a", now=NOW).title == draft.title
+
+
+def test_date_without_zone_is_read_in_source_timezone() -> None:
+    tunis = extract("ar_tunis_naive.html", source_timezone="Africa/Tunis")
+    assert tunis.published == datetime(2024, 4, 19, 17, 30, tzinfo=UTC)  # 18:30 in Tunis (UTC+1)
+    assert tunis.published.tzinfo is UTC
+    unknown = extract("ar_tunis_naive.html")
+    assert unknown.published == datetime(2024, 4, 19, 18, 30, tzinfo=UTC)
+    assert tunis.title == "تونس: انطلاق الدورة الجديدة لمعرض الكتاب بمشاركة ثلاثين دولة"
+    assert tunis.authors == ("سنية الماجري",)
+    assert tunis.language == "ar"
+    assert tunis.text.startswith("انطلقت مساء اليوم الجمعة")
+    assert "الأسعار ما زالت مرتفعة" not in tunis.text  # a reader's comment
+    assert "أيام قرطاج السينمائية" not in tunis.text  # related link
+
+
+def test_english_algerian_page() -> None:
+    draft = extract("en_algeria.html")
+    assert draft.title == "Algeria signs gas supply deal with Italy's Eni for 2025 deliveries"
+    assert draft.published == datetime(2024, 1, 23, 14, 10, tzinfo=UTC)
+    assert draft.authors == ("Karim Haddad",)
+    assert draft.language == "en"
+    assert draft.image_url == "https://algiersmirror.example/wp-content/uploads/2024/01/pipeline.jpg"
+    assert draft.text.startswith("ALGIERS — State energy company Sonatrach")
+    assert "forty exploration wells" in draft.text
+    for junk in ("electricity cuts", "We use cookies", "Dinar steadies", "Most read", "All rights reserved"):
+        assert junk not in draft.text
+    assert_clean_html(draft.html)
+
+
+def test_future_date_is_clamped_to_now() -> None:
+    draft = extract("fr_future.html")
+    assert draft.published == NOW
+    assert "nouvelle gare routière de Sfax" in draft.text
+    assert "depuis 2015" not in draft.text  # comment
+
+
+def test_iso_8859_1_french_page() -> None:
+    draft = extract("fr_latin1.html")
+    assert draft.title == "Annaba : les pêcheurs réclament un nouveau port de plaisance"
+    assert "une centaine de pêcheurs artisanaux d'Annaba" in draft.text
+    assert "« Nos barques sont amarrées à trois rangs" in draft.text
+    assert draft.published == datetime(2023, 11, 7, 9, 20, tzinfo=UTC)
+    assert draft.authors == ("Amel Boudiaf",)
+    assert draft.language == "fr"
+    assert "saison de la sardine" not in draft.text
+
+
+def test_page_without_text_raises_empty() -> None:
+    with pytest.raises(ExtractError) as info:
+        extract("fr_video_empty.html")
+    assert info.value.kind == "empty"
+
+
+def test_page_without_text_falls_back_on_feed_entry() -> None:
+    entry = FeedEntry(
+        identity="https://www.echo-atlas.ma/videos/crue-ziz",
+        url="https://www.echo-atlas.ma/videos/crue-ziz",
+        title="Vidéo : la crue de l'oued Ziz",
+        summary="La crue de l'oued Ziz a coupé la route nationale 13 près d'Errachidia.",
+        summary_html="<p onclick='x()'>La crue de l'oued Ziz a coupé la route nationale 13.</p><script>x()</script>",
+        authors=("Rédaction",),
+    )
+    draft = extract("fr_video_empty.html", fallback=entry, url=entry.url)
+    assert draft.extracted is False
+    assert draft.error == "empty"
+    assert draft.title == entry.title
+    assert draft.text == entry.summary
+    assert "onclick" not in draft.html and "<script" not in draft.html
+    assert draft.authors == ("Rédaction",)
+    # The page's own metadata is still used: its date and its image.
+    assert draft.published == datetime(2024, 4, 2, 17, 5, tzinfo=UTC)
+    assert draft.image_url == "https://www.echo-atlas.ma/media/2024/04/crue-ziz.jpg"
+    assert draft.language == "fr"
+
+
+def test_binary_or_empty_content_is_not_an_article() -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
+    with pytest.raises(ExtractError) as info:
+        extract_article(png, url="https://news.example/x.png")
+    assert info.value.kind == "not_html"
+    with pytest.raises(ExtractError) as info:
+        extract_article(b"  \n", url="https://news.example/empty")
+    assert info.value.kind == "empty"
+    entry = FeedEntry(identity="x", url="https://news.example/x", title="Titre", summary="Résumé du flux.")
+    draft = extract_article(png, url=entry.url, fallback=entry, now=NOW)
+    assert (draft.extracted, draft.error, draft.text) == (False, "not_html", "Résumé du flux.")
+
+
+def test_provenance_is_recorded() -> None:
+    fetched = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+    draft = extract(
+        "en_algeria.html",
+        url="https://algiersmirror.example/?p=123",
+        final_url="https://algiersmirror.example/economy/gas-deal-eni/",
+        fetched_at=fetched,
+    )
+    assert draft.requested_url == "https://algiersmirror.example/?p=123"
+    assert draft.final_url == "https://algiersmirror.example/economy/gas-deal-eni/"
+    assert draft.fetched_at == fetched
+
+
+def test_language_restricted_to_allowed() -> None:
+    french = "Le gouvernement a présenté mardi un projet de loi sur la réforme des retraites."
+    arabic = "أعلنت الحكومة يوم الثلاثاء عن مشروع قانون جديد لإصلاح نظام التقاعد."
+    english = "The government unveiled a new pension reform bill on Tuesday."
+    assert detect_language(french) == "fr"
+    assert detect_language(arabic) == "ar"
+    assert detect_language(english) == "en"
+    assert detect_language(french, allowed=("ar", "en")) in ("ar", "en")
+    assert detect_language(arabic, allowed=["fr", "ar"]) == "ar"
+    assert detect_language("1234 — 5678") is None
+    draft = extract("fr_maroc_jsonld.html", languages=("en", "ar"))
+    assert draft.language in ("en", "ar")
+
+
+def test_html_lang_is_not_trusted_against_the_text() -> None:
+    # A CMS template that declares French around an English article.
+    content = page("en_algeria.html").replace(b'<html lang="en">', b'<html lang="fr">')
+    assert extract_article(content, url="https://algiersmirror.example/a", now=NOW).language == "en"
+
+
+def test_title_helpers() -> None:
+    assert strip_site_name("Derby : match nul - Le Matin", "Le Matin", None) == "Derby : match nul"
+    assert strip_site_name("Hespress | Le Parlement vote le budget", None, "fr.hespress.com") == (
+        "Le Parlement vote le budget"
+    )
+    # A colon inside the headline is not a site separator.
+    assert strip_site_name("Tunisie : la saison touristique démarre", "La Presse", "lapresse.tn") == (
+        "Tunisie : la saison touristique démarre"
+    )
+    assert choose_title("Gas deal with Eni for 2025", ["Algiers Mirror", "Algeria signs gas deal with Eni"]) == (
+        "Algeria signs gas deal with Eni"
+    )
+    assert choose_title("Gas deal with Eni", ["Most read"]) == "Gas deal with Eni"
+    assert choose_title(None, ["Headline"]) == "Headline"
+
+
+def test_parse_date_forms() -> None:
+    assert parse_date("2024-03-12T09:45:00+01:00") == datetime.fromisoformat("2024-03-12T09:45:00+01:00")
+    assert parse_date("2024-01-23T14:10:00Z") == datetime(2024, 1, 23, 14, 10, tzinfo=UTC)
+    assert parse_date("2024-04-19 18:30:00") == datetime(2024, 4, 19, 18, 30)  # naive stays naive
+    assert parse_date("Tue, 23 Jan 2024 14:10:00 +0000") == datetime(2024, 1, 23, 14, 10, tzinfo=UTC)
+    assert parse_date("hier") is None and parse_date("") is None
+
+
+def test_run_extract_json_lines(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    binary = tmp_path / "image.jpg"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(100))
+    files = [str(PAGES / "fr_maroc_jsonld.html"), str(PAGES / "ar_cp1256.html"), str(empty), str(binary),
+             str(tmp_path / "missing.html")]
+    out = io.StringIO()
+    assert run_extract(files, url="https://news.example/article", out=out) == 0
+    raw_lines = out.getvalue().splitlines()
+    assert len(raw_lines) == len(files)
+    lines = [json.loads(line) for line in raw_lines]
+    keys = {"file", "title", "text", "published", "authors", "image", "language", "sitename"}
+    french, arabic, *bad = lines
+    assert set(french) == keys and set(arabic) == keys
+    assert french["file"] == files[0]
+    assert french["title"] == "Casablanca : le tramway T3 entre en service avant l'été"
+    assert french["published"] == "2024-03-12T08:45:00+00:00"
+    assert french["authors"] == ["Salma Bennani"]
+    assert french["language"] == "fr"
+    assert arabic["language"] == "ar" and "سد محمد الخامس" in arabic["text"]
+    # Non-ASCII written as is, one compact object per line.
+    assert "سد محمد الخامس" in raw_lines[1] and "\\u" not in raw_lines[1]
+    assert ", " not in raw_lines[0].split('"text"')[0]
+    assert [line["error"]["kind"] for line in bad] == ["empty", "not_html", "unreadable"]
+    for line in bad:
+        assert set(line) == keys | {"error"}
+        assert line["text"] == "" and line["error"]["message"]
