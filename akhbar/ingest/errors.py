@@ -57,3 +57,14 @@ class ExtractError(IngestError):
     """A page could not be turned into an article. Kinds: ``empty``, ``not_html``."""
 
     default_kind = "extract_failed"
+
+
+class ImageError(IngestError):
+    """Bytes could not be turned into stored image renditions.
+
+    Kinds: ``not_an_image`` (SVG, HTML, corrupt bytes), ``too_small`` (tracking pixels, icons),
+    ``too_large`` (more pixels than allowed: decompression bombs), ``unsupported`` (an image
+    format or mode we do not decode, e.g. HEIC, TIFF, PSD).
+    """
+
+    default_kind = "not_an_image"
