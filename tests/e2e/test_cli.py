@@ -109,3 +109,23 @@ def test_run_serves_the_portal_and_crawls_in_the_background(tmp_path):
     # Every child (web server, workers) is gone with it.
     leftover = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True)
     assert leftover.stdout.strip() == ""
+
+
+def test_extract_command_prints_json_lines_offline(tmp_path):
+    pages = ROOT / "tests" / "fixtures" / "pages"
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    files = [str(pages / "fr_maroc_jsonld.html"), str(pages / "ar_cp1256.html"), str(empty)]
+    # No database, no network: a data dir that does not exist stays uncreated.
+    env = env_for(tmp_path) | {"AKHBAR_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
+    out = subprocess.run([*AKHBAR, "extract", *files, "--url", "https://example.ma/a", "--json"],
+                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["file"] for r in rows] == files
+    keys = {"file", "title", "text", "published", "authors", "image", "language", "sitename"}
+    assert all(keys <= set(r) for r in rows)
+    assert rows[0]["language"] == "fr" and rows[0]["text"] and rows[0]["title"]
+    assert rows[1]["language"] == "ar" and any("\u0600" <= ch <= "\u06ff" for ch in rows[1]["title"])
+    assert rows[2]["text"] == "" and rows[2]["error"]
+    assert not (tmp_path / "var").exists()
