@@ -129,3 +129,34 @@ def test_extract_command_prints_json_lines_offline(tmp_path):
     assert rows[1]["language"] == "ar" and any("\u0600" <= ch <= "\u06ff" for ch in rows[1]["title"])
     assert rows[2]["text"] == "" and rows[2]["error"]
     assert not (tmp_path / "var").exists()
+
+
+def test_crawl_shows_a_progress_bar_on_a_terminal(tmp_path):
+    import pty
+
+    env = env_for(tmp_path)
+    with FixturePress() as press:
+        site = build_site(press, tmp_path)
+        assert akhbar("migrate", "--noinput", env=env).returncode == 0
+        assert akhbar("sources", "import", site.registry, env=env).returncode == 0
+        main, secondary = pty.openpty()
+        proc = subprocess.Popen([*AKHBAR, "crawl", "--once", "--source", "lematin-test",
+                                 "--source", "broken-500"], env=env, cwd=ROOT,
+                                stdout=secondary, stderr=secondary, stdin=subprocess.DEVNULL)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                data = os.read(main, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=60)
+        os.close(main)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "crawl:" in screen and "2/2" in screen  # tqdm's bar
+    assert "broken-500: failed" in screen  # failures are still reported by name
+    assert "2 sources: 2 new, 0 revised, 1 failing feeds" in screen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
@@ -82,7 +83,11 @@ class Command(BaseCommand):
         if tty:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(ids), unit="source", desc="crawl", file=sys.stdout)
+            # A terminal that reports no size (some ptys) would hide the bar: assume 80x24.
+            size = shutil.get_terminal_size((80, 24))
+            bar = tqdm(total=len(ids), unit="source", desc="crawl", file=sys.stdout,
+                       ncols=size.columns if size.columns > 0 else 80,
+                       nrows=size.lines if size.lines > 0 else 24)
         totals = {"new": 0, "revised": 0, "failed_feeds": 0}
         close_old_connections()
         with make_fetcher() as fetcher, ThreadPoolExecutor(max_workers=threads) as pool:
