@@ -9,7 +9,7 @@ Data: ../shared/bench/extraction (relative to the repository root), two datasets
   ("with": must appear, "without": must not). Body scores: share of "with" snippets found and of
   "without" snippets absent (macro over pages), and trafilatura's own snippet F1 (global counts:
   a found "with" is a TP, a missing one a FN, a found "without" a FP; matching is
-  whitespace-normalised, case-sensitive substring).
+  whitespace-normalised, case-sensitive substring), searched in each extractor's title + body.
 
 Both: title accuracy (normalised exact match, pages with a truth title), date accuracy (same
 calendar day, pages with a truth date; our ``published`` is a UTC instant, read in the UTC
@@ -177,7 +177,9 @@ def score(pages: list[Page], outputs: list[Output]) -> dict[str, float]:
     else:
         found, absent, tp, fn, fp = [], [], 0, 0, 0
         for page, out in zip(pages, outputs, strict=True):
-            text = _ws(out.text)
+            # Both extractors output a title beside the body (ours removes it from the body), and
+            # some "with" snippets are the headline: snippets are looked for in title + body.
+            text = _ws(f"{out.title}\n{out.text}")
             hits = [_ws(s) in text for s in page.with_]
             leaks = [_ws(s) in text for s in page.without]
             tp, fn, fp = tp + sum(hits), fn + len(hits) - sum(hits), fp + sum(leaks)

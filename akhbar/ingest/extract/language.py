@@ -14,7 +14,8 @@ _ALIASES = {"ary": "ar", "arz": "ar", "apc": "ar", "acm": "ar"}
 
 def detect_language(text: str, allowed: Sequence[str] = ()) -> str | None:
     """ISO 639-1 code of ``text``'s language among ``allowed`` (or a default set); None if no text."""
-    sample = text[:5000]
+    # 2,000 characters decide the language as well as the whole text, at a fraction of the cost.
+    sample = text[:2000]
     if not any(ch.isalpha() for ch in sample):
         return None
     candidates = {code.lower() for code in (allowed or DEFAULT_LANGUAGES)}
