@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from akhbar.sources.errors import error_label
 from akhbar.sources.models import Feed, FetchLog, Source
 
 
@@ -37,12 +38,18 @@ class SourceAdmin(admin.ModelAdmin):
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
     list_display = ("url", "source", "kind", "active", "last_success_at", "last_status",
-                    "error_kind", "error_count", "next_poll_at")
+                    "health", "error_count", "next_poll_at")
     list_filter = ("kind", "active", "error_kind", "source__country")
     search_fields = ("url", "source__name")
     readonly_fields = ("etag", "last_modified", "last_fetched_at", "last_success_at", "last_new_at",
                        "last_status", "error_kind", "error_message", "error_count", "enqueued_at")
     actions = ["refresh_now"]
+
+    @admin.display(description=_("health"), ordering="error_kind")
+    def health(self, feed: Feed) -> str:
+        if feed.error_kind:
+            return f"{error_label(feed.error_kind)} [{feed.error_kind}]"
+        return str(_("ok")) if feed.last_success_at else str(_("not fetched yet"))
 
     @admin.action(description=_("Refresh now"))
     def refresh_now(self, request: HttpRequest, queryset: QuerySet[Feed]) -> None:
