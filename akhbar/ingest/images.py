@@ -107,13 +107,17 @@ def process_image(
 
     header_size, fmt = _check_header(content, min_side=min_side, max_pixels=max_pixels)
 
-    image = Image.open(io.BytesIO(content), formats=[fmt])
     try:
-        if fmt == "JPEG":
+        # Reopen: verify() leaves the probe unusable. Same formats list, so the same plugin
+        # (camera JPEGs with several pictures open as "MPO", which is not an opener name).
+        image = Image.open(io.BytesIO(content), formats=ACCEPTED_FORMATS)
+    except Exception as exc:  # it identified a moment ago; anything else is corruption
+        raise ImageError(f"cannot reopen {fmt}: {exc}", kind="not_an_image") from exc
+    try:
+        if fmt in ("JPEG", "MPO"):
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the largest rendition allows it:
             # a 4000x3000 camera JPEG then decodes 4x faster. Both sides stay >= the target so
-            # either can become the width after EXIF rotation.
-            # (EXIF orientation is not known yet, so take the widest it could be.)
+            # either can become the width after EXIF rotation (not known before decoding).
             longest = max(header_size)
             largest = max((w for w in widths if w <= longest), default=longest)
             image.draft("RGB", (largest, largest))
@@ -162,8 +166,9 @@ def _check_header(content: bytes, *, min_side: int, max_pixels: int) -> tuple[tu
     try:
         # Image.open reads the header only; pixel data is not decoded until load().
         probe = Image.open(io.BytesIO(content), formats=ACCEPTED_FORMATS)
-    except Image.DecompressionBombError as exc:
-        # Pillow's own global guard (2x MAX_IMAGE_PIXELS) fired first: same verdict as ours.
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own global guard fired first (an error over 2x MAX_IMAGE_PIXELS, a warning
+        # over it, raised only where warnings are errors): same verdict as ours.
         raise ImageError(str(exc), kind="too_large") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         if _is_other_image_format(content):
@@ -206,8 +211,9 @@ def _orient(image: Image.Image) -> Image.Image:
     try:
         oriented = ImageOps.exif_transpose(image)
     except Exception:  # broken EXIF must not lose an otherwise good picture
-        return image
-    return oriented if oriented is not None else image
+        oriented = None
+    # Always a new image: the caller closes the decoded file.
+    return oriented if oriented is not None else image.copy()
 
 
 def _to_srgb_rgb(image: Image.Image) -> Image.Image:

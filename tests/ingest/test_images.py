@@ -201,6 +201,32 @@ def test_exif_orientation_is_applied_and_all_metadata_stripped() -> None:
             assert secret not in rendition.content
 
 
+def test_camera_sized_jpeg_rotated_by_exif_decodes_reduced_but_reports_full_size() -> None:
+    # 3000x2500 stored, orientation 6: libjpeg may decode at half scale (1500x1250), which still
+    # covers the 1200 rendition; the reported size is the full oriented one.
+    raw = Image.new("RGB", (3000, 2500), BLUE)
+    raw.paste(Image.new("RGB", (3000, 1250), RED), (0, 0))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    result = process_image(encode(raw, quality=80, exif=exif))
+    assert (result.width, result.height) == (2500, 3000)
+    assert [(r.width, r.height) for r in result.renditions[::2]] == [
+        (320, 384), (640, 768), (1200, 1440)
+    ]
+    out = decode(result.renditions[-1])
+    assert close(out.getpixel((1100, 700)), RED)  # type: ignore[arg-type]
+    assert close(out.getpixel((100, 700)), BLUE)  # type: ignore[arg-type]
+
+
+def test_multi_picture_camera_jpeg_mpo() -> None:
+    first, second = Image.new("RGB", (400, 300), RED), Image.new("RGB", (400, 300), BLUE)
+    content = encode(first, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(content)).format == "MPO"
+    result = process_image(content)
+    assert [r.width for r in result.renditions] == [320, 320]
+    assert close(decode(result.renditions[1]).getpixel((160, 120)), RED)  # type: ignore[arg-type]
+
+
 # --- refusals ---------------------------------------------------------------------------------
 
 
