@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -63,9 +64,9 @@ TEMPLATES = [
 ]
 
 
-def database_settings(url: str) -> dict:
+def database_settings(url: str) -> dict[str, Any]:
     """Django DATABASES entry for an AKHBAR_DATABASE_URL, tuned per engine."""
-    db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["CONN_MAX_AGE"] = 0
         # WAL lets the web server read while the crawler writes; IMMEDIATE transactions and a

@@ -19,7 +19,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run where they are enqueued, so tests see their effect without a worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
                      "QUEUES": ["default", "ingest"]}}
-LOGGING["loggers"]["akhbar"]["level"] = "WARNING"
+LOGGING["loggers"]["akhbar"]["level"] = "WARNING"  # type: ignore[index]
 assert CONFIG.allow_private_networks
 
 from .base import DATABASES  # noqa: E402

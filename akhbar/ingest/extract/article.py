@@ -178,7 +178,7 @@ def extract_article(
     Raises ExtractError (``empty``, ``not_html``) when nothing usable comes out and no feed entry
     is given as ``fallback``; with one, returns a draft built from it with ``extracted=False``.
     """
-    now = aware_utc(now) if now is not None else datetime.now(UTC)
+    now = aware_utc(now) or datetime.now(UTC)
     page_url = final_url or url
     try:
         html = decode_page(content, encoding, url=page_url)
@@ -201,10 +201,9 @@ def extract_article(
     published = _published(page, document.date if document else None, source_timezone, now)
 
     if document is None or len(text) < MIN_TEXT_CHARS:
-        error = ExtractError("no article text found in the page", kind="empty", url=page_url)
         if fallback is None:
-            raise error
-        return _from_feed(fallback, error.kind, page, published, url, final_url, fetched_at,
+            raise ExtractError("no article text found in the page", kind="empty", url=page_url)
+        return _from_feed(fallback, "empty", page, published, url, final_url, fetched_at,
                           languages)
 
     image = document.image or page.image

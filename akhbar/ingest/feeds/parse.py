@@ -264,8 +264,9 @@ def _entry_from_mapping(
             raw.get("published_parsed")
         )
         # dict.get: feedparser's own get() answers "updated" with the published date.
-        updated = parse_date(dict.get(raw, "updated"), ctx.default_tz) or _struct_utc(
-            dict.get(raw, "updated_parsed")
+        plain = dict(raw)
+        updated = parse_date(plain.get("updated"), ctx.default_tz) or _struct_utc(
+            plain.get("updated_parsed")
         )
     else:
         published = parse_date(raw.get("published"))
@@ -313,7 +314,8 @@ def _struct_utc(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime(*value[:6], tzinfo=UTC)
+        year, month, day, hour, minute, second = value[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (TypeError, ValueError):
         return None
 
@@ -369,7 +371,8 @@ def _parse_json_feed(text: str, ctx: EntryContext, url: str) -> ParsedFeed:
         summary_html = html.escape(summary) if summary else content_html or html.escape(content_text)
         identity = item.get("id")
         image = _str(item.get("image")) or _str(item.get("banner_image")) or first_image(content_html, url)
-        tags = item.get("tags") if isinstance(item.get("tags"), list) else []
+        raw_tags = item.get("tags")
+        tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
         entry = make_entry(
             ctx,
             title=_str(item.get("title")),
