@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/articles", api_views.articles, name="api-articles"),
     path("healthz", healthz),
+    path("images/<int:pk>/<int:width>.<str:fmt>", news_views.image_file, name="image-file"),
 ]
 urlpatterns += i18n_patterns(
     path("", news_views.home, name="home"),

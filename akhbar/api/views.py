@@ -16,18 +16,16 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 
 
-def image_json(image: Image | None) -> dict[str, Any] | None:
+def image_json(image: Image | None, request: HttpRequest) -> dict[str, Any] | None:
     """The API's image object: akhbar's own copy (never the outlet's URL), null when blocked."""
     if image is None:
         return None
-    blocked = image.status == Image.Status.BLOCKED
-    url = None
-    if not blocked and image.local_path:
-        url = f"/media/{image.local_path}"
-    return {"id": image.pk, "url": url, "status": image.status}
+    path = image.rendition_url()
+    return {"id": image.pk, "url": request.build_absolute_uri(path) if path else None,
+            "status": image.status}
 
 
-def article_json(article: Article) -> dict[str, Any]:
+def article_json(article: Article, request: HttpRequest) -> dict[str, Any]:
     """An article as the API shows it."""
     return {
         "id": article.pk,
@@ -36,7 +34,7 @@ def article_json(article: Article) -> dict[str, Any]:
         "published": article.published.astimezone(UTC).isoformat(),
         "language": article.language,
         "source": {"slug": article.source.slug, "name": article.source.name},
-        "image": image_json(article.image),
+        "image": image_json(article.image, request),
     }
 
 
@@ -60,6 +58,6 @@ def articles(request: HttpRequest) -> JsonResponse:
             return _error(f"unknown source {slug!r}", 404)
         qs = qs.filter(source__slug=slug)
     return JsonResponse(
-        {"items": [article_json(a) for a in qs[:limit]]},
+        {"items": [article_json(a, request) for a in qs[:limit]]},
         json_dumps_params={"ensure_ascii": False},
     )

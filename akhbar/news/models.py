@@ -16,9 +16,49 @@ class Image(models.Model):
 
     source_url = models.URLField(max_length=2000, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
-    # akhbar's own copy under the data dir, once the image cache has fetched it.
+    # akhbar's own copies under MEDIA_ROOT, once the image cache has fetched it: the folder
+    # holding "<width>.webp" and "<width>.jpg" for each width in ``widths``.
     local_path = models.CharField(max_length=500, blank=True)
+    widths = models.JSONField(default=list, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    phash = models.CharField(max_length=16, blank=True, db_index=True)
+    detail = models.FloatField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    fetch_attempts = models.PositiveSmallIntegerField(default=0)
+    error_kind = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def cached(self) -> bool:
+        return bool(self.local_path and self.widths)
+
+    def rendition_url(self, width: int | None = None, fmt: str = "jpg") -> str | None:
+        """akhbar's URL of one rendition (the largest not wider than ``width``), or None."""
+        if not self.cached or self.status == self.Status.BLOCKED:
+            return None
+        widths = sorted(self.widths)
+        chosen = widths[-1] if width is None else max([w for w in widths if w <= width] or widths[:1])
+        return f"/images/{self.pk}/{chosen}.{fmt}"
+
+    def srcset(self, fmt: str = "jpg") -> str:
+        """``srcset`` of every cached width in one format ("" when there is nothing to show)."""
+        if not self.cached or self.status == self.Status.BLOCKED:
+            return ""
+        return ", ".join(f"/images/{self.pk}/{w}.{fmt} {w}w" for w in sorted(self.widths))
+
+    @property
+    def webp_srcset(self) -> str:
+        return self.srcset("webp")
+
+    @property
+    def jpeg_srcset(self) -> str:
+        return self.srcset("jpg")
+
+    @property
+    def display_url(self) -> str | None:
+        return self.rendition_url(640)
 
     def __str__(self) -> str:
         return self.source_url

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from akhbar.ingest.errors import FetchError, ImageError
+from akhbar.ingest.fetch.client import Fetcher
+from akhbar.ingest.images import process_image
 from akhbar.ingest.normalize import canonical_url
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 from akhbar.news.models import Article, ArticleRevision, Image
@@ -153,3 +159,63 @@ def store_article(
         # A concurrent worker stored the same article first: nothing left to do.
         log.info("article %s stored concurrently", entry.url)
         return StoreResult.UNCHANGED, Article.objects.filter(url=entry.url).first()
+
+
+# An image that failed this many times is not fetched again (its article shows no image).
+MAX_IMAGE_ATTEMPTS = 3
+IMAGE_WIDTHS = (320, 640, 1200)
+IMAGE_MAX_BYTES = 15 * 1024 * 1024
+IMAGE_ACCEPT = "image/avif,image/webp,image/jpeg,image/png,image/*;q=0.8"
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+
+
+def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
+    """Fetch an article image once and store akhbar's own re-encoded renditions of it.
+
+    Readers' browsers then load images from akhbar only. Network and CPU work happen before
+    the short write; a failure is recorded on the image (kind, attempts) and never raises.
+    """
+    image = Image.objects.get(pk=image_id)
+    if image.cached or image.fetch_attempts >= MAX_IMAGE_ATTEMPTS:
+        return image
+    if image.fetch_attempts and not image.error_kind:
+        return image  # another worker is fetching it right now
+    # Claim this attempt: when two workers store articles sharing one picture, only the one
+    # whose update matches fetches it; the others see it in flight (attempted, no error yet).
+    claimed = Image.objects.filter(
+        pk=image.pk, fetch_attempts=image.fetch_attempts, local_path=""
+    ).update(fetch_attempts=image.fetch_attempts + 1, error_kind="")
+    if not claimed:
+        image.refresh_from_db()
+        return image
+    try:
+        result = fetcher.fetch(image.source_url, max_bytes=IMAGE_MAX_BYTES, accept=IMAGE_ACCEPT)
+        processed = process_image(result.content, widths=IMAGE_WIDTHS)
+    except (FetchError, ImageError) as exc:
+        Image.objects.filter(pk=image.pk).update(error_kind=exc.kind[:50])
+        image.refresh_from_db()
+        return image
+    rel = f"images/{image.pk % 1000:03d}/{image.pk}"
+    folder = Path(settings.MEDIA_ROOT) / rel
+    folder.mkdir(parents=True, exist_ok=True)
+    for rendition in processed.renditions:
+        ext = "jpg" if rendition.format == "jpeg" else rendition.format
+        _write_atomically(folder / f"{rendition.width}.{ext}", rendition.content)
+    Image.objects.filter(pk=image.pk).update(
+        local_path=rel,
+        widths=sorted({r.width for r in processed.renditions}),
+        width=processed.width,
+        height=processed.height,
+        sha256=processed.sha256,
+        phash=processed.phash,
+        detail=processed.detail,
+        fetched_at=result.fetched_at,
+        error_kind="",
+    )
+    image.refresh_from_db()
+    return image

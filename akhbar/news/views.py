@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
 from akhbar.news import queries
-from akhbar.news.models import Article
+from akhbar.news.models import Article, Image
 from akhbar.sources.models import Source
 
 
@@ -47,3 +50,24 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     return render(request, "news/source.html", {"source": source, "page": page,
                                                 "edition": _edition()})
+
+
+IMAGE_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}
+
+
+def image_file(request: HttpRequest, pk: int, width: int, fmt: str) -> FileResponse:
+    """One of akhbar's renditions of an image; nothing once the image is blocked."""
+    image = get_object_or_404(Image, pk=pk)
+    if (fmt not in IMAGE_TYPES or image.status == Image.Status.BLOCKED or not image.cached
+            or width not in image.widths):
+        raise Http404("no such image")
+    path = Path(settings.MEDIA_ROOT) / image.local_path / f"{width}.{fmt}"
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise Http404("image file missing") from None
+    response = FileResponse(handle, content_type=IMAGE_TYPES[fmt])
+    # Renditions never change under one URL; a month keeps readers' caches useful while a
+    # blocked image disappears from every page at once (pages stop referencing it).
+    response["Cache-Control"] = "public, max-age=2592000"
+    return response

@@ -21,7 +21,7 @@ from akhbar.ingest.fetch.client import Fetcher
 from akhbar.ingest.registry import SourceSpec
 from akhbar.ingest.types import ArticleDraft, FeedEntry, FetchResult
 from akhbar.news.models import Article
-from akhbar.news.services import StoreResult, entry_hash, store_article
+from akhbar.news.services import StoreResult, cache_image, entry_hash, store_article
 from akhbar.sources.models import Feed, FetchLog, Source
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,11 @@ def ingest_entry(
             )
         except ExtractError as exc:
             draft = _fallback_draft(entry, exc.kind, page)
-    result, _ = store_article(source=source, feed=feed, entry=entry, draft=draft, now=now)
+    result, stored = store_article(source=source, feed=feed, entry=entry, draft=draft, now=now)
+    if stored is not None and stored.image_id and result is not StoreResult.UNCHANGED:
+        # After the article's transaction: the image is fetched through the same polite
+        # client, once; a failure leaves the article without a picture, never without text.
+        cache_image(stored.image_id, fetcher=fetcher)
     return result
 
 

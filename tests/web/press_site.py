@@ -74,7 +74,8 @@ EN_ARTICLE = {
 
 
 def article_page(title: str, paras: list[str], *, lang: str, iso: str | None, author: str = "",
-                 charset: str = "utf-8", site: str = "Le Matin Test") -> str:
+                 charset: str = "utf-8", site: str = "Le Matin Test",
+                 image: str = "/img/lead.jpg") -> str:
     """A realistic article page: navigation, sidebar, comments around the article body."""
     date_meta = f'<meta property="article:published_time" content="{iso}">' if iso else ""
     author_meta = f'<meta name="author" content="{author}">' if author else ""
@@ -91,7 +92,7 @@ def article_page(title: str, paras: list[str], *, lang: str, iso: str | None, au
 <title>{title} | {site}</title>
 <meta property="og:title" content="{title}">
 <meta property="og:site_name" content="{site}">
-<meta property="og:image" content="/img/{abs(hash(title)) % 1000}.jpg">
+<meta property="og:image" content="{image}">
 {date_meta}{author_meta}
 <script>var tracker = 1;</script>
 </head><body>
@@ -134,9 +135,32 @@ class PressSite:
         return self.press.url(path)
 
 
+def photo_jpeg(seed: int = 1, size: tuple[int, int] = (900, 600)) -> bytes:
+    """A photo-like JPEG (gradients and noise) generated for the tests."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    for y in range(size[1]):
+        draw.line([(0, y), (size[0], y)], fill=(40 + y * 150 // size[1], 90, 200 - y * 120 // size[1]))
+    for _ in range(120):
+        x, y, r = rng.randrange(size[0]), rng.randrange(size[1]), rng.randrange(5, 60)
+        draw.ellipse([x - r, y - r, x + r, y + r],
+                     fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    img = img.filter(ImageFilter.GaussianBlur(1))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
 def build_site(press: FixturePress, tmp_path) -> PressSite:
     """Route every outlet on ``press`` and write a registry TOML naming them; returns both."""
     base = press.base_url
+    press.route("/img/lead.jpg", photo_jpeg(), content_type="image/jpeg")
     # French outlet: RSS with tracking parameters on the links, robots.txt forbidding /prive/.
     fr_items = [
         {"title": a["title"], "link": f"{base}/fr/{a['slug']}.html?utm_source=rss&utm_medium=feed",

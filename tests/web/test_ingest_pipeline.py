@@ -217,3 +217,37 @@ def test_sources_import_is_idempotent(site):
     call_command("sources", "list", stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == 8 and any(line.startswith("lematin-test") for line in lines)
+
+
+def test_lead_image_is_cached_once_and_served_by_akhbar(site, client):
+    import json
+
+    crawl("lematin-test", "tunisdaily-test")
+    assert len(site.press.requests_for("/img/lead.jpg")) == 1  # shared by 3 articles: one fetch
+    article = Article.objects.get(title=FR_ARTICLES[0]["title"])
+    image = article.image
+    assert image is not None and image.cached and image.widths == [320, 640]
+    assert (image.width, image.height) == (900, 600) and len(image.phash) == 16
+    html = client.get(f"/fr/articles/{article.pk}/").content.decode()
+    assert f'src="/images/{image.pk}/640.jpg"' in html and "image/webp" in html
+    assert site.press.base_url not in html.split("<article")[1].split("</article>")[0].replace(
+        f'href="{article.url}"', "")  # no outlet URL in the page but the link back
+    resp = client.get(f"/images/{image.pk}/320.webp")
+    assert resp.status_code == 200 and resp["Content-Type"] == "image/webp"
+    assert b"".join(resp.streaming_content)[8:12] == b"WEBP"
+    assert "max-age" in resp["Cache-Control"]
+    item = json.loads(client.get("/api/v1/articles?source=lematin-test").content)["items"][0]
+    assert item["image"]["url"].endswith(f"/images/{image.pk}/640.jpg")
+    assert client.get(f"/images/{image.pk}/999.jpg").status_code == 404
+    image.status = "blocked"
+    image.save()
+    assert client.get(f"/images/{image.pk}/320.webp").status_code == 404
+    assert f"/images/{image.pk}/" not in client.get(f"/fr/articles/{article.pk}/").content.decode()
+
+
+def test_broken_image_leaves_the_article_without_picture(site):
+    site.press.route("/img/lead.jpg", "<html>not an image</html>", content_type="image/jpeg")
+    crawl("lematin-test")
+    article = Article.objects.get(title=FR_ARTICLES[0]["title"])
+    assert article.extracted and article.image is not None
+    assert not article.image.cached and article.image.error_kind == "not_an_image"
