@@ -85,3 +85,36 @@ def clean_text(text: str) -> str:
     text = re.sub(r" *\n *", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
+
+
+# Arabic letters that vary between outlets for the same word: hamza/madda forms of alef, alef
+# maqsura, ta marbuta, hamza seats, Persian kaf/yeh; Arabic-Indic and Eastern digits.
+_ARABIC_FOLD = str.maketrans(
+    {
+        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي",
+        "ک": "ك", "ی": "ي", "ـ": None,
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
+# Tashkeel (harakat, tanwin, shadda, sukun), superscript alef, Quranic marks.
+_ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def fold_arabic(text: str) -> str:
+    """Arabic spelling variants folded: alef/hamza forms, alef maqsura, ta marbuta, tatweel,
+    diacritics and Arabic-Indic digits, so that one word is spelled one way."""
+    return _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
+
+
+def fold_text(text: str) -> str:
+    """Text reduced for matching across outlets: NFKC, case-folded, Latin accents and Arabic
+    variants removed, punctuation turned into single spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = fold_arabic(text)
+    # Strip Latin combining accents (é → e) without touching Arabic letters.
+    decomposed = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in decomposed if not (unicodedata.combining(ch) and ch < "\u0600"))
+    text = unicodedata.normalize("NFC", text)
+    return _NON_WORD.sub(" ", text).strip()
