@@ -21,6 +21,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", news_views.home, name="home"),
+    path("ticker/", news_views.ticker, name="ticker"),
     path("articles/<int:pk>/", news_views.article_detail, name="article"),
     path("sources/<slug:slug>/", news_views.source_detail, name="source"),
     prefix_default_language=True,

@@ -29,6 +29,13 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+def ticker(request: HttpRequest) -> HttpResponse:
+    """The ticker's list alone, for the page's periodic refresh."""
+    return render(request, "news/_headlines.html", {
+        "headlines": queries.latest_headlines(_edition(), 50),
+    })
+
+
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One article: title, attribution, image, text or excerpt, link back to the original."""
     article = get_object_or_404(

@@ -151,3 +151,13 @@ def test_stylesheet_is_served_and_switcher_names_languages_in_their_own_language
     from django.contrib.staticfiles import finders
 
     assert finders.find(css_url.removeprefix("/static/")), css_url
+
+
+def test_ticker_fragment_for_the_periodic_refresh(client):
+    source = make_source("lematin", "Le Matin")
+    make_article(source, title="Dernière minute à Rabat")
+    home = client.get("/fr/").content.decode()
+    assert 'data-ticker-url="/fr/ticker/"' in home and "ticker.js" in home
+    frag = client.get("/fr/ticker/").content.decode()
+    assert frag.lstrip().startswith("<ol") and "Dernière minute à Rabat" in frag
+    assert "<html" not in frag
