@@ -2,11 +2,14 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from akhbar.api import views as api_views
+from akhbar.news import feeds
 from akhbar.news import views as news_views
+from akhbar.news.sitemaps import SITEMAPS
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -17,11 +20,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/articles", api_views.articles, name="api-articles"),
     path("healthz", healthz),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("images/<int:pk>/<int:width>.<str:fmt>", news_views.image_file, name="image-file"),
 ]
 urlpatterns += i18n_patterns(
     path("", news_views.home, name="home"),
     path("ticker/", news_views.ticker, name="ticker"),
+    path("feed.rss", feeds.EditionFeed(), name="feed-rss"),
+    path("feed.atom", feeds.EditionAtomFeed(), name="feed-atom"),
+    path("sources/<slug:slug>/feed.rss", feeds.SourceFeed(), name="source-feed-rss"),
+    path("sources/<slug:slug>/feed.atom", feeds.SourceAtomFeed(), name="source-feed-atom"),
     path("articles/<int:pk>/", news_views.article_detail, name="article"),
     path("sources/<slug:slug>/", news_views.source_detail, name="source"),
     prefix_default_language=True,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from akhbar.news import queries
@@ -36,15 +38,44 @@ def ticker(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _json_ld(request: HttpRequest, article: Article, description: str) -> str:
+    """schema.org NewsArticle for the page, safe to embed in a <script> element."""
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "url": request.build_absolute_uri(),
+        "mainEntityOfPage": article.url,
+        "isBasedOn": article.url,
+        "datePublished": article.published.isoformat(),
+        "inLanguage": article.language or None,
+        "description": description or None,
+        "author": [{"@type": "Person", "name": a} for a in article.authors] or None,
+        "publisher": {"@type": "Organization", "name": article.source.name,
+                      "url": article.source.homepage},
+    }
+    if article.image and article.image.display_url:
+        data["image"] = request.build_absolute_uri(article.image.display_url)
+    clean = {k: v for k, v in data.items() if v is not None}
+    # "</" must not close the script element; \u003c is the same character to a JSON reader.
+    return mark_safe(json.dumps(clean, ensure_ascii=False).replace("<", "\\u003c"))
+
+
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One article: title, attribution, image, text or excerpt, link back to the original."""
     article = get_object_or_404(
         Article.objects.select_related("source", "image"), pk=pk, hidden=False
     )
+    description = queries.excerpt(article.text or article.summary, 200)
+    image_url = (request.build_absolute_uri(article.image.display_url)
+                 if article.image and article.image.display_url else "")
     return render(request, "news/article.html", {
         "article": article,
         "paragraphs": queries.display_paragraphs(article),
         "edition": _edition(),
+        "description": description,
+        "image_url": image_url,
+        "json_ld": _json_ld(request, article, description),
     })
 
 

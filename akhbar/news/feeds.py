@@ -1,0 +1,101 @@
+"""Feeds out: RSS 2.0 and Atom per edition and per outlet (django.contrib.syndication)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from akhbar.news import queries
+from akhbar.news.models import Article
+from akhbar.sources.models import Source
+
+FEED_ITEMS = 50
+
+
+def _edition() -> str:
+    lang = (get_language() or "fr")[:2]
+    return lang if lang in queries.EDITION_LANGUAGES else "fr"
+
+
+class _ArticleItems:
+    """Item fields shared by every feed: akhbar's page, the excerpt, the outlet as author."""
+
+    def item_title(self, item: Article) -> str:
+        return item.title
+
+    def item_description(self, item: Article) -> str:
+        # Feeds carry the excerpt, whatever the source's policy: the full text stays on the
+        # outlet's site and on akhbar's page for outlets that allow it.
+        return queries.excerpt(item.text or item.summary)
+
+    def item_link(self, item: Article) -> str:
+        return reverse("article", args=[item.pk])
+
+    def item_guid(self, item: Article) -> str:
+        return item.url
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Article) -> datetime:
+        return item.published
+
+    def item_author_name(self, item: Article) -> str:
+        return item.source.name
+
+    def item_author_link(self, item: Article) -> str:
+        return item.source.homepage
+
+
+class EditionFeed(_ArticleItems, Feed):
+    """The latest articles of an edition."""
+
+    def get_object(self, request: HttpRequest) -> str:
+        return _edition()
+
+    def title(self, edition: str) -> str:
+        return _("akhbar — Latest news")
+
+    def link(self, edition: str) -> str:
+        return reverse("home")
+
+    def description(self, edition: str) -> str:
+        return _("The latest headlines from every outlet akhbar follows.")
+
+    def items(self, edition: str) -> list[Article]:
+        return list(queries.edition_articles(edition)[:FEED_ITEMS])
+
+
+class EditionAtomFeed(EditionFeed):
+    feed_type = Atom1Feed
+    subtitle = EditionFeed.description
+
+
+class SourceFeed(_ArticleItems, Feed):
+    """The latest articles of one outlet."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> Source:
+        return get_object_or_404(Source, slug=slug)
+
+    def title(self, source: Source) -> str:
+        return _("%(name)s on akhbar") % {"name": source.name}
+
+    def link(self, source: Source) -> str:
+        return reverse("source", args=[source.slug])
+
+    def description(self, source: Source) -> str:
+        return _("The latest articles of %(name)s.") % {"name": source.name}
+
+    def items(self, source: Source) -> list[Article]:
+        return list(queries.visible_articles().filter(source=source)[:FEED_ITEMS])
+
+
+class SourceAtomFeed(SourceFeed):
+    feed_type = Atom1Feed
+    subtitle = SourceFeed.description

@@ -1,0 +1,58 @@
+"""sitemap.xml: editions, outlets and recent article pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from akhbar.news.models import Article
+from akhbar.sources.models import Source
+
+
+class EditionSitemap(Sitemap):
+    changefreq = "always"
+    priority = 1.0
+    i18n = True
+    alternates = True
+
+    def items(self) -> list[str]:
+        return ["home"]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+class SourceSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.6
+    i18n = True
+    alternates = True
+
+    def items(self) -> QuerySet[Source]:
+        return Source.objects.order_by("slug")
+
+    def location(self, item: Source) -> str:
+        return reverse("source", args=[item.slug])
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.5
+    limit = 5000
+
+    def items(self) -> QuerySet[Article]:
+        return Article.objects.filter(hidden=False).only("id", "published", "language").order_by(
+            "-published"
+        )
+
+    def location(self, item: Article) -> str:
+        return f"/{item.language if item.language in ('fr', 'ar', 'en') else 'fr'}/articles/{item.pk}/"
+
+    def lastmod(self, item: Article) -> datetime:
+        return item.published
+
+
+SITEMAPS = {"editions": EditionSitemap, "sources": SourceSitemap, "articles": ArticleSitemap}

@@ -1,0 +1,89 @@
+"""Feeds out (RSS 2.0 and Atom per edition and outlet), sitemap.xml, and article metadata."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.web.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_edition_rss_lists_the_edition_newest_first_with_excerpts(client):
+    fr = make_source("lematin", "Le Matin")
+    ar = make_source("hespress-ar", "هسبريس", languages=("ar",))
+    base = datetime(2020, 12, 17, 9, tzinfo=UTC)
+    make_article(fr, title="Plus ancien", published=base)
+    make_article(fr, title="Plus récent", published=base + timedelta(hours=1),
+                 text="Premier paragraphe.\n\nSecond paragraphe qui ne doit pas sortir.")
+    make_article(ar, title="خبر عاجل", language="ar", published=base + timedelta(hours=2))
+    resp = client.get("/fr/feed.rss")
+    assert resp.status_code == 200 and "rss" in resp["Content-Type"]
+    channel = ET.fromstring(resp.content).find("channel")
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items] == ["Plus récent", "Plus ancien"]
+    assert items[0].findtext("description") == "Premier paragraphe."
+    assert items[0].findtext("link").startswith("http://testserver/fr/articles/")
+    ar_items = ET.fromstring(client.get("/ar/feed.rss").content).find("channel").findall("item")
+    assert [i.findtext("title") for i in ar_items] == ["خبر عاجل"]
+
+
+def test_outlet_atom_feed_and_alternate_links(client):
+    source = make_source("tsa", "TSA", country="DZ")
+    make_article(source, title="Le dinar recule face à l'euro")
+    make_article(make_source("other", "Other"), title="Sans rapport")
+    resp = client.get("/fr/sources/tsa/feed.atom")
+    assert resp.status_code == 200 and "atom" in resp["Content-Type"]
+    root = ET.fromstring(resp.content)
+    assert [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")] == [
+        "Le dinar recule face à l'euro"]
+    page = client.get("/fr/sources/tsa/").content.decode()
+    assert 'type="application/rss+xml"' in page and 'href="/fr/sources/tsa/feed.rss"' in page
+    assert 'type="application/atom+xml"' in page and 'href="/fr/sources/tsa/feed.atom"' in page
+    home = client.get("/fr/").content.decode()
+    assert 'href="/fr/feed.rss"' in home and 'href="/fr/feed.atom"' in home
+    assert client.get("/fr/sources/nope/feed.rss").status_code == 404
+
+
+def test_hidden_articles_stay_out_of_feeds_and_sitemap(client):
+    source = make_source()
+    article = make_article(source, title="Article retiré")
+    article.hidden = True
+    article.save()
+    assert b"Article retir" not in client.get("/fr/feed.rss").content
+    assert f"/articles/{article.pk}/".encode() not in client.get("/sitemap.xml").content
+
+
+def test_sitemap_lists_editions_outlets_and_articles(client):
+    source = make_source("medias24", "Médias24")
+    article = make_article(source)
+    ar = make_article(make_source("alyaoum24", "اليوم 24", languages=("ar",)), language="ar")
+    xml = client.get("/sitemap.xml").content.decode()
+    for path in ("/fr/", "/ar/", "/en/", "/fr/sources/medias24/", f"/fr/articles/{article.pk}/",
+                 f"/ar/articles/{ar.pk}/"):
+        assert f"http://testserver{path}</loc>" in xml, path
+
+
+def test_article_page_has_json_ld_and_open_graph(client):
+    source = make_source("barlamane", "Barlamane")
+    article = make_article(source, title="Le </script> piège <b>gras</b>",
+                           text="Un paragraphe d'introduction.\n\nLa suite.")
+    article.authors = ["Nadia Lahlou"]
+    article.save()
+    html = client.get(f"/fr/articles/{article.pk}/").content.decode()
+    block = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    data = json.loads(block)
+    assert data["@type"] == "NewsArticle" and data["headline"] == article.title
+    assert data["mainEntityOfPage"] == article.url
+    assert data["datePublished"].startswith("2020-12-17")
+    assert data["author"] == [{"@type": "Person", "name": "Nadia Lahlou"}]
+    assert data["publisher"]["name"] == "Barlamane"
+    assert f'<meta property="og:url" content="{article.url}">' in html
+    assert '<meta property="og:type" content="article">' in html
+    assert "Un paragraphe d&#x27;introduction." in html  # description meta, escaped
