@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from akhbar.news.models import Article
+from akhbar.sources.models import Source
 
-# Which article languages each edition lists (the Maghress French edition carries French- and
-# English-language outlets; the registry's per-source editions come with the portal issue).
+# Which outlet languages each edition lists (the Maghress French edition carries French- and
+# English-language outlets); a source's registry ``editions`` adds it to more.
 EDITION_LANGUAGES = {"fr": ("fr", "en"), "ar": ("ar",), "en": ("en",)}
 EXCERPT_CHARS = 300
 
@@ -21,10 +22,29 @@ def visible_articles() -> QuerySet[Article]:
     )
 
 
+def source_editions(languages: list[str], editions: list[str]) -> set[str]:
+    """The editions that list a source: its registry ``editions``, plus those of its languages."""
+    shown = {e for e in editions if e in EDITION_LANGUAGES}
+    for edition, langs in EDITION_LANGUAGES.items():
+        if any(lang in langs for lang in languages):
+            shown.add(edition)
+    return shown
+
+
+def edition_source_ids(edition: str) -> list[int]:
+    """Ids of the sources an edition lists (one small query; sources number in the hundreds)."""
+    return [
+        pk
+        for pk, languages, editions in Source.objects.values_list("pk", "languages", "editions")
+        if edition in source_editions(languages or [], editions or [])
+    ]
+
+
 def edition_articles(edition: str) -> QuerySet[Article]:
-    """Visible articles of an edition's languages."""
-    langs = EDITION_LANGUAGES.get(edition, EDITION_LANGUAGES["fr"])
-    return visible_articles().filter(language__in=langs)
+    """Visible articles of the sources an edition lists."""
+    if edition not in EDITION_LANGUAGES:
+        edition = "fr"
+    return visible_articles().filter(source_id__in=edition_source_ids(edition))
 
 
 def latest_headlines(edition: str, limit: int = 50) -> list[Article]:

@@ -161,3 +161,22 @@ def test_ticker_fragment_for_the_periodic_refresh(client):
     frag = client.get("/fr/ticker/").content.decode()
     assert frag.lstrip().startswith("<ol") and "Dernière minute à Rabat" in frag
     assert "<html" not in frag
+
+
+def test_editions_list_outlets_by_language_and_registry_editions(client):
+    fr = make_source("lematin", "Le Matin")
+    en = make_source("mwn", "Morocco World News", languages=("en",))
+    ar = make_source("hespress-ar", "هسبريس", languages=("ar",))
+    extra = make_source("aps-ar", "وأج", languages=("ar",))
+    extra.editions = ["fr"]  # the registry adds it to the French edition
+    extra.save()
+    for src, title, lang in ((fr, "Titre FR", "fr"), (en, "English headline", "en"),
+                             (ar, "عنوان هسبريس", "ar"), (extra, "عنوان وأج", "ar")):
+        make_article(src, title=title, language=lang)
+    fr_html = client.get("/fr/").content.decode()
+    assert all(t in fr_html for t in ("Titre FR", "English headline", "عنوان وأج"))
+    assert "عنوان هسبريس" not in fr_html
+    ar_html = client.get("/ar/").content.decode()
+    assert "عنوان هسبريس" in ar_html and "عنوان وأج" in ar_html and "Titre FR" not in ar_html
+    en_html = client.get("/en/").content.decode()
+    assert "English headline" in en_html and "Titre FR" not in en_html
