@@ -24,3 +24,17 @@ def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     need(os.path.exists(path), "Chromium is not installed (apt-get install chromium)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache() -> None:
+    """Each test starts with empty in-process caches (the database is fresh too)."""
+    try:
+        from django.core.cache import caches
+    except Exception:  # no Django configured: nothing to clear
+        return
+    from django.conf import settings
+
+    if settings.configured:
+        for alias in settings.CACHES:
+            caches[alias].clear()

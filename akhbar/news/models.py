@@ -127,3 +127,9 @@ class ArticleRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="revision_article_number"),
         ]
+
+
+class SiteState(models.Model):
+    """One row: a counter bumped on every change that shows on pages, keying the page cache."""
+
+    version = models.BigIntegerField(default=0)

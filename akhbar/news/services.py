@@ -19,6 +19,7 @@ from akhbar.ingest.normalize import canonical_url
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 from akhbar.news.models import Article, ArticleRevision, Image
 from akhbar.sources.models import Feed, Source
+from akhbar.web.cache import bump_content_version
 
 log = logging.getLogger(__name__)
 
@@ -217,5 +218,6 @@ def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
         fetched_at=result.fetched_at,
         error_kind="",
     )
+    bump_content_version()  # the picture now shows on its articles' pages (update() sends no signal)
     image.refresh_from_db()
     return image

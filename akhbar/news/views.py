@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from akhbar.news import queries
 from akhbar.news.models import Article, Image
 from akhbar.sources.models import Source
+from akhbar.web.cache import cached_page
 
 
 def _edition() -> str:
@@ -22,6 +23,7 @@ def _edition() -> str:
     return lang if lang in queries.EDITION_LANGUAGES else "fr"
 
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """The edition's home: the ticker of the latest 50 headlines."""
     edition = _edition()
@@ -31,6 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+@cached_page
 def ticker(request: HttpRequest) -> HttpResponse:
     """The ticker's list alone, for the page's periodic refresh."""
     return render(request, "news/_headlines.html", {
@@ -61,6 +64,7 @@ def _json_ld(request: HttpRequest, article: Article, description: str) -> str:
     return mark_safe(json.dumps(clean, ensure_ascii=False).replace("<", "\\u003c"))
 
 
+@cached_page
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One article: title, attribution, image, text or excerpt, link back to the original."""
     article = get_object_or_404(
@@ -79,6 +83,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@cached_page
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An outlet's page with its paginated archive, newest first."""
     source = get_object_or_404(Source, slug=slug)

@@ -1,0 +1,23 @@
+"""Every change that shows on pages bumps the content version (see akhbar.web.cache)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+
+from akhbar.news.models import Article, ArticleRevision, Image
+from akhbar.sources.models import Source
+from akhbar.web.cache import bump_content_version
+
+
+def _changed(sender: type, **kwargs: Any) -> None:
+    # In the same transaction as the change: readers see the old version with the old content
+    # until commit, then the new version with the new content, never a new key on old content.
+    bump_content_version()
+
+
+def connect() -> None:
+    for model in (Article, ArticleRevision, Image, Source):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"bump-{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"bump-del-{model.__name__}")

@@ -1,0 +1,66 @@
+"""Whole-page cache keyed by a content version that every visible change bumps.
+
+Web processes keep rendered pages in their own memory; the version lives in the database, so a
+worker that stores an article (another process) invalidates every web process's copies at once.
+One indexed single-row read per request replaces the page's queries and rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.cache import caches
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+
+CACHE_ALIAS = "pages"
+PAGE_TTL = 600  # seconds: a bound on memory; freshness comes from the version
+
+
+def content_version() -> int:
+    """The current content version (0 before anything was stored)."""
+    from akhbar.news.models import SiteState
+
+    return SiteState.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+
+
+def bump_content_version() -> None:
+    """Invalidate every cached page, in every process."""
+    from akhbar.news.models import SiteState
+
+    if not SiteState.objects.filter(pk=1).update(version=F("version") + 1):
+        SiteState.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve a GET page from the cache while the content version is unchanged.
+
+    Only responses without cookies are stored, so nothing of one visitor's session is ever
+    served to another.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        cache = caches[CACHE_ALIAS]
+        key = f"page:{content_version()}:{get_language()}:{request.get_full_path()}"
+        hit = cache.get(key)
+        if hit is not None:
+            status, content_type, body = hit
+            response = HttpResponse(body, status=status, content_type=content_type)
+            response["X-Akhbar-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response.render()
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            cache.set(key, (response.status_code, response["Content-Type"], response.content),
+                      PAGE_TTL)
+        response["X-Akhbar-Cache"] = "miss"
+        return response
+
+    return wrapper

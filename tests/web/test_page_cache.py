@@ -1,0 +1,55 @@
+"""The page cache: hits cost one query, and every visible change invalidates it at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.web.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, path):
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get(path)
+    return resp, len(ctx.captured_queries)
+
+
+def test_second_view_is_a_cache_hit_with_one_query(client):
+    make_article(make_source(), title="Premier titre")
+    first, _ = get(client, "/fr/")
+    second, queries = get(client, "/fr/")
+    assert first["X-Akhbar-Cache"] == "miss" and second["X-Akhbar-Cache"] == "hit"
+    assert queries == 1 and second.content == first.content
+    assert not second.cookies  # nothing per session in cached pages
+
+
+@pytest.mark.parametrize("change", ["new_article", "hide", "block_image", "edit_source"])
+def test_visible_changes_invalidate_cached_pages(client, change):
+    source = make_source("lematin", "Le Matin")
+    article = make_article(source, title="Titre visible", image_url="https://x.example/a.jpg")
+    article.image.local_path, article.image.widths = "images/001/1", [320]
+    article.image.save()
+    page = f"/fr/articles/{article.pk}/"
+    for path in ("/fr/", page):
+        assert client.get(path)["X-Akhbar-Cache"] == "miss"
+        assert client.get(path)["X-Akhbar-Cache"] == "hit"
+    if change == "new_article":
+        make_article(source, title="Nouveau titre")
+        assert "Nouveau titre" in client.get("/fr/").content.decode()
+    elif change == "hide":
+        article.hidden = True
+        article.save()
+        assert "Titre visible" not in client.get("/fr/").content.decode()
+        assert client.get(page).status_code == 404
+    elif change == "block_image":
+        assert f"/images/{article.image_id}/" in client.get(page).content.decode()
+        article.image.status = "blocked"
+        article.image.save()
+        assert f"/images/{article.image_id}/" not in client.get(page).content.decode()
+    else:
+        source.name = "Le Matin du Sahara"
+        source.save()
+        assert "Le Matin du Sahara" in client.get(page).content.decode()
