@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from akhbar.news import queries
 from akhbar.news.models import Article, Image
 from akhbar.sources.models import Source
+from akhbar.web.cache import cached_page
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -43,6 +44,7 @@ def _error(message: str, status: int) -> JsonResponse:
 
 
 @require_GET
+@cached_page
 def articles(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/articles?source=SLUG&limit=N — newest first, in ``items``."""
     try:

@@ -69,7 +69,9 @@ def database_settings(url: str) -> dict[str, Any]:
     """Django DATABASES entry for an AKHBAR_DATABASE_URL, tuned per engine."""
     db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        db["CONN_MAX_AGE"] = 0
+        # Persistent connections: opening SQLite and running the PRAGMAs per request costs more
+        # than serving a cached page.
+        db["CONN_MAX_AGE"] = 600
         # WAL lets the web server read while the crawler writes; IMMEDIATE transactions and a
         # busy timeout make concurrent writers wait instead of failing with "database is locked".
         db["OPTIONS"] = {
