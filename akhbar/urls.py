@@ -19,6 +19,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/articles", api_views.articles, name="api-articles"),
+    path("api/v1/sources", api_views.sources, name="api-sources"),
+    path("api/v1/openapi.json", api_views.openapi, name="api-openapi"),
     path("healthz", healthz),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("images/<int:pk>/<int:width>.<str:fmt>", news_views.image_file, name="image-file"),

@@ -1,20 +1,32 @@
-"""Read-only JSON API, version 1."""
+"""Read-only JSON API, version 1 (schema: /api/v1/openapi.json)."""
 
 from __future__ import annotations
 
-from datetime import UTC
+import base64
+import binascii
+from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
+from akhbar.api.schema import openapi_document
 from akhbar.news import queries
 from akhbar.news.models import Article, Image
+from akhbar.sources import queries as source_queries
 from akhbar.sources.models import Source
 from akhbar.web.cache import cached_page
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+
+
+class BadRequest(ValueError):
+    """A query parameter is invalid; the message says which and why."""
 
 
 def image_json(image: Image | None, request: HttpRequest) -> dict[str, Any] | None:
@@ -24,6 +36,15 @@ def image_json(image: Image | None, request: HttpRequest) -> dict[str, Any] | No
     path = image.rendition_url()
     return {"id": image.pk, "url": request.build_absolute_uri(path) if path else None,
             "status": image.status}
+
+
+def _edition_of(article: Article) -> str:
+    return article.language if article.language in queries.EDITION_LANGUAGES else "fr"
+
+
+def _page_path(article: Article) -> str:
+    with translation.override(_edition_of(article)):
+        return reverse("article", args=[article.pk])
 
 
 def article_json(article: Article, request: HttpRequest) -> dict[str, Any]:
@@ -36,30 +57,106 @@ def article_json(article: Article, request: HttpRequest) -> dict[str, Any]:
         "language": article.language,
         "source": {"slug": article.source.slug, "name": article.source.name},
         "image": image_json(article.image, request),
+        "page_url": request.build_absolute_uri(_page_path(article)),
     }
 
 
-def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+def _json(data: dict[str, Any], status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _limit(request: HttpRequest) -> int:
+    raw = request.GET.get("limit", str(DEFAULT_LIMIT))
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise BadRequest("limit must be a whole number") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def encode_cursor(article: Article) -> str:
+    """An opaque position after ``article`` in newest-first order."""
+    raw = f"{article.published.astimezone(UTC).isoformat()}|{article.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, pk = raw.rsplit("|", 1)
+        published = datetime.fromisoformat(when)
+        return published, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("cursor is not one this API gave out") from None
+
+
+def _filtered_articles(request: HttpRequest) -> QuerySet[Article]:
+    qs = queries.visible_articles()
+    slug = request.GET.get("source")
+    if slug:
+        if not Source.objects.filter(slug=slug).exists():
+            raise LookupError(f"unknown source {slug!r}")
+        qs = qs.filter(source__slug=slug)
+    language = request.GET.get("language")
+    if language:
+        if len(language) != 2 or not language.isalpha():
+            raise BadRequest("language must be a two-letter ISO 639-1 code")
+        qs = qs.filter(language=language.lower())
+    since = request.GET.get("since")
+    if since:
+        when = parse_datetime(since)
+        if when is None or when.tzinfo is None:
+            raise BadRequest("since must be an ISO 8601 date and time with an offset")
+        qs = qs.filter(published__gte=when)
+    cursor = request.GET.get("cursor")
+    if cursor:
+        published, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(published__lt=published) | Q(published=published, id__lt=pk))
+    return qs
 
 
 @require_GET
 @cached_page
 def articles(request: HttpRequest) -> JsonResponse:
-    """GET /api/v1/articles?source=SLUG&limit=N — newest first, in ``items``."""
+    """GET /api/v1/articles — newest first, in ``items``; ``next`` pages on with a cursor."""
     try:
-        limit = int(request.GET.get("limit", DEFAULT_LIMIT))
-    except ValueError:
-        return _error("limit must be a whole number", 400)
-    if not 1 <= limit <= MAX_LIMIT:
-        return _error(f"limit must be between 1 and {MAX_LIMIT}", 400)
-    qs = queries.visible_articles()
-    slug = request.GET.get("source")
-    if slug:
-        if not Source.objects.filter(slug=slug).exists():
-            return _error(f"unknown source {slug!r}", 404)
-        qs = qs.filter(source__slug=slug)
-    return JsonResponse(
-        {"items": [article_json(a, request) for a in qs[:limit]]},
-        json_dumps_params={"ensure_ascii": False},
-    )
+        limit = _limit(request)
+        page = list(_filtered_articles(request)[: limit + 1])
+    except BadRequest as exc:
+        return _json({"error": str(exc)}, 400)
+    except LookupError as exc:
+        return _json({"error": str(exc.args[0])}, 404)
+    more = len(page) > limit
+    page = page[:limit]
+    next_url = None
+    if more:
+        params = request.GET.copy()
+        params["cursor"] = encode_cursor(page[-1])
+        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return _json({"items": [article_json(a, request) for a in page], "next": next_url})
+
+
+@require_GET
+@cached_page
+def sources(request: HttpRequest) -> JsonResponse:
+    """GET /api/v1/sources — every outlet akhbar follows, with its health."""
+    health = {h.slug: h for h in source_queries.source_health(datetime.now(UTC))}
+    items = []
+    for s in Source.objects.order_by("slug"):
+        h = health[s.slug]
+        items.append({
+            "slug": s.slug, "name": s.name, "homepage": s.homepage, "country": s.country,
+            "languages": list(s.languages), "display": s.display,
+            "editions": sorted(queries.source_editions(s.languages, s.editions)),
+            "health": h.state, "articles_24h": h.articles_24h,
+            "last_success": h.last_success.astimezone(UTC).isoformat() if h.last_success else None,
+        })
+    return _json({"items": items})
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    """GET /api/v1/openapi.json — the OpenAPI 3.1 description of this API."""
+    return _json(openapi_document(request.build_absolute_uri("/")))
