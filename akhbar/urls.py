@@ -28,6 +28,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", news_views.home, name="home"),
     path("ticker/", news_views.ticker, name="ticker"),
+    path("search/", news_views.search, name="search"),
     path("feed.rss", feeds.EditionFeed(), name="feed-rss"),
     path("feed.atom", feeds.EditionAtomFeed(), name="feed-atom"),
     path("sources/<slug:slug>/feed.rss", feeds.SourceFeed(), name="source-feed-rss"),

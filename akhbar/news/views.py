@@ -95,6 +95,22 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
                                                 "edition": _edition()})
 
 
+SEARCH_MAX_QUERY = 200
+
+
+@cached_page
+def search(request: HttpRequest) -> HttpResponse:
+    """Title search within the edition (full-text search comes with the search issue)."""
+    q = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_QUERY]
+    page = None
+    if q:
+        qs = queries.edition_articles(_edition()).defer("text", "html", "summary")
+        for word in q.split()[:8]:
+            qs = qs.filter(title__icontains=word)
+        page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "news/search.html", {"q": q, "page": page, "edition": _edition()})
+
+
 IMAGE_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}
 
 

@@ -12,21 +12,22 @@ LOCALE = Path(__file__).resolve().parents[2] / "akhbar" / "locale"
 
 
 def read_po(path: Path) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for each singular entry of a .po file."""
-    entries, fuzzy, field, parts = [], False, None, {"msgid": "", "msgstr": ""}
-    lines = path.read_text(encoding="utf-8").splitlines() + [""]
-    for line in lines:
+    """(msgid, first msgstr, fuzzy) for each entry of a .po file (plural entries included)."""
+    entries: list[tuple[str, str, bool]] = []
+    fuzzy, field, parts = False, "", {}  # type: ignore[var-annotated]
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
-        elif line.startswith(("msgid ", "msgstr ")):
-            field = line.split(" ", 1)[0]
-            parts[field] = ast.literal_eval(line.split(" ", 1)[1])
+        elif line.startswith("msg"):
+            field, value = line.split(" ", 1)
+            parts[field] = ast.literal_eval(value)
         elif line.startswith('"') and field:
             parts[field] += ast.literal_eval(line)
         elif not line.strip():
-            if parts["msgid"]:
-                entries.append((parts["msgid"], parts["msgstr"], fuzzy))
-            fuzzy, field, parts = False, None, {"msgid": "", "msgstr": ""}
+            if parts.get("msgid"):
+                first = parts.get("msgstr", parts.get("msgstr[0]", ""))
+                entries.append((parts["msgid"], first, fuzzy))
+            fuzzy, field, parts = False, "", {}
     return entries
 
 
@@ -39,5 +40,5 @@ def test_catalogue_is_complete_and_compiled(lang: str) -> None:
     assert not untranslated, f"untranslated in {lang}: {untranslated}"
     with open(po.with_suffix(".mo"), "rb") as fh:
         mo = gettext.GNUTranslations(fh)
-    stale = [m for m, s, _ in entries if mo.gettext(m) != s]
+    stale = [m for m, s, _ in entries if s not in (mo.gettext(m), mo.ngettext(m, m, 0), mo.ngettext(m, m, 1))]
     assert not stale, f"{lang}: django.mo is older than django.po (run akhbar compilemessages): {stale}"

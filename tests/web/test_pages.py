@@ -180,3 +180,18 @@ def test_editions_list_outlets_by_language_and_registry_editions(client):
     assert "عنوان هسبريس" in ar_html and "عنوان وأج" in ar_html and "Titre FR" not in ar_html
     en_html = client.get("/en/").content.decode()
     assert "English headline" in en_html and "Titre FR" not in en_html
+
+
+def test_title_search_within_the_edition(client):
+    fr = make_source("lematin", "Le Matin")
+    ar = make_source("hespress-ar", "هسبريس", languages=("ar",))
+    make_article(fr, title="Séisme dans la région d'Al Haouz : le bilan s'alourdit")
+    make_article(fr, title="Budget 2024 : le Parlement adopte le texte")
+    make_article(ar, title="زلزال الحوز: ارتفاع الحصيلة", language="ar")
+    html = client.get("/fr/search/?q=séisme+haouz").content.decode()
+    assert "le bilan s&#x27;alourdit" in html and "Budget 2024" not in html
+    assert "1 titre pour" in html
+    ar_html = client.get("/ar/search/?q=زلزال").content.decode()
+    assert "ارتفاع الحصيلة" in ar_html
+    assert "Type words" not in client.get("/fr/search/").content.decode()  # translated prompt
+    assert 'role="search"' in client.get("/fr/").content.decode()
