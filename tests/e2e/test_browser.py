@@ -307,3 +307,11 @@ def test_no_serious_or_critical_accessibility_violations(page: Page, edition: Ed
         print(f"axe on {path}:\n{describe(violations)}\n{json.dumps([v['id'] for v in violations])}")
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert not serious, f"axe-core on {path}:\n{describe(serious)}"
+
+
+def test_the_accessibility_check_does_catch_violations(page: Page, axe_source: str) -> None:
+    # A page with an unlabelled image and link: proves "no violations" above means something.
+    page.set_content('<!doctype html><html lang="fr"><title>t</title><main>'
+                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><a href="/x"></a></main>')
+    found = {v["id"]: v["impact"] for v in run_axe(page, axe_source)}
+    assert found.get("image-alt") == "critical" and found.get("link-name") == "serious", found
