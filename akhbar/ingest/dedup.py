@@ -50,9 +50,12 @@ JACCARD_THRESHOLD = 0.6
 CONTAINMENT_THRESHOLD = 0.9
 MIN_SIZE_RATIO = 0.5
 # LSH recall threshold: pairs passing the containment rule can have a Jaccard as low as
-# c*r / (1 + r - c*r) = 0.43 (c = 0.9, r = 0.5); at 0.25 datasketch picks 42 bands of 3 rows,
-# which makes such a pair a candidate with probability 0.97 (0.996 at Jaccard 0.5).
+# c*r / (1 + r - c*r) = 0.43 (c = 0.9, r = 0.5). For 0.25 and 128 permutations datasketch picks
+# 42 bands of 3 rows (LSH_PARAMS, fixed here because deriving them integrates numerically, ~80 ms
+# per index), which makes a pair a candidate with probability 0.97 at Jaccard 0.43, 0.996 at 0.5,
+# 0.29 at 0.2 and 0.04 at 0.1 (candidates are then verified, so this costs time, not precision).
 LSH_THRESHOLD = 0.25
+LSH_PARAMS = (42, 3)  # (bands, rows) for NUM_PERM and LSH_THRESHOLD
 
 # Multiplier for combining word hashes into a shingle hash (FNV prime; odd, so order matters
 # and no information is lost mod 2**32). datasketch mixes the result again (murmur finalizer).
@@ -238,7 +241,10 @@ class CopyIndex:
 
     def __init__(self, *, num_perm: int = NUM_PERM, lsh_threshold: float = LSH_THRESHOLD) -> None:
         self.num_perm = num_perm
-        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
+        if num_perm == NUM_PERM and lsh_threshold == LSH_THRESHOLD:
+            self._lsh = MinHashLSH(num_perm=num_perm, params=LSH_PARAMS)
+        else:
+            self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
         self._entries: dict[str, _Entry] = {}
         self._by_exact: dict[str, set[str]] = {}
 

@@ -227,3 +227,10 @@ def test_index_refuses_other_num_perm() -> None:
     index = CopyIndex()
     with pytest.raises(ValueError):
         index.add("x", fingerprint("", ARTICLES["en-gas-aps"]["text"], num_perm=64), None)
+
+
+def test_fixed_lsh_params_are_what_datasketch_derives_for_the_threshold() -> None:
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=dedup.LSH_THRESHOLD, num_perm=dedup.NUM_PERM)
+    assert (lsh.b, lsh.r) == dedup.LSH_PARAMS
