@@ -12,17 +12,19 @@ import difflib
 import re
 import tomllib
 import zoneinfo
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from akhbar.ingest.sections import SECTION_KEYS, rule_problem
 
 #: Where the registry shipped with the project lives (a source checkout, not the wheel).
 DEFAULT_REGISTRY_DIR = Path(__file__).resolve().parents[2] / "data" / "sources"
 
 REQUIRED_KEYS = ("slug", "name", "homepage", "languages", "country", "feeds", "timezone", "display")
-OPTIONAL_KEYS = ("sitemaps", "verified", "notes", "editions")
+OPTIONAL_KEYS = ("sitemaps", "verified", "notes", "editions", "sections")
 DISPLAY_MODES = ("full", "excerpt")
 EDITIONS = ("fr", "ar", "en")
 
@@ -86,6 +88,10 @@ class SourceSpec:
     notes: str = ""
     editions: tuple[str, ...] = ()
     origin: str = ""  # the registry file it came from (provenance, for error messages)
+    # Per-source section rules ("path:/…/" or "category:…" per section key), tried before the
+    # defaults of data/sections.toml. A plain dict typed read-only: a MappingProxy would break
+    # pickling and dataclasses.asdict; left out of the hash since a mapping is unhashable.
+    sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @property
     def needs_discovery(self) -> bool:
@@ -220,6 +226,8 @@ def _parse_source(file: Path, index: int, table: Any) -> SourceSpec:
         if edition not in EDITIONS:
             raise fail(f"edition {edition!r} is not one of {', '.join(map(repr, EDITIONS))}")
 
+    sections = _sections(table, fail)
+
     return SourceSpec(
         slug=slug,
         name=name,
@@ -234,7 +242,36 @@ def _parse_source(file: Path, index: int, table: Any) -> SourceSpec:
         notes=notes.strip(),
         editions=editions,
         origin=str(file),
+        sections=sections,
     )
+
+
+def _sections(table: dict[str, Any], fail: _Fail) -> Mapping[str, tuple[str, ...]]:
+    """The optional ``sections`` table: known section keys → lists of path:/category: rules."""
+    value = table.get("sections", {})
+    if not isinstance(value, dict):
+        raise fail(
+            "sections must be a table such as "
+            "sections = { politics = [\"path:/politique/\"] }, "
+            f"not {type(value).__name__} {value!r}"
+        )
+    rules: dict[str, tuple[str, ...]] = {}
+    for key in value:
+        if key not in SECTION_KEYS:
+            hint = difflib.get_close_matches(key, SECTION_KEYS, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise fail(
+                f"sections: unknown section {key!r}{suggestion}; "
+                f"known sections: {', '.join(SECTION_KEYS)}"
+            )
+        name = f"sections.{key}"
+        items = _string_list({name: value[key]}, name, fail, allow_empty=False)
+        for rule in items:
+            problem = rule_problem(rule)
+            if problem:
+                raise fail(f"sections.{key}: {problem}")
+        rules[key] = items
+    return rules
 
 
 def _string(table: dict[str, Any], key: str, fail: _Fail) -> str:
