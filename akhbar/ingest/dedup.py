@@ -41,7 +41,7 @@ MINHASH_SCHEME = "affine32"
 # any other brief built on the same formula, so only an exact (folded) copy counts.
 MIN_WORDS = 40
 
-# Decision thresholds, chosen with bench/dedup.py (see docs/BENCHMARKS.md): a pair is a copy
+# Decision thresholds, chosen with bench/dedup.py (run it for the tables): a pair is a copy
 # when its estimated Jaccard reaches JACCARD_THRESHOLD, or when the smaller text is almost
 # entirely contained in the larger (a copy with paragraphs added: Jaccard falls, containment
 # does not) and the two are of comparable size (a long feature quoting a whole dispatch is not

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -99,3 +99,29 @@ class SourceFeed(_ArticleItems, Feed):
 class SourceAtomFeed(SourceFeed):
     feed_type = Atom1Feed
     subtitle = SourceFeed.description
+
+
+class SectionFeed(_ArticleItems, Feed):
+    """The latest articles of one section of the edition."""
+
+    def get_object(self, request: HttpRequest, key: str) -> str:
+        if key not in queries.SECTIONS:
+            raise Http404("no such section")
+        return key
+
+    def title(self, key: str) -> str:
+        return _("akhbar — %(section)s") % {"section": queries.SECTIONS[key]}
+
+    def link(self, key: str) -> str:
+        return reverse("section", args=[key])
+
+    def description(self, key: str) -> str:
+        return _("The latest articles in %(section)s.") % {"section": queries.SECTIONS[key]}
+
+    def items(self, key: str) -> list[Article]:
+        return list(queries.edition_articles(_edition()).filter(section=key)[:FEED_ITEMS])
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = Atom1Feed
+    subtitle = SectionFeed.description

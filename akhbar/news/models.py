@@ -79,6 +79,7 @@ class Article(models.Model):
     html = models.TextField(blank=True)
     summary = models.TextField(blank=True)
     language = models.CharField(max_length=8, blank=True, db_index=True)
+    section = models.CharField(max_length=16, blank=True, db_index=True)
     authors = models.JSONField(default=list, blank=True)
     categories = models.JSONField(default=list, blank=True)
     # Dates: the feed's, the page's, and the one used for display and ordering.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from akhbar.news.models import Article
 from akhbar.sources.models import Source
@@ -11,6 +12,17 @@ from akhbar.sources.models import Source
 # English-language outlets); a source's registry ``editions`` adds it to more.
 EDITION_LANGUAGES = {"fr": ("fr", "en"), "ar": ("ar",), "en": ("en",)}
 EXCERPT_CHARS = 300
+
+# Section keys (akhbar.ingest.sections.SECTION_KEYS) with their translated labels, in menu order.
+SECTIONS = {
+    "politics": _("Politics"),
+    "economy": _("Economy"),
+    "society": _("Society"),
+    "sports": _("Sports"),
+    "culture": _("Culture"),
+    "world": _("World"),
+    "tech": _("Tech"),
+}
 
 
 def visible_articles() -> QuerySet[Article]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -16,6 +17,7 @@ from akhbar.ingest.errors import FetchError, ImageError
 from akhbar.ingest.fetch.client import Fetcher
 from akhbar.ingest.images import process_image
 from akhbar.ingest.normalize import canonical_url
+from akhbar.ingest.sections import SectionRules, classify_section, load_section_rules
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 from akhbar.news.models import Article, ArticleRevision, Image
 from akhbar.sources.models import Feed, Source
@@ -45,6 +47,21 @@ def entry_hash(entry: FeedEntry) -> str:
         entry.published.isoformat() if entry.published else "",
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def section_rules() -> SectionRules:
+    """The default section rules (data/sections.toml), read once per process."""
+    return load_section_rules()
+
+
+def _section(source: Source, entry: FeedEntry, draft: ArticleDraft) -> str:
+    return classify_section(
+        url=draft.final_url or entry.url,
+        categories=[*entry.categories, *draft.categories],
+        rules=section_rules(),
+        overrides=source.sections or {},
+    ) or ""
 
 
 def _image_for(url: str | None) -> Image | None:
@@ -91,6 +108,7 @@ def store_article(
                     html=draft.html,
                     summary=entry.summary,
                     language=(language or "")[:8],
+                    section=_section(source, entry, draft),
                     authors=list(draft.authors or entry.authors),
                     categories=list(dict.fromkeys([*entry.categories, *draft.categories])),
                     feed_published=entry.published,

@@ -95,6 +95,21 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
                                                 "edition": _edition()})
 
 
+@cached_page
+def section_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """A section of the edition (politics, economy…), paginated, newest first."""
+    if key not in queries.SECTIONS:
+        raise Http404("no such section")
+    page = Paginator(
+        queries.edition_articles(_edition()).filter(section=key).defer("text", "html", "summary"),
+        30,
+    ).get_page(request.GET.get("page"))
+    return render(request, "news/section.html", {
+        "key": key, "section_key": key, "label": queries.SECTIONS[key], "page": page,
+        "edition": _edition(),
+    })
+
+
 SEARCH_MAX_QUERY = 200
 
 

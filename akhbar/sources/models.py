@@ -22,6 +22,8 @@ class Source(models.Model):
     timezone = models.CharField(max_length=64, default="Africa/Casablanca")
     display = models.CharField(max_length=10, choices=Display.choices, default=Display.FULL)
     editions = models.JSONField(default=list, blank=True)
+    # Per-source section rules from the registry: {"politics": ["path:/politique/"], …}.
+    sections = models.JSONField(default=dict, blank=True)
     verified = models.BooleanField(default=True)
     notes = models.TextField(blank=True)
     paused = models.BooleanField(default=False, help_text=_("A paused source is not polled."))

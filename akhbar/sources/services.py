@@ -55,6 +55,7 @@ def import_sources(specs: Iterable[SourceSpec]) -> ImportResult:
             "timezone": spec.timezone,
             "display": spec.display,
             "editions": list(spec.editions),
+            "sections": {k: list(v) for k, v in spec.sections.items()},
             "verified": spec.verified,
             "notes": spec.notes,
         }

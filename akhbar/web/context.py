@@ -9,4 +9,6 @@ EDITIONS = (("fr", "Français"), ("ar", "العربية"), ("en", "English"))
 
 
 def editions(request: HttpRequest) -> dict[str, object]:
-    return {"EDITIONS": EDITIONS}
+    from akhbar.news.queries import SECTIONS
+
+    return {"EDITIONS": EDITIONS, "SECTIONS": SECTIONS}

@@ -251,3 +251,27 @@ def test_broken_image_leaves_the_article_without_picture(site):
     article = Article.objects.get(title=FR_ARTICLES[0]["title"])
     assert article.extracted and article.image is not None
     assert not article.image.cached and article.image.error_kind == "not_an_image"
+
+
+def test_articles_get_a_section_from_categories_paths_and_source_rules(site):
+    from tests.web.press_site import rss
+
+    press = site.press
+    items = [
+        {"title": "Le dirham se stabilise face à l'euro", "link": press.url("/fr/eco/dirham.html"),
+         "date": "Thu, 17 Dec 2020 10:00:00 +0100", "summary": "Marché des changes."},
+        {"title": "Le Wydad s'impose à Casablanca", "link": press.url("/fr/sport/wydad.html"),
+         "date": "Thu, 17 Dec 2020 11:00:00 +0100", "summary": "Botola."},
+        {"title": "Séance plénière au Parlement", "link": press.url("/fr/nation/seance.html"),
+         "date": "Thu, 17 Dec 2020 12:00:00 +0100", "summary": "Questions orales."},
+    ]
+    feed = rss(items, title="Le Matin Test", link=press.url("/fr/"), lang="fr")
+    # The first item carries a feed category: inject it into the RSS item.
+    feed = feed.replace("<title>Le dirham", "<category>Économie</category><title>Le dirham", 1)
+    press.route("/fr/feed.xml", feed, content_type="application/rss+xml")
+    Source.objects.filter(slug="lematin-test").update(sections={"politics": ["path:/nation/"]})
+    crawl("lematin-test")
+    sections = dict(Article.objects.filter(source__slug="lematin-test").values_list("title", "section"))
+    assert sections["Le dirham se stabilise face à l'euro"] == "economy"  # feed category
+    assert sections["Le Wydad s'impose à Casablanca"] == "sports"  # URL path
+    assert sections["Séance plénière au Parlement"] == "politics"  # the source's own rule

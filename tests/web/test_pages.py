@@ -195,3 +195,19 @@ def test_title_search_within_the_edition(client):
     assert "ارتفاع الحصيلة" in ar_html
     assert "Type words" not in client.get("/fr/search/").content.decode()  # translated prompt
     assert 'role="search"' in client.get("/fr/").content.decode()
+
+
+def test_section_pages_and_menu(client):
+    source = make_source("lematin", "Le Matin")
+    a = make_article(source, title="Le Raja remporte le derby")
+    a.section = "sports"
+    a.save()
+    make_article(source, title="Hors rubrique")
+    html = client.get("/fr/sections/sports/").content.decode()
+    assert "Le Raja remporte le derby" in html and "Hors rubrique" not in html
+    assert "<h1>Sports</h1>" in html and 'href="/fr/sections/sports/feed.rss"' in html
+    assert 'href="/fr/sections/politics/"' in client.get("/fr/").content.decode()
+    assert "Politique" in client.get("/fr/").content.decode()
+    assert "رياضة" in client.get("/ar/sections/sports/").content.decode()
+    assert client.get("/fr/sections/nope/").status_code == 404
+    assert b"Le Raja remporte" in client.get("/fr/sections/sports/feed.rss").content
