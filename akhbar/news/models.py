@@ -81,6 +81,9 @@ class Article(models.Model):
     language = models.CharField(max_length=8, blank=True, db_index=True)
     section = models.CharField(max_length=16, blank=True, db_index=True)
     authors = models.JSONField(default=list, blank=True)
+    # "|Name One|Name Two|": a portable way to find an author's articles (SQLite has no JSON
+    # containment lookup).
+    authors_key = models.CharField(max_length=1000, blank=True, db_index=True)
     categories = models.JSONField(default=list, blank=True)
     # Dates: the feed's, the page's, and the one used for display and ordering.
     feed_published = models.DateTimeField(null=True, blank=True)
@@ -109,6 +112,19 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.authors_key = authors_key(self.authors)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "authors" in update_fields:  # type: ignore[operator]
+            kwargs["update_fields"] = [*update_fields, "authors_key"]  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def authors_key(authors: list[str]) -> str:
+    """The ``authors_key`` of an author list."""
+    names = [" ".join(a.split()).replace("|", " ") for a in authors if a and a.strip()]
+    return ("|" + "|".join(names) + "|")[:1000] if names else ""
 
 
 class ArticleRevision(models.Model):

@@ -110,6 +110,19 @@ def section_detail(request: HttpRequest, key: str) -> HttpResponse:
     })
 
 
+@cached_page
+def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    """One author's articles in one outlet (the same name in two outlets may be two people)."""
+    source = get_object_or_404(Source, slug=slug)
+    name = " ".join(name.split())
+    qs = queries.visible_articles().filter(source=source, authors_key__contains=f"|{name}|")
+    page = Paginator(qs.defer("text", "html", "summary"), 30).get_page(request.GET.get("page"))
+    if not page.object_list:
+        raise Http404("no articles by this author")
+    return render(request, "news/author.html", {"source": source, "name": name, "page": page,
+                                                "edition": _edition()})
+
+
 SEARCH_MAX_QUERY = 200
 
 

@@ -211,3 +211,19 @@ def test_section_pages_and_menu(client):
     assert "رياضة" in client.get("/ar/sections/sports/").content.decode()
     assert client.get("/fr/sections/nope/").status_code == 404
     assert b"Le Raja remporte" in client.get("/fr/sections/sports/feed.rss").content
+
+
+def test_author_pages_are_per_outlet(client):
+    lematin = make_source("lematin", "Le Matin")
+    other = make_source("h24", "H24info")
+    a = make_article(lematin, title="Chronique économique")
+    a.authors = ["Salma Idrissi", "Youssef Alami"]
+    a.save()
+    b = make_article(other, title="Homonyme ailleurs")
+    b.authors = ["Salma Idrissi"]
+    b.save()
+    article_html = client.get(f"/fr/articles/{a.pk}/").content.decode()
+    assert 'href="/fr/sources/lematin/authors/Salma%20Idrissi/"' in article_html
+    html = client.get("/fr/sources/lematin/authors/Salma%20Idrissi/").content.decode()
+    assert "Chronique économique" in html and "Homonyme ailleurs" not in html
+    assert client.get("/fr/sources/lematin/authors/Salma/").status_code == 404  # whole names only
