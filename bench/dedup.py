@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
 import re
 import statistics
@@ -401,6 +402,42 @@ def quality(quick: bool) -> None:
     )
 
 
+def real_pairs() -> None:
+    """Same-language fr/ar article pairs from SemEval-2022 Task 8 (../shared/bench), rated by
+    people from 1 (same story) to 4: different outlets' articles, so none should be a copy."""
+    folder = ROOT.parent / "shared" / "bench" / "clustering" / "semeval2022_pairs"
+    print("## Real article pairs (SemEval-2022 Task 8, fr-fr and ar-ar, not augmented)\n")
+    if not folder.exists():
+        print(f"{folder} not found: skipped.\n")
+        return
+    rows: dict[str, dict] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            r = json.loads(line)
+            if r["lang1"] == r["lang2"] and r["lang1"] in ("fr", "ar") and not r["augmented_id"]:
+                rows.setdefault(r["pair_id"], r)
+    fpr = Fingerprinter()
+    print("| overall score | pairs | Jaccard (max) | containment (max) | called a copy |")
+    print("|---|---|---|---|---|")
+    bands: dict[str, list[tuple[float, float, bool]]] = {}
+    for r in rows.values():
+        a, b = fpr.fingerprint("", r["text1"]), fpr.fingerprint("", r["text2"])
+        band = (
+            "1–1.5 (same story)"
+            if r["overall"] <= 1.5
+            else "1.5–2.5"
+            if r["overall"] <= 2.5
+            else "2.5–4"
+        )
+        bands.setdefault(band, []).append((similarity(a, b), containment(a, b), is_copy(a, b)))
+    for band, vals in sorted(bands.items()):
+        print(
+            f"| {band} | {len(vals)} | {max(v[0] for v in vals):.2f} | "
+            f"{max(v[1] for v in vals):.2f} | {sum(v[2] for v in vals)} |"
+        )
+    print()
+
+
 def synthetic_corpus(n: int, words: int, seed: int) -> list[str]:
     """``n`` texts of ``words`` words drawn from a Zipf-distributed 50k-word vocabulary."""
     rng = np.random.default_rng(seed)
@@ -483,6 +520,7 @@ def main() -> None:
         f"{dedup.LSH_THRESHOLD})\n"
     )
     quality(args.quick)
+    real_pairs()
     speed(args.quick)
 
 
