@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from akhbar.news.models import Article
@@ -52,16 +53,47 @@ def edition_source_ids(edition: str) -> list[int]:
     ]
 
 
-def edition_articles(edition: str) -> QuerySet[Article]:
-    """Visible articles of the sources an edition lists."""
+def edition_articles(edition: str, source_ids: list[int] | None = None) -> QuerySet[Article]:
+    """Visible articles of the sources an edition lists (``source_ids`` when already known)."""
     if edition not in EDITION_LANGUAGES:
         edition = "fr"
-    return visible_articles().filter(source_id__in=edition_source_ids(edition))
+    if source_ids is None:
+        source_ids = edition_source_ids(edition)
+    return visible_articles().filter(source_id__in=source_ids)
 
 
-def latest_headlines(edition: str, limit: int = 50) -> list[Article]:
+def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None) -> list[Article]:
+    """The front of the home page: the latest articles that have a picture, then the latest.
+
+    Once story clustering exists this ranks stories by distinct outlets and freshness.
+    """
+    qs = edition_articles(edition, source_ids).defer("text", "html", "summary")
+    with_image = list(qs.filter(image__local_path__gt="", image__status="visible")[:limit])
+    if len(with_image) >= limit:
+        return with_image
+    seen = {a.pk for a in with_image}
+    rest = [a for a in qs[: limit * 2] if a.pk not in seen]
+    return (with_image + rest)[:limit]
+
+
+def section_fronts(
+    edition: str, per_section: int = 4, source_ids: list[int] | None = None
+) -> list[tuple[str, object, list[Article]]]:
+    """For each section that has articles: its key, label and latest headlines (one query)."""
+    ranked = edition_articles(edition, source_ids).filter(section__in=list(SECTIONS)).annotate(
+        rank=Window(RowNumber(), partition_by=[F("section")],
+                    order_by=[F("published").desc(), F("id").desc()])
+    ).filter(rank__lte=per_section).defer("text", "html", "summary")
+    by_section: dict[str, list[Article]] = {}
+    for article in ranked:
+        by_section.setdefault(article.section, []).append(article)
+    return [(key, label, by_section[key]) for key, label in SECTIONS.items() if key in by_section]
+
+
+def latest_headlines(edition: str, limit: int = 50,
+                     source_ids: list[int] | None = None) -> list[Article]:
     """The ticker: the latest headlines of the edition, with outlet and time."""
-    return list(edition_articles(edition).only(
+    return list(edition_articles(edition, source_ids).only(
         "id", "title", "published", "language", "url", "source__slug", "source__name",
         "source__display", "image__id", "image__status", "image__local_path", "image__source_url",
     )[:limit])

@@ -25,10 +25,13 @@ def _edition() -> str:
 
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
-    """The edition's home: the ticker of the latest 50 headlines."""
+    """The edition's home: top stories, the ticker of the latest 50 headlines, sections."""
     edition = _edition()
+    ids = queries.edition_source_ids(edition)
     return render(request, "news/home.html", {
-        "headlines": queries.latest_headlines(edition, 50),
+        "top": queries.top_stories(edition, source_ids=ids),
+        "headlines": queries.latest_headlines(edition, 50, source_ids=ids),
+        "fronts": queries.section_fronts(edition, source_ids=ids),
         "edition": edition,
     })
 

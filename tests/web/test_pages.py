@@ -69,12 +69,23 @@ def test_home_ticker_lists_latest_50_of_the_edition_without_n_plus_one(client):
     for i in range(60):
         make_article(fr, title=f"Titre français {i}", published=base - timedelta(minutes=i))
     make_article(ar, title="عنوان عربي", language="ar", published=base + timedelta(hours=1))
+    for i in range(8):  # articles in sections: the section fronts must not add a query each
+        a = make_article(fr, title=f"Rubrique {i}", published=base - timedelta(days=2))
+        a.section = ("sports", "economy", "culture", "world")[i % 4]
+        a.save()
     with CaptureQueriesContext(connection) as ctx:
         html = client.get("/fr/").content.decode()
-    assert len(ctx.captured_queries) <= 4
-    assert html.count('class="title"') == 50
-    assert "Titre français 0" in html and "Titre français 49" in html
-    assert "Titre français 50" not in html and "عنوان عربي" not in html
+    # version, edition sources, top stories (≤ 2), ticker, section fronts: a constant.
+    assert len(ctx.captured_queries) <= 6, [q["sql"][:80] for q in ctx.captured_queries]
+    ticker = html.split("data-ticker>")[1].split("</ol>")[0]
+    assert ticker.count('class="title"') == 50
+    assert "Titre français 0" in ticker and "Titre français 49" in ticker
+    assert "Titre français 50" not in ticker and "عنوان عربي" not in html
+    assert "À la une" in html and html.count('<li class="card') == 7
+    fronts = html.split('class="front"')
+    assert len(fronts) == 5  # economy, sports, culture, world (menu order)
+    sports = html.split('id="front-sports"')[1].split("</section>")[0]
+    assert "Rubrique 0" in sports and "Rubrique 4" in sports and "Rubrique 1" not in sports
     assert "En continu" in html
     ar_html = client.get("/ar/").content.decode()
     assert "عنوان عربي" in ar_html and "Titre français" not in ar_html
