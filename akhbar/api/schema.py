@@ -26,7 +26,7 @@ COMPONENTS: dict[str, Any] = {
     "Article": {
         "type": "object",
         "required": ["id", "url", "title", "published", "language", "source", "image",
-                     "page_url"],
+                     "page_url", "copy_of"],
         "properties": {
             "id": {"type": "integer"},
             "url": {"type": "string", "format": "uri",
@@ -39,6 +39,8 @@ COMPONENTS: dict[str, Any] = {
             "image": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Image"}]},
             "page_url": {"type": "string", "format": "uri",
                          "description": "akhbar's page for the article"},
+            "copy_of": {"type": ["integer", "null"],
+                        "description": "the article this one republishes (syndicated copy)"},
         },
     },
     "ArticlePage": {

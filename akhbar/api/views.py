@@ -58,6 +58,7 @@ def article_json(article: Article, request: HttpRequest) -> dict[str, Any]:
         "source": {"slug": article.source.slug, "name": article.source.name},
         "image": image_json(article.image, request),
         "page_url": request.build_absolute_uri(_page_path(article)),
+        "copy_of": article.copy_of_id,
     }
 
 

@@ -24,6 +24,21 @@ import numpy.typing as npt
 
 from akhbar.ingest.embed import Embedder, Vectors
 from akhbar.ingest.entities import AnchorExtractor
+from akhbar.ingest.normalize import fold_text
+
+# Function words of French, English and Arabic (folded), left out of the lexical overlap.
+_STOPWORDS = frozenset(
+    fold_text(
+        "le la les l de des du d un une et à au aux en pour par sur dans avec sans son sa ses "
+        "leur leurs est sont été être a ont avait qui que qu ce cet cette ces il elle ils elles on "
+        "nous vous ne pas plus se s y ou où après avant contre entre selon lors depuis comme mais "
+        "tout tous the of and to in on for with at by from as is are was were be been has have "
+        "had it its this that these those an or not after before over into about than new says "
+        "في من على إلى الى عن مع أن ان إن هذا هذه التي الذي الذين و ثم قد لا لم لن ما كما بعد قبل "
+        "بين حول خلال عند كان كانت يوم أمس اليوم"
+    ).split()
+)
+_ARTICLE_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,8 @@ class ClusterConfig:
     # Bonus per shared anchor (entities, numbers, names), up to max_shared anchors.
     anchor_bonus: float = 0.012
     max_shared: int = 3
+    # Bonus times the Dice overlap of the titles' content words.
+    lexical_weight: float = 0.15
     # Penalty when both articles give years (or match scores) and none agree.
     year_conflict: float = 0.04
     score_conflict: float = 0.06
@@ -76,6 +93,7 @@ class _Member:
     vector: Vectors
     anchors: frozenset[str]
     published: datetime | None
+    stems: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -108,6 +126,22 @@ class _Story:
         assert self.total is not None
         norm = float(np.linalg.norm(self.total))
         return (self.total / norm) if norm else self.total
+
+
+def content_stems(title: str, text: str = "", *, max_words: int = 30) -> frozenset[str]:
+    """Folded content words of the title (or the start of the text when there is no title),
+    cut to 6 letters so that inflections of one word meet (démission / démissionne)."""
+    source = title if title.strip() else text
+    stems = set()
+    for word in fold_text(source).split()[:max_words]:
+        if word in _STOPWORDS or len(word) < 3:
+            continue
+        for prefix in _ARTICLE_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+                word = word[len(prefix) :]
+                break
+        stems.add(word[:6])
+    return frozenset(stems)
 
 
 def _years_and_scores(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
@@ -159,7 +193,8 @@ class StoryClusterer:
         for doc in docs:
             vector = self.embedder.embed([self.embedding_text(doc)], kind="passage")[0]
             anchors = self.extractor.anchors(doc.title, doc.text, doc.language)
-            members.append(_Member(doc.id, vector, anchors, doc.published))
+            stems = content_stems(doc.title, doc.text)
+            members.append(_Member(doc.id, vector, anchors, doc.published, stems))
         return members
 
     # --- scoring --------------------------------------------------------------------------
@@ -169,6 +204,10 @@ class StoryClusterer:
         cfg = self.config
         shared = len(a.anchors & b.anchors)
         adjust = cfg.anchor_bonus * min(shared, cfg.max_shared)
+        if a.stems and b.stems:
+            # Dice overlap of content words: strong within a language, zero across scripts.
+            dice = 2 * len(a.stems & b.stems) / (len(a.stems) + len(b.stems))
+            adjust += cfg.lexical_weight * dice
         years_a, scores_a = _years_and_scores(a.anchors)
         years_b, scores_b = _years_and_scores(b.anchors)
         if years_a and years_b and not years_a & years_b:
@@ -227,7 +266,7 @@ class StoryClusterer:
         best_score = float("-inf")
         # Adjustments never add more than this: stories whose plain cosines cannot reach the
         # threshold even with it are skipped without scoring their anchors.
-        ceiling = cfg.anchor_bonus * cfg.max_shared
+        ceiling = cfg.anchor_bonus * cfg.max_shared + cfg.lexical_weight
         for story in self._candidates(member.published):
             assert story.matrix is not None
             top = float(np.max(story.matrix @ member.vector))
@@ -267,45 +306,38 @@ class StoryClusterer:
     # --- merging --------------------------------------------------------------------------
 
     def merge_pass(self) -> list[tuple[str, str]]:
-        """Merge stories that converged; returns (absorbed, survivor) pairs, the older survives."""
+        """Merge stories that converged; returns (absorbed, survivor) pairs, the older survives.
+
+        Two stories converge when every member of the younger one scores at least
+        ``merge_threshold`` against the older story (the score used for assignment), and their
+        time spans are within the window of each other.
+        """
         cfg = self.config
         merges: list[tuple[str, str]] = []
         window = timedelta(hours=cfg.window_hours)
-        changed = True
-        while changed:
-            changed = False
-            stories = sorted(self._stories.values(), key=self._age_key)
-            if len(stories) < 2:
+        ceiling = cfg.anchor_bonus * cfg.max_shared + cfg.lexical_weight
+        stories = sorted(self._stories.values(), key=self._age_key)
+        absorbed: set[str] = set()
+        for j, younger in enumerate(stories):
+            for older in stories[:j]:
+                if older.key in absorbed:
+                    continue
+                if (
+                    older.first is not None
+                    and younger.first is not None
+                    and (younger.first - window > older.last or older.first - window > younger.last)  # type: ignore[operator]
+                ):
+                    continue
+                # Cheap bound first: centroids far apart cannot pass.
+                if float(older.centroid() @ younger.centroid()) + ceiling < cfg.merge_threshold:
+                    continue
+                if min(self.story_score(m, older) for m in younger.members) < cfg.merge_threshold:
+                    continue
+                self._absorb(younger, older)
+                absorbed.add(younger.key)
+                merges.append((younger.key, older.key))
                 break
-            centroids = np.stack([s.centroid() for s in stories])
-            sims = centroids @ centroids.T
-            for i, older in enumerate(stories):
-                for j in range(i + 1, len(stories)):
-                    younger = stories[j]
-                    if sims[i, j] + self._story_adjustment(older, younger) < cfg.merge_threshold:
-                        continue
-                    if (
-                        older.first is not None
-                        and younger.first is not None
-                        and (younger.first - window > older.last or older.first - window > younger.last)  # type: ignore[operator]
-                    ):
-                        continue
-                    self._absorb(younger, older)
-                    merges.append((younger.key, older.key))
-                    changed = True
-                    break
-                if changed:
-                    break
         return merges
-
-    def _story_adjustment(self, a: _Story, b: _Story) -> float:
-        """Pair adjustment between the two closest members of two stories."""
-        best = float("-inf")
-        for m in a.members:
-            for n in b.members:
-                best = max(best, float(m.vector @ n.vector) + self._pair_adjustment(m, n))
-        closest = max(float(m.vector @ n.vector) for m in a.members for n in b.members)
-        return best - closest
 
     @staticmethod
     def _age_key(story: _Story) -> tuple[int, datetime | int, int]:
@@ -383,6 +415,7 @@ class StoryClusterer:
                                 np.asarray(m.vector, dtype="<f4").tobytes()
                             ).decode("ascii"),
                             "anchors": sorted(m.anchors),
+                            "stems": sorted(m.stems),
                             "published": m.published.isoformat() if m.published else None,
                         }
                         for m in story.members
@@ -409,6 +442,13 @@ class StoryClusterer:
                 ).astype(np.float32)
                 published = datetime.fromisoformat(m["published"]) if m["published"] else None
                 self._restore_member(
-                    _Member(m["id"], vector, frozenset(m["anchors"]), published), story["key"]
+                    _Member(
+                        m["id"],
+                        vector,
+                        frozenset(m["anchors"]),
+                        published,
+                        frozenset(m.get("stems", ())),
+                    ),
+                    story["key"],
                 )
         self._merged.update(state.get("merged", {}))

@@ -102,6 +102,12 @@ class Article(models.Model):
     extract_attempts = models.PositiveSmallIntegerField(default=1)
     revision = models.PositiveIntegerField(default=1)
     hidden = models.BooleanField(default=False)
+    # Syndication: the text's fingerprint (akhbar.ingest.dedup) and, for a republished wire
+    # dispatch, the earliest article of its group ("reprise").
+    fp_exact = models.CharField(max_length=64, blank=True, db_index=True)
+    fingerprint = models.JSONField(null=True, blank=True)
+    copy_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="copies")
 
     class Meta:
         ordering = ["-published", "-id"]
@@ -125,6 +131,16 @@ def authors_key(authors: list[str]) -> str:
     """The ``authors_key`` of an author list."""
     names = [" ".join(a.split()).replace("|", " ") for a in authors if a and a.strip()]
     return ("|" + "|".join(names) + "|")[:1000] if names else ""
+
+
+class ArticleBand(models.Model):
+    """One LSH band of an article's MinHash: articles sharing a band are copy candidates.
+
+    Kept in the database (not in a process's memory) so every worker sees the same index.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bands")
+    band = models.BigIntegerField(db_index=True)
 
 
 class ArticleRevision(models.Model):

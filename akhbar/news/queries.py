@@ -67,7 +67,8 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
 
     Once story clustering exists this ranks stories by distinct outlets and freshness.
     """
-    qs = edition_articles(edition, source_ids).defer("text", "html", "summary")
+    qs = edition_articles(edition, source_ids).filter(copy_of__isnull=True).defer(
+        "text", "html", "summary", "fingerprint")
     with_image = list(qs.filter(image__local_path__gt="", image__status="visible")[:limit])
     if len(with_image) >= limit:
         return with_image
@@ -80,10 +81,11 @@ def section_fronts(
     edition: str, per_section: int = 4, source_ids: list[int] | None = None
 ) -> list[tuple[str, object, list[Article]]]:
     """For each section that has articles: its key, label and latest headlines (one query)."""
-    ranked = edition_articles(edition, source_ids).filter(section__in=list(SECTIONS)).annotate(
+    ranked = edition_articles(edition, source_ids).filter(
+        section__in=list(SECTIONS), copy_of__isnull=True).annotate(
         rank=Window(RowNumber(), partition_by=[F("section")],
                     order_by=[F("published").desc(), F("id").desc()])
-    ).filter(rank__lte=per_section).defer("text", "html", "summary")
+    ).filter(rank__lte=per_section).defer("text", "html", "summary", "fingerprint")
     by_section: dict[str, list[Article]] = {}
     for article in ranked:
         by_section.setdefault(article.section, []).append(article)
@@ -93,7 +95,8 @@ def section_fronts(
 def latest_headlines(edition: str, limit: int = 50,
                      source_ids: list[int] | None = None) -> list[Article]:
     """The ticker: the latest headlines of the edition, with outlet and time."""
-    return list(edition_articles(edition, source_ids).only(
+    # Syndicated copies are folded under their original: the ticker shows each dispatch once.
+    return list(edition_articles(edition, source_ids).filter(copy_of__isnull=True).only(
         "id", "title", "published", "language", "url", "source__slug", "source__name",
         "source__display", "image__id", "image__status", "image__local_path", "image__source_url",
     )[:limit])
@@ -116,3 +119,11 @@ def display_paragraphs(article: Article) -> list[str]:
         ex = excerpt(article.text or article.summary)
         return [ex] if ex else []
     return [p.strip() for p in (article.text or article.summary).split("\n") if p.strip()]
+
+
+def syndication(article: Article) -> tuple[Article | None, list[Article]]:
+    """An article's original (when it is a copy) and the copies of it (when it is one)."""
+    light = visible_articles().defer("text", "html", "summary", "fingerprint")
+    original = light.filter(pk=article.copy_of_id).first() if article.copy_of_id else None
+    copies = list(light.filter(copy_of=article))
+    return original, copies

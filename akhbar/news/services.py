@@ -19,6 +19,7 @@ from akhbar.ingest.images import process_image
 from akhbar.ingest.normalize import canonical_url
 from akhbar.ingest.sections import SectionRules, classify_section, load_section_rules
 from akhbar.ingest.types import ArticleDraft, FeedEntry
+from akhbar.news.copies import fingerprint_of, link_copies
 from akhbar.news.models import Article, ArticleRevision, Image
 from akhbar.sources.models import Feed, Source
 from akhbar.web.cache import bump_content_version
@@ -88,6 +89,8 @@ def store_article(
     """
     new_hash = content_hash(draft.title, draft.text)
     ehash = entry_hash(entry)
+    # CPU work before the transaction: the fingerprint for syndicated-copy detection.
+    fp = fingerprint_of(draft.title, draft.text)
     language = draft.language or entry.language or (source.languages[0] if source.languages else "")
     try:
         with transaction.atomic():
@@ -125,6 +128,7 @@ def store_article(
                     extracted=draft.extracted,
                     extract_error=(draft.error or "")[:50],
                 )
+                link_copies(article, fp)
                 return StoreResult.NEW, article
 
             changed_content = article.content_hash != new_hash
@@ -173,6 +177,8 @@ def store_article(
             article.entry_hash = ehash
             article.feed_updated = entry.updated
             article.save()
+            if changed_content:
+                link_copies(article, fp)
             return result, article
     except IntegrityError:
         # A concurrent worker stored the same article first: nothing left to do.

@@ -76,8 +76,11 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     description = queries.excerpt(article.text or article.summary, 200)
     image_url = (request.build_absolute_uri(article.image.display_url)
                  if article.image and article.image.display_url else "")
+    original, copies = queries.syndication(article)
     return render(request, "news/article.html", {
         "article": article,
+        "original": original,
+        "copies": copies,
         "paragraphs": queries.display_paragraphs(article),
         "edition": _edition(),
         "description": description,
