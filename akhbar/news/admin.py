@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from akhbar.news.models import Article, ArticleRevision, Image
 
@@ -20,8 +23,23 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ("language", "extracted", "hidden", "source")
     search_fields = ("title", "url")
     date_hierarchy = "published"
-    raw_id_fields = ("image", "feed")
+    raw_id_fields = ("image", "feed", "copy_of")
+    readonly_fields = ("fp_exact", "fingerprint", "authors_key", "entry_hash", "content_hash")
     inlines = [RevisionInline]
+    actions = ["hide", "unhide"]
+
+    @admin.action(description=_("Hide the selected articles"))
+    def hide(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        # save() per article (not update()) so the page cache learns of the change.
+        for article in queryset:
+            article.hidden = True
+            article.save(update_fields=["hidden"])
+
+    @admin.action(description=_("Show the selected articles again"))
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            article.hidden = False
+            article.save(update_fields=["hidden"])
 
 
 @admin.register(Image)

@@ -50,3 +50,18 @@ def test_refresh_now_goes_through_the_ingestion_path(staff_client):
     assert resp.status_code == 200
     assert Article.objects.filter(source=source, title=a["title"]).exists()
     assert Feed.objects.get(pk=feed.pk).last_success_at is not None
+
+
+def test_staff_can_hide_an_article_and_it_leaves_the_cached_home(staff_client):
+    from django.test import Client
+
+    from tests.web.factories import make_article, make_source
+
+    client = Client()  # an anonymous reader
+    article = make_article(make_source(), title="Article à retirer")
+    assert "Article à retirer" in client.get("/fr/").content.decode()
+    staff_client.post("/admin/news/article/", {"action": "hide", "_selected_action": [article.pk]})
+    assert Article.objects.get(pk=article.pk).hidden
+    assert "Article à retirer" not in client.get("/fr/").content.decode()
+    staff_client.post("/admin/news/article/", {"action": "unhide", "_selected_action": [article.pk]})
+    assert "Article à retirer" in client.get("/fr/").content.decode()
