@@ -96,11 +96,10 @@ def run(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder,
     timed = TimedEmbedder(embedder)
     clusterer = StoryClusterer(timed, config)  # type: ignore[arg-type]
     start = time.perf_counter()
-    for doc in docs:
-        clusterer.assign(doc)
+    keys = {doc.id: clusterer.assign(doc) for doc in docs}
     merges = clusterer.merge_pass()
     elapsed = time.perf_counter() - start
-    predicted = {d.id: clusterer.story_of(d.id) for d in docs}
+    predicted = {i: clusterer.resolve(k) for i, k in keys.items()}
     b, p = bcubed(predicted, gold), pairwise(predicted, gold)
     return {
         "n": len(docs), "gold": len(set(gold.values())), "stories": len(set(predicted.values())),
@@ -125,10 +124,9 @@ def sweep(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder) -> C
         config = dataclasses.replace(base, threshold=threshold, member_weight=weight,
                                      anchor_bonus=bonus, merge_threshold=merge)
         c = StoryClusterer(embedder, config)
-        for m in members:
-            c._assign_member(m)
+        keys = {m.id: c._assign_member(m) for m in members}
         c.merge_pass()
-        f1 = bcubed({d.id: c.story_of(d.id) for d in docs}, gold).f1
+        f1 = bcubed({i: c.resolve(k) for i, k in keys.items()}, gold).f1
         if best is None or f1 > best[0] + 1e-9:
             best = (f1, config)
             print(f"  {f1:.3f} threshold={threshold} member_weight={weight} "

