@@ -280,13 +280,20 @@ class StoryClusterer:
         # Adjustments never add more than this: stories whose plain cosines cannot reach the
         # threshold even with it are skipped without scoring their anchors.
         ceiling = cfg.anchor_bonus * cfg.max_shared + cfg.lexical_weight
-        for story in self._candidates(member.published):
-            assert story.matrix is not None
-            top = float(np.max(story.matrix @ member.vector))
-            centroid = float(story.centroid() @ member.vector)
-            bound = max(top, cfg.member_weight * top + (1 - cfg.member_weight) * centroid)
-            if bound + ceiling < threshold:
-                continue
+        candidates = self._candidates(member.published)
+        if candidates:
+            # One matrix product for all candidates' members, then the best cosine per story.
+            sizes = [len(s.members) for s in candidates]
+            cosines = np.concatenate([s.matrix for s in candidates]) @ member.vector  # type: ignore[misc]
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            tops = np.maximum.reduceat(cosines, starts)
+            totals = np.stack([s.total for s in candidates])  # type: ignore[misc]
+            norms = np.linalg.norm(totals, axis=1)
+            centroids = (totals @ member.vector) / np.where(norms > 0, norms, 1.0)
+            weight = cfg.member_weight
+            bounds = np.maximum(tops, weight * tops + (1 - weight) * centroids) + ceiling
+            candidates = [s for s, b in zip(candidates, bounds, strict=True) if b >= threshold]
+        for story in candidates:
             score = self.story_score(member, story)
             # Strictly greater: on a tie the older story (lower order) wins, deterministically.
             if score > best_score:
