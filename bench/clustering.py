@@ -92,7 +92,7 @@ def run(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder,
         config: ClusterConfig) -> dict[str, Any]:
     """Cluster docs online, then one merge pass; scores and timings."""
     timed = TimedEmbedder(embedder)
-    clusterer = StoryClusterer(timed, config)  # type: ignore[arg-type]
+    clusterer = StoryClusterer(timed, config)
     start = time.perf_counter()
     keys = {doc.id: clusterer.assign(doc) for doc in docs}
     merges = clusterer.merge_pass()
@@ -172,9 +172,9 @@ def semeval(embedder: Embedder, limit: int | None) -> list[tuple[str, int, float
             by_pair.setdefault(k, []).append((cosine, full, -float(r["overall"])))
     out = []
     for key, values in sorted(by_pair.items()):
-        cos, full, human = zip(*values, strict=True)
-        out.append((key, len(values), spearman(list(cos), list(human)),
-                    spearman(list(full), list(human))))
+        human = [v[2] for v in values]
+        out.append((key, len(values), spearman([v[0] for v in values], human),
+                    spearman([v[1] for v in values], human)))
     return out
 
 

@@ -284,7 +284,7 @@ class StoryClusterer:
         if candidates:
             # One matrix product for all candidates' members, then the best cosine per story.
             sizes = [len(s.members) for s in candidates]
-            cosines = np.concatenate([s.matrix for s in candidates]) @ member.vector  # type: ignore[misc]
+            cosines = np.concatenate([s.matrix for s in candidates]) @ member.vector
             starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
             tops = np.maximum.reduceat(cosines, starts)
             totals = np.stack([s.total for s in candidates])  # type: ignore[misc]
