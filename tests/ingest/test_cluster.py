@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(SKIP is not None, reason=str(SKIP))
 
 DEV = Path(__file__).resolve().parent.parent / "fixtures" / "clustering" / "dev.jsonl"
 # Only ever raised: BCubed F1 of the default configuration on the development set.
-DEV_BCUBED_F1_FLOOR = 0.90
+DEV_BCUBED_F1_FLOOR = 0.91  # measured 0.924 (2026-11-29)
 
 
 def at(day: int, hour: int, month: int = 12, year: int = 2022) -> datetime:
