@@ -22,11 +22,27 @@ def _extract(argv: Sequence[str]) -> int:
     return run_extract(args.files, url=args.url, out=sys.stdout)
 
 
+def _cluster(argv: Sequence[str]) -> int:
+    # Offline and without a database: the same clusterer and settings as the live pipeline.
+    from akhbar.ingest.cluster_command import run_cluster
+
+    parser = argparse.ArgumentParser(
+        prog="akhbar cluster",
+        description="Assign JSON Lines articles (id, title, text, language, published, source) "
+        "to stories, in stream order; prints id<TAB>story_key.",
+    )
+    parser.add_argument("input", metavar="INPUT.jsonl")
+    args = parser.parse_args(list(argv))
+    return run_cluster(args.input, out=sys.stdout)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``akhbar`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "extract":
         return _extract(argv[1:])
+    if argv and argv[0] == "cluster":
+        return _cluster(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akhbar.settings.base")
     from akhbar.config import ConfigError
 

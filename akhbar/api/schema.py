@@ -26,7 +26,7 @@ COMPONENTS: dict[str, Any] = {
     "Article": {
         "type": "object",
         "required": ["id", "url", "title", "published", "language", "source", "image",
-                     "page_url", "copy_of"],
+                     "page_url", "copy_of", "story"],
         "properties": {
             "id": {"type": "integer"},
             "url": {"type": "string", "format": "uri",
@@ -41,6 +41,8 @@ COMPONENTS: dict[str, Any] = {
                          "description": "akhbar's page for the article"},
             "copy_of": {"type": ["integer", "null"],
                         "description": "the article this one republishes (syndicated copy)"},
+            "story": {"type": ["integer", "null"],
+                      "description": "the story (event) the article belongs to"},
         },
     },
     "ArticlePage": {
@@ -73,6 +75,22 @@ COMPONENTS: dict[str, Any] = {
         "type": "object",
         "required": ["items"],
         "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}}},
+    },
+    "Story": {
+        "type": "object",
+        "required": ["id", "title", "first_published", "last_published", "article_count",
+                     "outlet_count", "languages", "page_url", "articles"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "first_published": {"type": ["string", "null"], "format": "date-time"},
+            "last_published": {"type": ["string", "null"], "format": "date-time"},
+            "article_count": {"type": "integer", "minimum": 0},
+            "outlet_count": {"type": "integer", "minimum": 0},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "page_url": {"type": "string", "format": "uri"},
+            "articles": {"type": "array", "items": {"$ref": "#/components/schemas/Article"}},
+        },
     },
     "Error": ERROR,
 }
@@ -111,6 +129,16 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     "200": _json_response("a page of articles", "ArticlePage"),
                     "400": _json_response("an invalid parameter", "Error"),
                     "404": _json_response("unknown source", "Error"),
+                },
+            }},
+            "/api/v1/stories/{id}": {"get": {
+                "summary": "A story (one event across outlets and languages) and its articles",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": _json_response("the story; a merged story answers as its survivor",
+                                          "Story"),
+                    "404": _json_response("unknown story", "Error"),
                 },
             }},
             "/api/v1/sources": {"get": {

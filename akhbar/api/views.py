@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from akhbar.api.schema import openapi_document
 from akhbar.news import queries
-from akhbar.news.models import Article, Image
+from akhbar.news.models import Article, Image, Story
 from akhbar.sources import queries as source_queries
 from akhbar.sources.models import Source
 from akhbar.web.cache import cached_page
@@ -59,6 +59,7 @@ def article_json(article: Article, request: HttpRequest) -> dict[str, Any]:
         "image": image_json(article.image, request),
         "page_url": request.build_absolute_uri(_page_path(article)),
         "copy_of": article.copy_of_id,
+        "story": article.story_id,
     }
 
 
@@ -155,6 +156,31 @@ def sources(request: HttpRequest) -> JsonResponse:
             "last_success": h.last_success.astimezone(UTC).isoformat() if h.last_success else None,
         })
     return _json({"items": items})
+
+
+@require_GET
+@cached_page
+def story(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET /api/v1/stories/{id} — a story and its articles, oldest first."""
+    found = Story.objects.filter(pk=pk).first()
+    while found is not None and found.merged_into_id:
+        found = Story.objects.filter(pk=found.merged_into_id).first()
+    if found is None:
+        return _json({"error": f"unknown story {pk}"}, 404)
+    articles = queries.visible_articles().filter(story=found).order_by("published", "id")
+    return _json({
+        "id": found.pk,
+        "title": found.title,
+        "first_published": found.first_published.astimezone(UTC).isoformat()
+        if found.first_published else None,
+        "last_published": found.last_published.astimezone(UTC).isoformat()
+        if found.last_published else None,
+        "article_count": found.article_count,
+        "outlet_count": found.outlet_count,
+        "languages": list(found.languages),
+        "page_url": request.build_absolute_uri(reverse("story", args=[found.pk])),
+        "articles": [article_json(a, request) for a in articles],
+    })
 
 
 @require_GET

@@ -162,6 +162,23 @@ def _years_and_scores(values: frozenset[str]) -> tuple[frozenset[str], frozenset
     )
 
 
+def _member_json(member: _Member) -> dict[str, Any]:
+    return {
+        "vector": base64.b64encode(np.asarray(member.vector, dtype="<f4").tobytes()).decode("ascii"),
+        "anchors": sorted(member.anchors),
+        "stems": sorted(member.stems),
+        "title_only": member.title_only,
+    }
+
+
+def _member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime | None) -> _Member:
+    vector: npt.NDArray[np.float32] = np.frombuffer(
+        base64.b64decode(data["vector"]), dtype="<f4"
+    ).astype(np.float32)
+    return _Member(doc_id, vector, frozenset(data["anchors"]), published,
+                   frozenset(data.get("stems", ())), bool(data.get("title_only", False)))
+
+
 class StoryClusterer:
     """Assigns articles to stories one at a time, keeping the recent stories in memory.
 
@@ -406,6 +423,29 @@ class StoryClusterer:
         return [m.id for m in self._stories[self.resolve(key)].members]
 
     # --- restore after a restart ----------------------------------------------------------
+
+    # --- features stored elsewhere (one clusterer per process, features in a database) ---
+
+    def member_features(self, doc: ClusterDoc) -> dict[str, Any]:
+        """JSON-safe features of doc (vector, anchors…), to store once and reuse anywhere."""
+        (member,) = self.features([doc])
+        return _member_json(member)
+
+    def assign_features(
+        self, doc_id: str, features: Mapping[str, Any], published: datetime | None
+    ) -> str:
+        """Like assign, from stored features (no embedding): the story key for the doc."""
+        if doc_id in self._doc_story:
+            return self.story_of(doc_id)
+        return self._assign_member(_member_from_json(doc_id, features, published))
+
+    def restore(
+        self, doc_id: str, features: Mapping[str, Any], published: datetime | None, key: str
+    ) -> None:
+        """Add an article already placed (by this or another process) to story key."""
+        if doc_id in self._doc_story:
+            return
+        self._restore_member(_member_from_json(doc_id, features, published), self.resolve(key))
 
     def rebuild(self, docs_with_story_keys: Iterable[tuple[ClusterDoc, str]]) -> None:
         """Load recent articles with their known story keys (e.g. from the database), in

@@ -64,6 +64,29 @@ class Image(models.Model):
         return self.source_url
 
 
+class Story(models.Model):
+    """One event covered by one or more articles, in any language (online clustering)."""
+
+    key = models.CharField(max_length=100, unique=True, help_text=_("the clusterer's story key"))
+    title = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_published = models.DateTimeField(null=True, blank=True)
+    last_published = models.DateTimeField(null=True, blank=True, db_index=True)
+    article_count = models.PositiveIntegerField(default=0)
+    outlet_count = models.PositiveIntegerField(default=0, db_index=True)
+    languages = models.JSONField(default=list, blank=True)
+    # A story that converged with an older one: its URL redirects to the survivor.
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="absorbed")
+
+    class Meta:
+        verbose_name_plural = "stories"
+
+    def __str__(self) -> str:
+        return self.title or self.key
+
+
 class Article(models.Model):
     """One article of one source, stored once by canonical URL."""
 
@@ -108,6 +131,12 @@ class Article(models.Model):
     fingerprint = models.JSONField(null=True, blank=True)
     copy_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="copies")
+    # Story clustering: the clusterer's features (vector, anchors) computed once, and the
+    # order in which articles were assigned (lets each process catch up with the others).
+    story = models.ForeignKey(Story, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="articles")
+    cluster_features = models.JSONField(null=True, blank=True)
+    cluster_seq = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-published", "-id"]
@@ -160,6 +189,23 @@ class ArticleRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="revision_article_number"),
         ]
+
+
+def _new_epoch() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+class ClusterState(models.Model):
+    """One row, locked while articles are assigned to stories: assignment is serialised.
+
+    ``epoch`` changes when the row is created anew (new or restored database): a process whose
+    in-memory stories came from another epoch starts over from the database.
+    """
+
+    last_seq = models.BigIntegerField(default=0)
+    epoch = models.CharField(max_length=32, default=_new_epoch)
 
 
 class SiteState(models.Model):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
-from akhbar.news.models import Article
+from akhbar.news.models import Article, Story
 from akhbar.sources.models import Source
 
 # Which outlet languages each edition lists (the Maghress French edition carries French- and
@@ -63,18 +65,39 @@ def edition_articles(edition: str, source_ids: list[int] | None = None) -> Query
 
 
 def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None) -> list[Article]:
-    """The front of the home page: the latest articles that have a picture, then the latest.
-
-    Once story clustering exists this ranks stories by distinct outlets and freshness.
-    """
+    """The front of the home page: one article per story, the stories covered by the most
+    distinct outlets in the last 48 hours first (then freshest); then the latest articles."""
     qs = edition_articles(edition, source_ids).filter(copy_of__isnull=True).defer(
-        "text", "html", "summary", "fingerprint")
-    with_image = list(qs.filter(image__local_path__gt="", image__status="visible")[:limit])
-    if len(with_image) >= limit:
-        return with_image
-    seen = {a.pk for a in with_image}
-    rest = [a for a in qs[: limit * 2] if a.pk not in seen]
-    return (with_image + rest)[:limit]
+        "text", "html", "summary", "fingerprint", "cluster_features")
+    newest = qs.values_list("published", flat=True).first()
+    picked: list[Article] = []
+    if newest is not None:
+        stories = list(
+            Story.objects.filter(merged_into__isnull=True, outlet_count__gt=1,
+                                 last_published__gte=newest - timedelta(hours=48))
+            .order_by("-outlet_count", "-last_published")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if stories:
+            # The lead article of each story: its newest article with a picture, else newest.
+            candidates = list(qs.filter(story_id__in=stories))
+            best: dict[int, Article] = {}
+            for a in candidates:  # newest first
+                current = best.get(a.story_id)  # type: ignore[arg-type]
+                has_image = bool(a.image and a.image.display_url)
+                if current is None or (has_image and not (current.image and current.image.display_url)):
+                    best[a.story_id] = a  # type: ignore[index]
+            picked = [best[pk] for pk in stories if pk in best]
+    if len(picked) < limit:
+        seen = {a.pk for a in picked}
+        stories_seen = {a.story_id for a in picked}
+        for a in qs[: limit * 3]:
+            if a.pk not in seen and (a.story_id is None or a.story_id not in stories_seen):
+                picked.append(a)
+                stories_seen.add(a.story_id)
+            if len(picked) >= limit:
+                break
+    return picked[:limit]
 
 
 def section_fronts(

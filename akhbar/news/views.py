@@ -8,12 +8,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 
 from akhbar.news import queries
-from akhbar.news.models import Article, Image
+from akhbar.news.models import Article, Image, Story
 from akhbar.sources.models import Source
 from akhbar.web.cache import cached_page
 
@@ -71,7 +71,7 @@ def _json_ld(request: HttpRequest, article: Article, description: str) -> str:
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One article: title, attribution, image, text or excerpt, link back to the original."""
     article = get_object_or_404(
-        Article.objects.select_related("source", "image"), pk=pk, hidden=False
+        Article.objects.select_related("source", "image", "story"), pk=pk, hidden=False
     )
     description = queries.excerpt(article.text or article.summary, 200)
     image_url = (request.build_absolute_uri(article.image.display_url)
@@ -127,6 +127,43 @@ def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
         raise Http404("no articles by this author")
     return render(request, "news/author.html", {"source": source, "name": name, "page": page,
                                                 "edition": _edition()})
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_local"]).capitalize()
+    except KeyError:
+        return code
+
+
+@cached_page
+def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Couverture complète": every article of a story, by language and outlet, and a timeline."""
+    story = get_object_or_404(Story, pk=pk)
+    if story.merged_into_id:
+        # A story that converged into an older one lives on under the survivor's URL.
+        survivor = story
+        while survivor.merged_into_id:
+            survivor = Story.objects.get(pk=survivor.merged_into_id)
+        return redirect("story", pk=survivor.pk, permanent=True)
+    articles = list(queries.visible_articles().filter(story=story).defer(
+        "text", "html", "fingerprint", "cluster_features").order_by("published", "id"))
+    if not articles:
+        raise Http404("empty story")
+    by_language: dict[str, dict[str, list[Article]]] = {}
+    for a in articles:
+        by_language.setdefault(a.language or "?", {}).setdefault(a.source.name, []).append(a)
+    # The page's own language first, then the others by number of articles.
+    order = sorted(by_language, key=lambda lang: (lang != _edition(), -sum(
+        len(v) for v in by_language[lang].values())))
+    return render(request, "news/story.html", {
+        "story": story,
+        "timeline": articles,
+        "groups": [(lang, _language_name(lang), sorted(by_language[lang].items()))
+                   for lang in order],
+        "outlets": len({a.source_id for a in articles}),
+        "edition": _edition(),
+    })
 
 
 SEARCH_MAX_QUERY = 200

@@ -159,4 +159,27 @@ def test_crawl_shows_a_progress_bar_on_a_terminal(tmp_path):
     assert proc.returncode == 0
     assert "crawl:" in screen and "2/2" in screen  # tqdm's bar
     assert "broken-500: failed" in screen  # failures are still reported by name
-    assert "2 sources: 2 new, 0 revised, 1 failing feeds" in screen
+    assert "2 sources: 2 new, 0 revised, 1 failing feeds, 2 placed in stories" in screen
+
+
+def test_cluster_command_prints_id_tab_story_key(tmp_path):
+    lines = [
+        {"id": "a", "title": "Séisme de magnitude 6,8 dans la région d'Al Haouz", "language": "fr",
+         "published": "2023-09-09T00:30:00+01:00", "text": "Un puissant séisme a frappé la région."},
+        {"id": "b", "title": "زلزال بقوة 6.8 درجات يضرب إقليم الحوز", "language": "ar",
+         "published": "2023-09-09T01:10:00+01:00", "text": "ضرب زلزال عنيف إقليم الحوز."},
+        {"id": "c", "title": "Le Raja remporte le derby de Casablanca", "language": "fr",
+         "published": "2023-09-10T20:00:00+01:00"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    out = akhbar("cluster", str(path), env=env_for(tmp_path))
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("\t") for line in out.stdout.splitlines()]
+    assert [r[0] for r in rows] == ["a", "b", "c"]
+    keys = dict(rows)
+    assert keys["a"] == keys["b"] == "a" and keys["c"] == "c"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "no id"}\n', encoding="utf-8")
+    err = akhbar("cluster", str(bad), env=env_for(tmp_path))
+    assert err.returncode != 0 and "id" in err.stderr and err.stdout == ""

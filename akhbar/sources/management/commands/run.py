@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from akhbar.news.stories import assign_stories
 from akhbar.sources.scheduler import enqueue_discovery, enqueue_due_feeds
 
 log = logging.getLogger("akhbar.run")
@@ -99,6 +100,8 @@ class Command(BaseCommand):
                         close_old_connections()
                         enqueue_discovery()
                         enqueue_due_feeds()
+                        # One assigner per machine: this loop (see akhbar.news.stories).
+                        assign_stories()
                     except Exception:  # the scheduler must outlive a database hiccup
                         log.exception("scheduler tick failed")
                 time.sleep(0.5)

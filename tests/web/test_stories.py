@@ -1,0 +1,106 @@
+"""Stories: French, Arabic and English coverage of one event in one story, serialised, merged."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connections
+
+from akhbar.news.models import Article, Story
+from akhbar.news.stories import assign_stories
+from tests.web.factories import make_article, make_source
+
+EVENT = [
+    ("lematin", "Le Matin", "fr", "Séisme de magnitude 6,8 dans la région d'Al Haouz",
+     "Un puissant séisme de magnitude 6,8 a frappé vendredi soir la région d'Al Haouz, au sud "
+     "de Marrakech, selon le Centre national pour la recherche scientifique et technique."),
+    ("hespress-ar", "هسبريس", "ar", "زلزال بقوة 6.8 درجات يضرب إقليم الحوز",
+     "ضرب زلزال عنيف بقوة 6.8 درجات ليلة الجمعة إقليم الحوز جنوب مدينة مراكش، حسب المعهد "
+     "الوطني للجيوفيزياء."),
+    ("mwn", "Morocco World News", "en", "Magnitude 6.8 earthquake strikes Al Haouz province",
+     "A powerful magnitude 6.8 earthquake struck the Al Haouz province south of Marrakech late "
+     "on Friday, the national geophysics institute said."),
+]
+OTHER = ("lematin", "Le Matin", "fr", "Le Raja remporte le derby de Casablanca face au Wydad",
+         "Le Raja s'est imposé 2-1 dimanche soir face au Wydad lors du derby de Casablanca.")
+
+
+def seed(rows, base):
+    sources = {}
+    made = []
+    for i, (slug, name, lang, title, text) in enumerate(rows):
+        if slug not in sources:
+            sources[slug] = make_source(slug, name, languages=(lang,))
+        made.append(make_article(sources[slug], title=title, text=text, language=lang,
+                                 published=base + timedelta(minutes=20 * i)))
+    return made
+
+
+@pytest.mark.django_db
+def test_one_event_in_three_languages_is_one_story_and_another_event_is_not(client):
+    base = datetime(2023, 9, 8, 23, 30, tzinfo=UTC)
+    fr, ar, en = seed(EVENT, base)
+    other = make_article(fr.source, title=OTHER[3], text=OTHER[4],
+                         published=base + timedelta(days=2))
+    assert assign_stories() == 4
+    for a in (fr, ar, en, other):
+        a.refresh_from_db()
+    assert fr.story_id == ar.story_id == en.story_id and other.story_id != fr.story_id
+    story = Story.objects.get(pk=fr.story_id)
+    assert story.key == str(fr.pk) and story.article_count == 3 and story.outlet_count == 3
+    assert story.languages == ["ar", "en", "fr"]
+    assert assign_stories() == 0  # nothing pending: idempotent
+    page = client.get(f"/fr/stories/{story.pk}/").content.decode()
+    assert "Couverture complète" in page and "3 médias" in page
+    assert page.index("Séisme de magnitude") < page.index("زلزال بقوة")  # French group first
+    assert f'href="/fr/stories/{story.pk}/"' in client.get(f"/fr/articles/{ar.pk}/").content.decode()
+    item = json.loads(client.get("/api/v1/articles?limit=10").content)["items"]
+    assert {i["story"] for i in item if i["id"] in (fr.pk, ar.pk, en.pk)} == {story.pk}
+    api_story = json.loads(client.get(f"/api/v1/stories/{story.pk}").content)
+    assert api_story["id"] == story.pk and len(api_story["articles"]) == 3
+    assert api_story["outlet_count"] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_assigners_never_create_twin_stories():
+    base = datetime(2023, 9, 8, 23, 30, tzinfo=UTC)
+    seed(EVENT, base)
+    errors = []
+
+    def run():
+        try:
+            assign_stories()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert Story.objects.count() == 1
+    assert set(Article.objects.values_list("story_id", flat=True)) == {Story.objects.get().pk}
+
+
+@pytest.mark.django_db
+def test_copies_join_their_originals_story_and_merged_story_redirects(client):
+    base = datetime(2023, 9, 8, 23, 30, tzinfo=UTC)
+    fr, ar, en = seed(EVENT, base)
+    copy = make_article(make_source("h24", "H24info"), title="Reprise", text=fr.text,
+                        published=base + timedelta(hours=3))
+    copy.copy_of = fr
+    copy.save()
+    assign_stories()
+    copy.refresh_from_db()
+    fr.refresh_from_db()
+    assert copy.story_id == fr.story_id
+    survivor = Story.objects.get(pk=fr.story_id)
+    absorbed = Story.objects.create(key="old-twin", title="twin", merged_into=survivor)
+    resp = client.get(f"/fr/stories/{absorbed.pk}/")
+    assert resp.status_code == 301 and resp["Location"] == f"/fr/stories/{survivor.pk}/"
