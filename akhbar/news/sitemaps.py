@@ -8,7 +8,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from akhbar.news.models import Article
+from akhbar.news.models import Article, Story
 from akhbar.sources.models import Source
 
 
@@ -55,4 +55,24 @@ class ArticleSitemap(Sitemap):
         return item.published
 
 
-SITEMAPS = {"editions": EditionSitemap, "sources": SourceSitemap, "articles": ArticleSitemap}
+class StorySitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.7
+    i18n = True
+    limit = 5000
+
+    def items(self) -> QuerySet[Story]:
+        # Stories worth a page: several outlets, not merged into another.
+        return Story.objects.filter(merged_into__isnull=True, outlet_count__gt=1).order_by(
+            "-last_published"
+        )
+
+    def location(self, item: Story) -> str:
+        return reverse("story", args=[item.pk])
+
+    def lastmod(self, item: Story) -> datetime | None:
+        return item.last_published
+
+
+SITEMAPS = {"editions": EditionSitemap, "sources": SourceSitemap, "stories": StorySitemap,
+            "articles": ArticleSitemap}

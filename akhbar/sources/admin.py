@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -20,11 +23,41 @@ class FeedInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "country", "languages", "display", "paused", "verified")
+    list_display = ("name", "slug", "country", "languages", "display", "health", "articles_24h",
+                    "last_success", "paused", "verified")
     list_filter = ("country", "paused", "display", "verified")
     search_fields = ("name", "slug", "homepage")
     inlines = [FeedInline]
     actions = ["pause", "resume"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        since = timezone.now() - timedelta(hours=24)
+        return super().get_queryset(request).annotate(
+            n_recent=Count("articles", filter=Q(articles__first_seen_at__gte=since), distinct=True),
+            n_failing=Count("feeds", filter=Q(feeds__active=True) & ~Q(feeds__error_kind=""),
+                            distinct=True),
+            n_feeds=Count("feeds", filter=Q(feeds__active=True), distinct=True),
+            last_ok=Max("feeds__last_success_at"),
+        )
+
+    @admin.display(description=_("health"))
+    def health(self, source: Source) -> str:
+        failing, feeds = source.n_failing, source.n_feeds  # type: ignore[attr-defined]
+        if source.paused:
+            return str(_("paused"))
+        if not feeds:
+            return str(_("no feed"))
+        if failing:
+            return _("%(failing)d of %(feeds)d feeds failing") % {"failing": failing, "feeds": feeds}
+        return str(_("ok"))
+
+    @admin.display(description=_("articles (24 h)"), ordering="n_recent")
+    def articles_24h(self, source: Source) -> int:
+        return int(source.n_recent)  # type: ignore[attr-defined]
+
+    @admin.display(description=_("last success"), ordering="last_ok")
+    def last_success(self, source: Source) -> object:
+        return source.last_ok  # type: ignore[attr-defined]
 
     @admin.action(description=_("Pause the selected sources"))
     def pause(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:

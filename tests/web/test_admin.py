@@ -65,3 +65,18 @@ def test_staff_can_hide_an_article_and_it_leaves_the_cached_home(staff_client):
     assert "Article à retirer" not in client.get("/fr/").content.decode()
     staff_client.post("/admin/news/article/", {"action": "unhide", "_selected_action": [article.pk]})
     assert "Article à retirer" in client.get("/fr/").content.decode()
+
+
+def test_source_list_shows_health_and_articles_per_day(staff_client):
+    from tests.web.factories import make_article, make_source
+
+    ok = make_source("ok-src", "Source saine")
+    Feed.objects.create(source=ok, url="https://ok.example/feed")
+    make_article(ok)
+    bad = make_source("bad-src", "Source en panne")
+    Feed.objects.create(source=bad, url="https://bad.example/feed", error_kind="http_500")
+    Feed.objects.create(source=bad, url="https://bad.example/feed2")
+    html = staff_client.get("/admin/sources/source/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 of 2 feeds failing" in html
+    row = next(r for r in html.split("<tr") if "Source saine" in r)
+    assert 'class="field-articles_24h">1<' in row  # one article in the last 24 hours

@@ -87,3 +87,12 @@ def test_article_page_has_json_ld_and_open_graph(client):
     assert f'<meta property="og:url" content="{article.url}">' in html
     assert '<meta property="og:type" content="article">' in html
     assert "Un paragraphe d&#x27;introduction." in html  # description meta, escaped
+
+
+def test_sitemap_lists_stories_covered_by_several_outlets(client):
+    from akhbar.news.models import Story
+
+    big = Story.objects.create(key="k1", title="Séisme", outlet_count=3)
+    small = Story.objects.create(key="k2", title="Brève", outlet_count=1)
+    xml = client.get("/sitemap.xml").content.decode()
+    assert f"/fr/stories/{big.pk}/</loc>" in xml and f"/stories/{small.pk}/" not in xml
