@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils import timezone
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akhbar.sources.errors import error_label
