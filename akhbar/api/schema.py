@@ -26,7 +26,7 @@ COMPONENTS: dict[str, Any] = {
     "Article": {
         "type": "object",
         "required": ["id", "url", "title", "published", "language", "source", "image",
-                     "page_url", "copy_of", "story"],
+                     "page_url", "copy_of", "story", "section"],
         "properties": {
             "id": {"type": "integer"},
             "url": {"type": "string", "format": "uri",
@@ -43,6 +43,9 @@ COMPONENTS: dict[str, Any] = {
                         "description": "the article this one republishes (syndicated copy)"},
             "story": {"type": ["integer", "null"],
                       "description": "the story (event) the article belongs to"},
+            "section": {"type": ["string", "null"],
+                        "description": "politics, economy, society, sports, culture, world, "
+                                       "tech, or null"},
         },
     },
     "ArticlePage": {
@@ -118,6 +121,10 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "summary": "Articles, newest first",
                 "parameters": [
                     _param("source", "an outlet's slug", {"type": "string"}),
+                    _param("section", "a section key",
+                           {"type": "string", "enum": ["politics", "economy", "society", "sports",
+                                                       "culture", "world", "tech"]}),
+                    _param("story", "a story id", {"type": "integer"}),
                     _param("language", "ISO 639-1 code", {"type": "string", "pattern": "^[a-z]{2}$"}),
                     _param("since", "only articles published at or after (ISO 8601 with offset)",
                            {"type": "string", "format": "date-time"}),

@@ -60,6 +60,7 @@ def article_json(article: Article, request: HttpRequest) -> dict[str, Any]:
         "page_url": request.build_absolute_uri(_page_path(article)),
         "copy_of": article.copy_of_id,
         "story": article.story_id,
+        "section": article.section or None,
     }
 
 
@@ -101,6 +102,18 @@ def _filtered_articles(request: HttpRequest) -> QuerySet[Article]:
         if not Source.objects.filter(slug=slug).exists():
             raise LookupError(f"unknown source {slug!r}")
         qs = qs.filter(source__slug=slug)
+    section = request.GET.get("section")
+    if section:
+        if section not in queries.SECTIONS:
+            raise BadRequest(f"section must be one of {', '.join(queries.SECTIONS)}")
+        qs = qs.filter(section=section)
+    story_param = request.GET.get("story")
+    if story_param:
+        try:
+            story_id = int(story_param)
+        except ValueError:
+            raise BadRequest("story must be a story id") from None
+        qs = qs.filter(story_id=story_id)
     language = request.GET.get("language")
     if language:
         if len(language) != 2 or not language.isalpha():

@@ -77,8 +77,22 @@ def test_filters_and_errors(client, corpus):
     assert {i["source"]["slug"] for i in data["items"]} == {"hespress-fr"}
     status, data = get(client, "/api/v1/articles?since=2024-09-08T11:45:00%2B00:00&limit=200")
     assert data["items"] and all(i["published"] >= "2024-09-08T11:45:00+00:00" for i in data["items"])
+    tagged = corpus[3]
+    tagged.section = "sports"
+    tagged.save()
+    status, data = get(client, "/api/v1/articles?section=sports")
+    assert [i["id"] for i in data["items"]] == [tagged.pk] and data["items"][0]["section"] == "sports"
+    from akhbar.news.models import Story
+
+    story = Story.objects.create(key="k", title="t")
+    for a in corpus[:2]:
+        a.story = story
+        a.save()
+    status, data = get(client, f"/api/v1/articles?story={story.pk}")
+    assert {i["id"] for i in data["items"]} == {corpus[0].pk, corpus[1].pk}
+    assert {i["story"] for i in data["items"]} == {story.pk}
     error = validator(client, "Error")
-    for bad in ("limit=0", "limit=201", "limit=abc", "since=yesterday", "since=2024-09-08T10:00:00",
+    for bad in ("section=weather", "story=abc", "limit=0", "limit=201", "limit=abc", "since=yesterday", "since=2024-09-08T10:00:00",
                 "cursor=%%%", "language=fra"):
         status, data = get(client, f"/api/v1/articles?{bad}")
         assert status == 400, bad
