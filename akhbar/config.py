@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -76,6 +77,17 @@ class Config:
     crawl_threads: int
     # Pages already stored are not fetched again unless seen changed within this many hours.
     revision_window_hours: float
+    # Reader image reports (akhbar.moderation): distinct reporters that block an image, how many
+    # of them one network prefix may be, rate limits per network prefix and per session over a
+    # window, the perceptual-hash distance of a "same picture", and the reverse proxies whose
+    # X-Forwarded-For is believed.
+    report_threshold: int = 3
+    reports_per_network: int = 2
+    report_rate_network: int = 10
+    report_rate_session: int = 5
+    report_rate_window: float = 600.0
+    image_twin_distance: int = 6
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     @property
     def user_agent(self) -> str:
@@ -101,6 +113,19 @@ def _secret_key(env: Mapping[str, str], data_dir: Path, production: bool) -> tup
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key, True
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    raw = env.get(name, "")
+    nets: list[IPv4Network | IPv6Network] = []
+    for part in raw.replace(" ", ",").split(","):
+        if not part.strip():
+            continue
+        try:
+            nets.append(ip_network(part.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(f"{name} must list IP addresses or CIDR networks, not {part!r}") from None
+    return tuple(nets)
 
 
 def load_config(env: Mapping[str, str] | None = None) -> Config:
@@ -165,4 +190,11 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         max_page_bytes=_int(env, "AKHBAR_MAX_PAGE_BYTES", 5 * 1024 * 1024, minimum=1024),
         crawl_threads=_int(env, "AKHBAR_CRAWL_THREADS", 4, minimum=1),
         revision_window_hours=_float(env, "AKHBAR_REVISION_WINDOW_HOURS", 48.0),
+        report_threshold=_int(env, "AKHBAR_REPORT_THRESHOLD", 3, minimum=1),
+        reports_per_network=_int(env, "AKHBAR_REPORTS_PER_NETWORK", 2, minimum=1),
+        report_rate_network=_int(env, "AKHBAR_REPORT_RATE_NETWORK", 10, minimum=1),
+        report_rate_session=_int(env, "AKHBAR_REPORT_RATE_SESSION", 5, minimum=1),
+        report_rate_window=_float(env, "AKHBAR_REPORT_RATE_WINDOW_SECONDS", 600.0, minimum=1),
+        image_twin_distance=_int(env, "AKHBAR_IMAGE_TWIN_DISTANCE", 6),
+        trusted_proxies=_networks(env, "AKHBAR_TRUSTED_PROXIES"),
     )

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from akhbar.api import views as api_views
+from akhbar.moderation import views as moderation_views
 from akhbar.news import feeds
 from akhbar.news import views as news_views
 from akhbar.news.sitemaps import SITEMAPS
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/v1/openapi.json", api_views.openapi, name="api-openapi"),
     path("healthz", healthz),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("images/<int:pk>/report", moderation_views.report_image, name="image-report"),
     path("images/<int:pk>/<int:width>.<str:fmt>", news_views.image_file, name="image-file"),
 ]
 urlpatterns += i18n_patterns(

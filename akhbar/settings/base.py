@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "akhbar.sources",
     "akhbar.news",
+    "akhbar.moderation",
 ]
 
 MIDDLEWARE = [
@@ -38,11 +39,26 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Inside the CSRF middleware: gives edition pages the csrftoken cookie after the page cache
+    # (cached pages stay free of per-visitor data; the report button's script reads the cookie).
+    "akhbar.moderation.middleware.csrf_cookie",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "akhbar.web.middleware.security_headers",
 ]
+
+# A refused CSRF check on the report endpoint answers JSON like the endpoint itself.
+CSRF_FAILURE_VIEW = "akhbar.moderation.views.csrf_failure"
+
+# Reader image reports (see akhbar.config and akhbar.moderation).
+AKHBAR_REPORT_THRESHOLD = CONFIG.report_threshold
+AKHBAR_REPORTS_PER_NETWORK = CONFIG.reports_per_network
+AKHBAR_REPORT_RATE_NETWORK = CONFIG.report_rate_network
+AKHBAR_REPORT_RATE_SESSION = CONFIG.report_rate_session
+AKHBAR_REPORT_RATE_WINDOW = CONFIG.report_rate_window
+AKHBAR_IMAGE_TWIN_DISTANCE = CONFIG.image_twin_distance
+AKHBAR_TRUSTED_PROXIES = CONFIG.trusted_proxies
 
 ROOT_URLCONF = "akhbar.urls"
 WSGI_APPLICATION = "akhbar.wsgi.application"

@@ -1,0 +1,183 @@
+"""Moderators' admin: the review queue with each image's reports, thresholds, the decision log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from akhbar.moderation import queries, services
+from akhbar.moderation.models import ImageReport, ModerationDecision, ReviewItem, SourceModeration
+from akhbar.news.models import Image
+
+
+class ReportInline(admin.TabularInline):
+    """An image's reports: reason and time only (the reporter keys stay out of sight)."""
+
+    model = ImageReport
+    fk_name = "image"
+    extra = 0
+    can_delete = False
+    fields = ("reason", "created_at", "discarded")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DecisionInline(admin.TabularInline):
+    model = ModerationDecision
+    fk_name = "image"
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "moderator", "origin", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class NeedsReviewFilter(admin.SimpleListFilter):
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("pending", _("needs a decision")), ("blocked", _("blocked")),
+                ("reported", _("reported, still visible"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "blocked":
+            return queryset.filter(status=Image.Status.BLOCKED)
+        if self.value() == "reported":
+            return queryset.filter(status=Image.Status.VISIBLE)
+        if self.value() == "pending":
+            decided = ModerationDecision.objects.filter(
+                action__in=[ModerationDecision.Action.CONFIRM_BLOCK,
+                            ModerationDecision.Action.RESTORE]).values("image_id")
+            return queryset.exclude(pk__in=decided)
+        return queryset
+
+
+@admin.register(ReviewItem)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    """Reported and blocked images; confirm a block or restore (restoring discards the reports)."""
+
+    list_display = ("id", "preview", "status", "report_count", "last_report", "articles_shown",
+                    "outlet_link")
+    list_filter = (NeedsReviewFilter, "status")
+    fields = ("preview", "status", "source_url", "sha256", "phash", "detail", "created_at")
+    readonly_fields = fields
+    inlines = [ReportInline, DecisionInline]
+    actions = ["confirm", "restore"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return queries.review_queue()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # blocking hides, restoring brings back: nothing is deleted here
+
+    @admin.display(description=_("reports counted"), ordering="report_count")
+    def report_count(self, obj: Any) -> int:
+        return int(getattr(obj, "report_count", 0))
+
+    @admin.display(description=_("last report"), ordering="last_report")
+    def last_report(self, obj: Any) -> Any:
+        return getattr(obj, "last_report", None)
+
+    @admin.display(description=_("articles"))
+    def articles_shown(self, obj: Any) -> int:
+        return obj.articles.count()
+
+    @admin.display(description=_("outlet's URL"))
+    def outlet_link(self, obj: Any) -> str:
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+                           obj.source_url, _("original"))
+
+    @admin.display(description=_("image"))
+    def preview(self, obj: Any) -> str:
+        if not obj.cached:
+            return "—"
+        url = reverse("admin:moderation_reviewitem_preview", args=[obj.pk])
+        return format_html('<img src="{}" alt="" style="max-width:160px;max-height:120px">', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_file),
+                    name="moderation_reviewitem_preview")]
+        return own + super().get_urls()
+
+    def preview_file(self, request: HttpRequest, pk: int) -> FileResponse:
+        """The smallest rendition, blocked or not: moderators must see what they judge."""
+        if not self.has_view_permission(request):
+            raise Http404
+        image = get_object_or_404(Image, pk=pk)
+        if not image.cached:
+            raise Http404
+        width = min(image.widths)
+        try:
+            handle = (Path(settings.MEDIA_ROOT) / image.local_path / f"{width}.jpg").open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @admin.action(description=_("Confirm the block of the selected images"))
+    def confirm(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for image in queryset:
+            services.confirm_block(Image.objects.get(pk=image.pk), moderator=request.user)
+        self.message_user(request, _("Block confirmed."), messages.SUCCESS)
+
+    @admin.action(description=_("Restore the selected images (discards their reports)"))
+    def restore(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for image in queryset:
+            services.restore_image(Image.objects.get(pk=image.pk), moderator=request.user)
+        self.message_user(request, _("Images restored."), messages.SUCCESS)
+
+
+@admin.register(SourceModeration)
+class SourceModerationAdmin(admin.ModelAdmin):
+    """Per-source report thresholds; each change is logged as a decision."""
+
+    list_display = ("source", "report_threshold")
+    autocomplete_fields = ()
+    raw_id_fields = ("source",)
+
+    def save_model(self, request: HttpRequest, obj: SourceModeration, form: Any,
+                   change: bool) -> None:
+        services.set_source_threshold(obj.source, obj.report_threshold, moderator=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: SourceModeration) -> None:
+        services.set_source_threshold(obj.source, None, moderator=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SourceModeration]) -> None:
+        for obj in queryset:
+            services.set_source_threshold(obj.source, None, moderator=request.user)
+
+
+@admin.register(ModerationDecision)
+class ModerationDecisionAdmin(admin.ModelAdmin):
+    """The log: read-only."""
+
+    list_display = ("created_at", "action", "image", "source", "moderator", "note")
+    list_filter = ("action",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,81 @@
+"""The report endpoint (JSON, or an htmx fragment) and a JSON answer to refused CSRF checks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from akhbar.moderation import services
+from akhbar.moderation.models import Reason
+from akhbar.moderation.network import client_address
+from akhbar.news.models import Image
+
+HTTP_STATUS = {services.REPORTED: 200, services.BLOCKED: 200, services.ALREADY_REPORTED: 200,
+               services.RATE_LIMITED: 429}
+
+
+def _messages() -> dict[str, str]:
+    return {
+        services.REPORTED: _("Thanks for reporting! This image will be blocked automatically "
+                             "once several people have reported it."),
+        services.BLOCKED: _("Thanks for reporting! This image is now hidden."),
+        services.ALREADY_REPORTED: _("You have already reported this image. Thank you."),
+        services.RATE_LIMITED: _("Too many reports from your connection. Please try again in a "
+                                 "few minutes."),
+        "invalid": _("Please choose a reason for your report."),
+        "not_found": _("This image no longer exists."),
+        "csrf": _("Your report could not be verified. Please reload the page and try again."),
+    }
+
+
+def _answer(request: HttpRequest, status: str, http_status: int) -> HttpResponse:
+    message = _messages()[status]
+    if request.headers.get("HX-Request"):
+        return render(request, "moderation/_report_result.html",
+                      {"status": status, "message": message}, status=http_status)
+    return JsonResponse({"status": status, "message": message}, status=http_status)
+
+
+def _language(request: HttpRequest) -> str:
+    # The endpoint has no language prefix: the page says which edition the reader is on.
+    lang = request.POST.get("lang", "")
+    return lang if lang in dict(settings.LANGUAGES) else (translation.get_language() or "fr")
+
+
+@never_cache
+@require_POST
+def report_image(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reader reports image ``pk`` with a ``reason``; blocked once enough people did."""
+    with translation.override(_language(request)):
+        reason = request.POST.get("reason", "")
+        if reason not in Reason.values:
+            return _answer(request, "invalid", 400)
+        if not request.session.session_key:
+            # The reporter is known by the session: give a new reader one (the cookie is set
+            # on this uncached answer, never on a page).
+            request.session["akhbar_reporter"] = True
+            request.session.save()
+        address = client_address(request.META.get("REMOTE_ADDR", ""),
+                                 request.META.get("HTTP_X_FORWARDED_FOR", ""),
+                                 settings.AKHBAR_TRUSTED_PROXIES)
+        try:
+            outcome = services.record_image_report(
+                pk, reason=reason, session_key=request.session.session_key or "",
+                address=address)
+        except Image.DoesNotExist:
+            return _answer(request, "not_found", 404)
+        return _answer(request, outcome.status, HTTP_STATUS[outcome.status])
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Refused CSRF check: JSON for the report endpoint, Django's page elsewhere."""
+    if request.path.startswith("/images/") and request.path.endswith("/report"):
+        with translation.override(_language(request)):
+            return _answer(request, "csrf", 403)
+    return django_csrf_failure(request, reason=reason)
