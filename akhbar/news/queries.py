@@ -150,3 +150,33 @@ def syndication(article: Article) -> tuple[Article | None, list[Article]]:
     original = light.filter(pk=article.copy_of_id).first() if article.copy_of_id else None
     copies = list(light.filter(copy_of=article))
     return original, copies
+
+
+def related_articles(article: Article, limit: int = 5) -> list[Article]:
+    """Other reading for an article's page: the latest in its section from other stories,
+    else the latest of its outlet (the same story's coverage is listed apart)."""
+    qs = visible_articles().filter(copy_of__isnull=True).exclude(pk=article.pk).defer(
+        "text", "html", "summary", "fingerprint", "cluster_features")
+    if article.story_id:
+        qs = qs.exclude(story_id=article.story_id)
+    if article.section:
+        picked = list(qs.filter(section=article.section, language=article.language)[:limit])
+        if picked:
+            return picked
+    return list(qs.filter(source_id=article.source_id)[:limit])
+
+
+def story_coverage(article: Article, limit: int = 8) -> list[Article]:
+    """The other outlets' coverage of the article's story (one article per outlet)."""
+    if not article.story_id:
+        return []
+    seen = {article.source_id}
+    out = []
+    for a in visible_articles().filter(story_id=article.story_id, copy_of__isnull=True).exclude(
+            pk=article.pk).defer("text", "html", "summary", "fingerprint", "cluster_features"):
+        if a.source_id not in seen:
+            seen.add(a.source_id)
+            out.append(a)
+        if len(out) >= limit:
+            break
+    return out

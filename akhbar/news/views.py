@@ -81,6 +81,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "article": article,
         "original": original,
         "copies": copies,
+        "related": queries.related_articles(article),
+        "coverage": queries.story_coverage(article),
         "paragraphs": queries.display_paragraphs(article),
         "edition": _edition(),
         "description": description,
