@@ -1,0 +1,144 @@
+"""Reporting an image in a real browser: three readers (three browser contexts) report the same
+picture on a live akhbar; the third is told it is now hidden; after a reload the article and the
+home show the placeholder. The article page with its report button passes axe-core.
+All text below was written for akhbar's tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from akhbar.ingest.images import process_image
+from akhbar.moderation.models import ImageReport, ModerationDecision
+from akhbar.news.models import Article, Image
+from akhbar.news.services import IMAGE_WIDTHS
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_browser import describe, run_axe
+from tests.web.factories import make_article, make_source
+from tests.web.press_site import photo_jpeg
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+FR_THANKS = ("Merci d'avoir signalé ! Cette image sera automatiquement bloquée après avoir été "
+             "signalée par plusieurs personnes.")
+FR_BLOCKED = "Merci d'avoir signalé ! Cette image est désormais masquée."
+PLACEHOLDER = "Image masquée après des signalements de lecteurs."
+
+
+@pytest.fixture
+def reported_article(live_server: Any) -> Iterator[Article]:
+    """A French article whose lead photo akhbar has cached (real renditions on disk)."""
+    processed = process_image(photo_jpeg(3), widths=IMAGE_WIDTHS)
+    rel = "images/e2e/report"
+    folder = Path(settings.MEDIA_ROOT) / rel
+    folder.mkdir(parents=True, exist_ok=True)
+    for r in processed.renditions:
+        (folder / f"{r.width}.{'jpg' if r.format == 'jpeg' else r.format}").write_bytes(r.content)
+    source = make_source("le-matin", "Le Matin")
+    article = make_article(source, title="Inondations à Tétouan : les images de la crue",
+                           text="La rivière Martil est sortie de son lit dans la nuit.\n\n"
+                                "Plusieurs quartiers ont été évacués.",
+                           published=datetime.now(UTC).replace(microsecond=0),
+                           image_url="https://le-matin.example/photos/crue.jpg")
+    Image.objects.filter(pk=article.image_id).update(
+        local_path=rel, widths=sorted({r.width for r in processed.renditions}),
+        width=processed.width, height=processed.height, sha256=processed.sha256,
+        phash=processed.phash, detail=processed.detail, fetched_at=datetime.now(UTC))
+    yield article
+
+
+def reader_context(browser: Browser, live_server: Any) -> tuple[BrowserContext, list[str]]:
+    """A separate reader (own cookies) confined to the live server; problems are collected."""
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(5_000)
+    problems: list[str] = []
+    origin = urlsplit(live_server.url).netloc
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        if urlsplit(url).netloc == origin or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            problems.append(f"request outside akhbar: {url}")
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)
+    context.on("weberror", lambda e: problems.append(f"JavaScript error: {e.error}"))
+    return context, problems
+
+
+def report_from(page: Page, reason_label: str) -> str:
+    """Choose a reason, press the button, and return what the live region announces."""
+    figure = page.get_by_role("article").locator("figure.lead")
+    figure.get_by_label("Motif").select_option(label=reason_label)
+    button = figure.get_by_role("button", name="Signaler cette image")
+    button.click()
+    status = figure.get_by_role("status")
+    status.filter(has_text="Merci").wait_for()
+    assert button.is_disabled()
+    return status.inner_text()
+
+
+def test_three_readers_block_an_image_and_the_placeholder_replaces_it(
+        browser: Browser, live_server: Any, reported_article: Article) -> None:
+    article, path = reported_article, f"/fr/articles/{reported_article.pk}/"
+    # Every reader comes from 127.0.0.1: the per-network cap is lifted for this test only.
+    with override_settings(AKHBAR_REPORTS_PER_NETWORK=10):
+        answers = []
+        for reason in ("Violente", "Sans rapport avec l'article", "Autre"):
+            context, problems = reader_context(browser, live_server)
+            page = context.new_page()
+            page.goto(path)
+            img = page.get_by_role("article").locator("figure.lead img")
+            assert img.evaluate("el => el.complete && el.naturalWidth > 0")
+            answers.append(report_from(page, reason))
+            if reason == "Autre":
+                screenshot(page, "report-confirmed")
+                # The same reader reloads: the picture is gone, the placeholder says why.
+                page.reload()
+                figure = page.get_by_role("article").locator("figure.lead")
+                assert figure.get_by_text(PLACEHOLDER).is_visible()
+                assert figure.locator("img").count() == 0
+                assert page.get_by_role("button", name="Signaler cette image").count() == 0
+                page.goto("/fr/")
+                top = page.get_by_role("region", name="À la une")
+                assert top.get_by_role("link", name=article.title).is_visible()
+                assert top.get_by_text(PLACEHOLDER).is_visible()
+                assert page.locator(f"img[src^='/images/{article.image_id}/']").count() == 0
+                screenshot(page, "report-home-placeholder")
+            context.close()
+            assert not problems, problems
+    assert answers[:2] == [FR_THANKS, FR_THANKS]
+    assert answers[2] == FR_BLOCKED
+    assert Image.objects.get(pk=article.image_id).status == "blocked"
+    assert ImageReport.objects.filter(image_id=article.image_id).count() == 3
+    assert ModerationDecision.objects.filter(image_id=article.image_id,
+                                             action="auto_block").count() == 1
+
+
+def test_article_page_with_the_report_button_passes_axe(
+        browser: Browser, live_server: Any, reported_article: Article, axe_source: str) -> None:
+    for lang in ("fr", "ar"):
+        context, problems = reader_context(browser, live_server)
+        page = context.new_page()
+        page.goto(f"/{lang}/articles/{reported_article.pk}/")
+        name = "Signaler cette image" if lang == "fr" else "الإبلاغ عن هذه الصورة"
+        assert page.get_by_role("button", name=name).is_visible()
+        violations = run_axe(page, axe_source)
+        if violations:
+            print(f"axe ({lang}):\n{describe(violations)}\n{json.dumps([v['id'] for v in violations])}")
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        context.close()
+        assert not serious, describe(serious)
+        assert not problems, problems
