@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -17,6 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from akhbar.moderation import queries, services
 from akhbar.moderation.models import ImageReport, ModerationDecision, ReviewItem, SourceModeration
 from akhbar.news.models import Image
+
+
+def _moderator(request: HttpRequest) -> User:
+    """The staff member acting (the admin only lets logged-in staff this far)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 class ReportInline(admin.TabularInline):
@@ -135,13 +142,13 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     @admin.action(description=_("Confirm the block of the selected images"))
     def confirm(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for image in queryset:
-            services.confirm_block(Image.objects.get(pk=image.pk), moderator=request.user)
+            services.confirm_block(Image.objects.get(pk=image.pk), moderator=_moderator(request))
         self.message_user(request, _("Block confirmed."), messages.SUCCESS)
 
     @admin.action(description=_("Restore the selected images (discards their reports)"))
     def restore(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for image in queryset:
-            services.restore_image(Image.objects.get(pk=image.pk), moderator=request.user)
+            services.restore_image(Image.objects.get(pk=image.pk), moderator=_moderator(request))
         self.message_user(request, _("Images restored."), messages.SUCCESS)
 
 
@@ -155,14 +162,14 @@ class SourceModerationAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: SourceModeration, form: Any,
                    change: bool) -> None:
-        services.set_source_threshold(obj.source, obj.report_threshold, moderator=request.user)
+        services.set_source_threshold(obj.source, obj.report_threshold, moderator=_moderator(request))
 
     def delete_model(self, request: HttpRequest, obj: SourceModeration) -> None:
-        services.set_source_threshold(obj.source, None, moderator=request.user)
+        services.set_source_threshold(obj.source, None, moderator=_moderator(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SourceModeration]) -> None:
         for obj in queryset:
-            services.set_source_threshold(obj.source, None, moderator=request.user)
+            services.set_source_threshold(obj.source, None, moderator=_moderator(request))
 
 
 @admin.register(ModerationDecision)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
@@ -124,7 +124,7 @@ def image_twins(image: Image) -> list[Image]:
     return sorted(found.values(), key=lambda i: i.pk)
 
 
-def block_image(image: Image, *, action: str, moderator: AbstractBaseUser | None = None,
+def block_image(image: Image, *, action: str, moderator: User | None = None,
                 note: str = "") -> list[int]:
     """Block ``image`` and its twins, logging one decision each; the ids newly blocked."""
     blocked: list[int] = []
@@ -145,7 +145,7 @@ def block_image(image: Image, *, action: str, moderator: AbstractBaseUser | None
     return blocked
 
 
-def confirm_block(image: Image, *, moderator: AbstractBaseUser) -> list[int]:
+def confirm_block(image: Image, *, moderator: User) -> list[int]:
     """A moderator confirms (or makes) a block; the ids newly blocked (none if it already was)."""
     return block_image(image, action=ModerationDecision.Action.CONFIRM_BLOCK, moderator=moderator)
 
@@ -164,7 +164,7 @@ def _twins_blocked_by(image: Image) -> list[Image]:
     return out
 
 
-def restore_image(image: Image, *, moderator: AbstractBaseUser, note: str = "") -> list[int]:
+def restore_image(image: Image, *, moderator: User, note: str = "") -> list[int]:
     """Show ``image`` again (and the twins its block spread to); discard the reports counted.
 
     The discarded reports stay recorded: their reporters cannot report the image again, so a
@@ -185,7 +185,7 @@ def restore_image(image: Image, *, moderator: AbstractBaseUser, note: str = "") 
 
 
 def set_source_threshold(source: Source, threshold: int | None, *,
-                         moderator: AbstractBaseUser) -> None:
+                         moderator: User) -> None:
     """Set (or with None, remove) the number of reporters that block an image of ``source``."""
     if threshold is not None and threshold < 1:
         raise ValueError("a threshold is at least 1")

@@ -398,3 +398,20 @@ def test_review_queue_lists_reports_and_its_actions_are_logged(image):
                .values_list("action", "moderator__username"))
     assert log == [("auto_block", None), ("restore", "boss"), ("confirm_block", "boss")]
     assert Image.objects.filter(pk=image.pk).exists()  # nothing deleted
+
+
+def test_report_settings_are_read_and_validated_from_the_environment(tmp_path):
+    from akhbar.config import ConfigError, load_config
+
+    env = {"AKHBAR_DATA_DIR": str(tmp_path), "AKHBAR_SECRET_KEY": "k"}
+    default = load_config(env)
+    assert (default.report_threshold, default.reports_per_network, default.trusted_proxies) == (
+        3, 2, ())
+    cfg = load_config({**env, "AKHBAR_REPORT_THRESHOLD": "5",
+                       "AKHBAR_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1"})
+    assert cfg.report_threshold == 5
+    assert cfg.trusted_proxies == (ip_network("10.0.0.0/8"), ip_network("2001:db8::1/128"))
+    for name, bad in (("AKHBAR_TRUSTED_PROXIES", "proxy.example"), ("AKHBAR_REPORT_THRESHOLD", "0"),
+                      ("AKHBAR_REPORTS_PER_NETWORK", "two")):
+        with pytest.raises(ConfigError, match=name):
+            load_config({**env, name: bad})
