@@ -239,3 +239,27 @@ def test_author_pages_are_per_outlet(client):
     html = client.get("/fr/sources/lematin/authors/Salma%20Idrissi/").content.decode()
     assert "Chronique économique" in html and "Homonyme ailleurs" not in html
     assert client.get("/fr/sources/lematin/authors/Salma/").status_code == 404  # whole names only
+
+
+def test_article_page_shows_other_outlets_coverage_and_related_articles(client):
+    from akhbar.news.models import Story
+
+    fr = make_source("lematin", "Le Matin")
+    ar = make_source("hespress-ar", "هسبريس", languages=("ar",))
+    story = Story.objects.create(key="s1", title="Séisme", outlet_count=2)
+    a = make_article(fr, title="Séisme dans le Haouz")
+    b = make_article(ar, title="زلزال الحوز", language="ar")
+    c = make_article(fr, title="Le Raja gagne le derby")
+    d = make_article(fr, title="Le Wydad en finale")
+    for x, sect in ((a, "society"), (b, "society"), (c, "sports"), (d, "sports")):
+        x.section = sect
+        x.story = story if x in (a, b) else None
+        x.save()
+    html = client.get(f"/fr/articles/{a.pk}/").content.decode()
+    elsewhere = html.split('id="coverage-title"')[1].split("</section>")[0]
+    assert "زلزال الحوز" in elsewhere and "هسبريس" in elsewhere
+    page = client.get(f"/fr/articles/{c.pk}/").content.decode()
+    related = page.split('id="related-title"')[1].split("</section>")[0]
+    assert "Le Wydad en finale" in related and "Séisme" not in related
+    home = client.get("/fr/").content.decode()
+    assert 'class="image-missing"' in home  # cards without a picture keep a placeholder
