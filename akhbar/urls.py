@@ -42,6 +42,8 @@ urlpatterns += i18n_patterns(
     path("sources/<slug:slug>/feed.atom", feeds.SourceAtomFeed(), name="source-feed-atom"),
     path("articles/<int:pk>/", news_views.article_detail, name="article"),
     path("sources/<slug:slug>/", news_views.source_detail, name="source"),
+    path("sources/<slug:slug>/<int:year>/<int:month>/<int:day>/", news_views.source_day,
+         name="source-day"),
     path("sources/<slug:slug>/authors/<str:name>/", news_views.author_detail, name="author"),
     prefix_default_language=True,
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akhbar.news.models import Article, Story
@@ -180,3 +181,33 @@ def story_coverage(article: Article, limit: int = 8) -> list[Article]:
         if len(out) >= limit:
             break
     return out
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The start and end of a local calendar day (AKHBAR_TIME_ZONE) as aware datetimes."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min).replace(tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=tz)
+
+
+def archive_days(source: Source, limit: int = 14) -> list[date]:
+    """The latest local days on which the outlet published (newest first)."""
+    return list(
+        Article.objects.filter(source=source, hidden=False)
+        .annotate(day=TruncDate("published", tzinfo=timezone.get_current_timezone()))
+        .values_list("day", flat=True).distinct().order_by("-day")[:limit]
+    )
+
+
+def day_archive(source: Source, day: date) -> tuple[list[Article], date | None, date | None]:
+    """The outlet's articles of one local day, and the nearest earlier and later days with any."""
+    start, end = _day_bounds(day)
+    qs = visible_articles().filter(source=source).defer(
+        "text", "html", "summary", "fingerprint", "cluster_features")
+    articles = list(qs.filter(published__gte=start, published__lt=end))
+    before = qs.filter(published__lt=start).values_list("published", flat=True).first()
+    after = (qs.filter(published__gte=end).order_by("published")
+             .values_list("published", flat=True).first())
+    tz = timezone.get_current_timezone()
+    return (articles, before.astimezone(tz).date() if before else None,
+            after.astimezone(tz).date() if after else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -99,8 +100,25 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
         queries.visible_articles().filter(source=source).defer("text", "html", "summary"),
         30,
     ).get_page(request.GET.get("page"))
-    return render(request, "news/source.html", {"source": source, "page": page,
-                                                "edition": _edition()})
+    return render(request, "news/source.html", {
+        "source": source, "page": page, "edition": _edition(),
+        "days": queries.archive_days(source),
+    })
+
+
+@cached_page
+def source_day(request: HttpRequest, slug: str, year: int, month: int, day: int) -> HttpResponse:
+    """An outlet's archive for one day (in AKHBAR_TIME_ZONE), with the previous and next days."""
+    source = get_object_or_404(Source, slug=slug)
+    try:
+        when = date(year, month, day)
+    except ValueError:
+        raise Http404("no such date") from None
+    articles, previous, following = queries.day_archive(source, when)
+    return render(request, "news/source_day.html", {
+        "source": source, "day": when, "articles": articles, "previous": previous,
+        "following": following, "edition": _edition(),
+    })
 
 
 @cached_page

@@ -263,3 +263,18 @@ def test_article_page_shows_other_outlets_coverage_and_related_articles(client):
     assert "Le Wydad en finale" in related and "Séisme" not in related
     home = client.get("/fr/").content.decode()
     assert 'class="image-missing"' in home  # cards without a picture keep a placeholder
+
+
+def test_outlet_archive_by_day_in_the_display_time_zone(client):
+    source = make_source("tsa", "TSA", country="DZ")
+    # 23:30 UTC on 16/12 is 00:30 on 17/12 in Africa/Casablanca (UTC+1 that day).
+    make_article(source, title="Après minuit", published=datetime(2020, 12, 16, 23, 30, tzinfo=UTC))
+    make_article(source, title="Le 15", published=datetime(2020, 12, 15, 10, 0, tzinfo=UTC))
+    make_article(source, title="Le 20", published=datetime(2020, 12, 20, 10, 0, tzinfo=UTC))
+    page = client.get("/fr/sources/tsa/").content.decode()
+    assert 'href="/fr/sources/tsa/2020/12/17/"' in page and 'href="/fr/sources/tsa/2020/12/15/"' in page
+    day = client.get("/fr/sources/tsa/2020/12/17/").content.decode()
+    assert "Après minuit" in day and "Le 15" not in day and "Le 20" not in day
+    assert 'href="/fr/sources/tsa/2020/12/15/"' in day and 'href="/fr/sources/tsa/2020/12/20/"' in day
+    assert client.get("/fr/sources/tsa/2020/02/30/").status_code == 404
+    assert "Aucun article" in client.get("/fr/sources/tsa/2020/12/18/").content.decode()
