@@ -278,3 +278,16 @@ def test_outlet_archive_by_day_in_the_display_time_zone(client):
     assert 'href="/fr/sources/tsa/2020/12/15/"' in day and 'href="/fr/sources/tsa/2020/12/20/"' in day
     assert client.get("/fr/sources/tsa/2020/02/30/").status_code == 404
     assert "Aucun article" in client.get("/fr/sources/tsa/2020/12/18/").content.decode()
+
+
+def test_home_html_stays_under_100_kb_when_full(client):
+    sources = [make_source(f"outlet-{i}", f"Média numéro {i}") for i in range(20)]
+    base = datetime(2020, 12, 17, 12, 0, tzinfo=UTC)
+    long_title = "Le gouvernement annonce un vaste programme de réformes pour l'économie régionale"
+    for i in range(120):
+        a = make_article(sources[i % 20], title=f"{long_title} ({i})",
+                         published=base - timedelta(minutes=i))
+        a.section = ("politics", "economy", "society", "sports", "culture", "world", "tech")[i % 7]
+        a.save()
+    size = len(client.get("/fr/").content)
+    assert 10_000 < size < 100 * 1024, size
