@@ -291,3 +291,35 @@ def test_home_html_stays_under_100_kb_when_full(client):
         a.save()
     size = len(client.get("/fr/").content)
     assert 10_000 < size < 100 * 1024, size
+
+
+def test_every_page_runs_a_bounded_number_of_queries(client):
+    """No N+1: the count of queries does not grow with the number of articles listed."""
+    from akhbar.news.models import Story
+
+    counts = {}
+    for n in (3, 30):
+        Story.objects.all().delete()
+        source = make_source(f"outlet-{n}", f"Outlet {n}")
+        story = Story.objects.create(key=f"k{n}", title="Histoire", outlet_count=2)
+        made = []
+        for i in range(n):
+            a = make_article(source, title=f"Titre {n}-{i}", image_url=f"https://i.example/{n}/{i}.jpg")
+            a.section, a.story, a.authors = "economy", story, ["Nadia Lahlou"]
+            a.save()
+            made.append(a)
+        paths = {
+            "home": "/fr/", "article": f"/fr/articles/{made[0].pk}/", "outlet": f"/fr/sources/{source.slug}/",
+            "section": "/fr/sections/economy/", "story": f"/fr/stories/{story.pk}/",
+            "author": f"/fr/sources/{source.slug}/authors/Nadia%20Lahlou/", "search": "/fr/search/?q=Titre",
+            "feed": "/fr/feed.rss", "api": "/api/v1/articles?limit=50",
+        }
+        for name, path in paths.items():
+            from django.core.cache import caches
+
+            caches["pages"].clear()  # measure the rendering, not the cache
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(path).status_code == 200, path
+            counts.setdefault(name, []).append(len(ctx.captured_queries))
+    for name, (few, many) in counts.items():
+        assert many <= few and many <= 12, (name, counts[name])
