@@ -112,8 +112,11 @@ def assign_stories(limit: int = 500) -> int:
     Syndicated copies join their original's story without being compared.
     """
     global _state
-    while compute_features():
-        pass
+    # Embed at most ``limit`` articles per call, so a first crawl's backlog is spread over
+    # several scheduler ticks instead of stalling one for minutes.
+    embedded = 0
+    while embedded < limit and (n := compute_features(min(BATCH, limit - embedded))):
+        embedded += n
     placed = 0
     with _lock, transaction.atomic():
         # The row lock serialises assignment across processes (SQLite: the write lock).

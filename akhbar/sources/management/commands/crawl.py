@@ -108,7 +108,7 @@ class Command(BaseCommand):
         # Stories are assigned once every source is in: one serialised pass (see news.stories).
         from akhbar.news.stories import assign_stories
 
-        placed = assign_stories()
+        placed = assign_stories(limit=100_000)
         if bar is not None:
             bar.close()
             self.stdout.write(

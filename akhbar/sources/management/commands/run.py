@@ -101,7 +101,7 @@ class Command(BaseCommand):
                         enqueue_discovery()
                         enqueue_due_feeds()
                         # One assigner per machine: this loop (see akhbar.news.stories).
-                        assign_stories()
+                        assign_stories(limit=100)
                     except Exception:  # the scheduler must outlive a database hiccup
                         log.exception("scheduler tick failed")
                 time.sleep(0.5)
