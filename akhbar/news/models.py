@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from akhbar.ingest.normalize import fold_text
+
 
 class Image(models.Model):
     """An image an article shows: the source's URL, and (later) akhbar's cached copy."""
@@ -98,6 +100,9 @@ class Article(models.Model):
     identity = models.CharField(max_length=500, help_text=_("stable entry identity in the feed"))
     guid = models.CharField(max_length=1000, blank=True)
     title = models.CharField(max_length=1000)
+    # The title folded for search (case, accents, Arabic spelling variants): SQLite's LIKE
+    # only folds ASCII case, so "élections" would not find "Élections".
+    title_folded = models.CharField(max_length=1000, blank=True)
     text = models.TextField(blank=True)
     html = models.TextField(blank=True)
     summary = models.TextField(blank=True)
@@ -150,9 +155,12 @@ class Article(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.authors_key = authors_key(self.authors)
+        self.title_folded = fold_text(self.title)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "authors" in update_fields:  # type: ignore[operator]
-            kwargs["update_fields"] = [*update_fields, "authors_key"]  # type: ignore[misc]
+        if update_fields is not None:
+            extra = (["authors_key"] if "authors" in update_fields else []) + (  # type: ignore[operator]
+                ["title_folded"] if "title" in update_fields else [])  # type: ignore[operator]
+            kwargs["update_fields"] = [*update_fields, *extra]  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

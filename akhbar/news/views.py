@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
+from akhbar.ingest.normalize import fold_text
 from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
 from akhbar.sources.models import Source
@@ -196,10 +198,12 @@ def search(request: HttpRequest) -> HttpResponse:
     page = None
     if q:
         qs = queries.edition_articles(_edition()).defer("text", "html", "summary")
-        for word in q.split()[:8]:
-            qs = qs.filter(title__icontains=word)
+        for word in fold_text(q).split()[:8]:
+            qs = qs.filter(title_folded__contains=word)
         page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "news/search.html", {"q": q, "page": page, "edition": _edition()})
+    return render(request, "news/search.html", {
+        "q": q, "page": page, "edition": _edition(), "query_prefix": f"q={quote_plus(q)}&",
+    })
 
 
 IMAGE_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}

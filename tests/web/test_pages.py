@@ -323,3 +323,13 @@ def test_every_page_runs_a_bounded_number_of_queries(client):
             counts.setdefault(name, []).append(len(ctx.captured_queries))
     for name, (few, many) in counts.items():
         assert many <= few and many <= 12, (name, counts[name])
+
+
+def test_search_pages_keep_the_query(client):
+    source = make_source("lematin", "Le Matin")
+    for i in range(35):
+        make_article(source, title=f"Élections législatives {i}")
+    html = client.get("/fr/search/?q=élections").content.decode()
+    assert 'href="?q=%C3%A9lections&amp;page=2"' in html
+    second = client.get("/fr/search/?q=élections&page=2").content.decode()
+    assert second.count('class="title"') == 5
