@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.views.decorators.csrf import ensure_csrf_cookie
 
 from akhbar.api import views as api_views
 from akhbar.moderation import views as moderation_views
@@ -17,6 +18,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+@ensure_csrf_cookie
+def csrf_cookie(request: HttpRequest) -> HttpResponse:
+    """Sets the CSRF cookie for a page that came from the cache (the report button asks)."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/articles", api_views.articles, name="api-articles"),
@@ -24,6 +33,7 @@ urlpatterns = [
     path("api/v1/stories/<int:pk>", api_views.story, name="api-story"),
     path("api/v1/openapi.json", api_views.openapi, name="api-openapi"),
     path("healthz", healthz),
+    path("csrf-cookie", csrf_cookie, name="csrf-cookie"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("images/<int:pk>/report", moderation_views.report_image, name="image-report"),
     path("images/<int:pk>/<int:width>.<str:fmt>", news_views.image_file, name="image-file"),

@@ -307,11 +307,21 @@ def test_csrf_is_enforced_and_the_edition_page_gives_the_cookie(article, image):
     code, data = report(image, client=browser, HTTP_X_CSRFTOKEN=token)
     assert (code, data["status"]) == (200, "reported")
 
-    # A cached copy served to someone else still gives them their own cookie, and only them.
+    # A cached copy served to someone else sets no cookie at all (it is answered before the
+    # CSRF middleware); the report script then asks /csrf-cookie for the reader's own token.
     other = Client(enforce_csrf_checks=True)
     hit = other.get(f"/fr/articles/{article.pk}/")
-    assert hit["X-Akhbar-Cache"] == "hit" and "csrftoken" in hit.cookies
+    assert hit["X-Akhbar-Cache"] == "hit" and "csrftoken" not in hit.cookies
     assert hit.content == page.content
+    given = other.get("/csrf-cookie")
+    assert given.status_code == 204 and given["Cache-Control"] == "no-store"
+    other_token = given.cookies["csrftoken"].value
+    assert other_token and other_token != token
+    from tests.web.factories import make_article
+
+    second = make_article(article.source, title="Autre", image_url="https://img.example/z.jpg")
+    code, data = report(second.image, client=other, HTTP_X_CSRFTOKEN=other_token)
+    assert code == 200 and data["status"] in ("reported", "blocked")
 
 
 def test_bad_reason_and_missing_image_are_json_errors(image):

@@ -53,3 +53,18 @@ def test_visible_changes_invalidate_cached_pages(client, change):
         source.name = "Le Matin du Sahara"
         source.save()
         assert "Le Matin du Sahara" in client.get(page).content.decode()
+
+
+def test_cache_hits_are_served_early_with_security_headers(client):
+    make_article(make_source(), title="Titre en cache")
+    miss = client.get("/fr/")
+    hit = client.get("/fr/")
+    assert miss["X-Akhbar-Cache"] == "miss" and hit["X-Akhbar-Cache"] == "hit"
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"):
+        assert hit[header] == miss[header], header
+    assert hit["Content-Language"] == "fr" and hit.content == miss.content
+    # The Arabic edition is another page, never the French one from the cache.
+    ar = client.get("/ar/")
+    assert ar["X-Akhbar-Cache"] == "miss" and 'dir="rtl"' in ar.content.decode()
+    api_miss, api_hit = client.get("/api/v1/articles"), client.get("/api/v1/articles")
+    assert api_hit["X-Akhbar-Cache"] == "hit" and api_hit.content == api_miss.content

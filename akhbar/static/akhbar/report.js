@@ -25,11 +25,16 @@
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      credentials: "same-origin",
-      headers: {"X-CSRFToken": cookie("csrftoken"), "Accept": "application/json"}
+    // A page served from the cache sets no cookie: ask for the CSRF cookie first.
+    var ready = cookie("csrftoken") ? Promise.resolve() :
+      fetch("/csrf-cookie", {credentials: "same-origin"});
+    ready.then(function () {
+      return fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: {"X-CSRFToken": cookie("csrftoken"), "Accept": "application/json"}
+      });
     }).then(function (response) {
       return response.json();
     }).then(function (data) {
