@@ -98,7 +98,11 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "akhbar.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--threads", "4", "--log-level", "warning"],
+         "--workers", str(args.workers), "--threads", "4", "--log-level", "warning",
+         # SO_REUSEPORT: without it, wrk's 16 keep-alive connections were often spread unevenly
+         # over the two workers and a URL's figure halved at random (bimodal p50 5 vs 15 ms);
+         # with it, runs agree (docs/BENCHMARKS.md).
+         "--reuse-port"],
         env=env, cwd=ROOT, start_new_session=True)
     try:
         for _ in range(100):
