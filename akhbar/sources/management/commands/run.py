@@ -69,7 +69,9 @@ class Command(BaseCommand):
         children = [
             Child("web", [py, "-m", "gunicorn", "akhbar.wsgi:application", "--bind", opts["bind"],
                           "--workers", str(opts["web_workers"]), "--threads", "4",
-                          "--access-logfile", "-", "--graceful-timeout", "5"]),
+                          "--access-logfile", "-", "--graceful-timeout", "5",
+                          # Spreads keep-alive connections evenly over the workers (bench/web.py).
+                          "--reuse-port"]),
         ]
         if not opts["no_crawl"]:
             for i in range(opts["workers"]):
