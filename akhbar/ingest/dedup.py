@@ -178,26 +178,30 @@ def _containment_from(j: float, na: int, nb: int) -> float:
     return min(1.0, j * (na + nb) / (1.0 + j) / small)
 
 
-def similarity(a: Fingerprint, b: Fingerprint) -> float:
-    """Estimated Jaccard similarity of two texts' shingle sets (1.0 for an exact copy)."""
+def _compare(a: Fingerprint, b: Fingerprint) -> float | None:
+    """1.0 for the same text, None when the two cannot be compared (no body, or too short
+    for MinHash and not identical), else the estimated Jaccard of their shingle sets."""
     if a.length == 0 or b.length == 0:
-        return 0.0
+        return None  # an article without a body is nobody's copy
     if a.exact == b.exact:
         return 1.0
     if not a.minhash or not b.minhash:
-        return 0.0
+        return None
     return _jaccard(a, b)
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated Jaccard similarity of two texts' shingle sets (1.0 for an exact copy)."""
+    j = _compare(a, b)
+    return 0.0 if j is None else j
 
 
 def containment(a: Fingerprint, b: Fingerprint) -> float:
     """Estimated share of the smaller text's shingles that also occur in the larger one."""
-    if a.length == 0 or b.length == 0:
+    j = _compare(a, b)
+    if j is None:
         return 0.0
-    if a.exact == b.exact:
-        return 1.0
-    if not a.minhash or not b.minhash:
-        return 0.0
-    return _containment_from(_jaccard(a, b), a.shingles, b.shingles)
+    return 1.0 if a.exact == b.exact else _containment_from(j, a.shingles, b.shingles)
 
 
 def _decide(a: Fingerprint, b: Fingerprint, j: float) -> bool:
@@ -211,13 +215,10 @@ def _decide(a: Fingerprint, b: Fingerprint, j: float) -> bool:
 
 def is_copy(a: Fingerprint, b: Fingerprint) -> bool:
     """Whether one text republishes the other (same text, or near-duplicate by the thresholds)."""
-    if a.length == 0 or b.length == 0:
-        return False  # an article without a body is nobody's copy
-    if a.exact == b.exact:
-        return True
-    if not a.minhash or not b.minhash:
+    j = _compare(a, b)
+    if j is None:
         return False
-    return _decide(a, b, _jaccard(a, b))
+    return a.exact == b.exact or _decide(a, b, j)
 
 
 def _order(published: datetime | None, key: str) -> tuple[int, float, str]:

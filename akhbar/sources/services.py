@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from akhbar.ingest.errors import ExtractError, FetchError, ParseError
-from akhbar.ingest.extract.article import extract_article
+from akhbar.ingest.extract.article import draft_from_feed, extract_article
 from akhbar.ingest.feeds.parse import parse_feed
 from akhbar.ingest.fetch.caching import backoff_delay, cache_max_age, next_poll_interval
 from akhbar.ingest.fetch.client import Fetcher
 from akhbar.ingest.registry import SourceSpec
-from akhbar.ingest.types import ArticleDraft, FeedEntry, FetchResult
+from akhbar.ingest.types import FeedEntry, FetchResult
 from akhbar.news.models import Article
 from akhbar.news.services import StoreResult, cache_image, entry_hash, store_article
 from akhbar.sources.models import Feed, FetchLog, Source
@@ -112,25 +112,6 @@ class RefreshOutcome:
     duration_ms: int = 0
 
 
-def _fallback_draft(entry: FeedEntry, error: str, result: FetchResult | None = None) -> ArticleDraft:
-    """The feed's own title and summary, for a page that could not be fetched or extracted."""
-    return ArticleDraft(
-        url=entry.url,
-        title=entry.title,
-        text=entry.summary,
-        html=entry.summary_html,
-        published=None,
-        authors=entry.authors,
-        image_url=entry.image_url,
-        language=entry.language,
-        extracted=False,
-        error=error,
-        requested_url=entry.url,
-        final_url=result.final_url if result else entry.url,
-        fetched_at=result.fetched_at if result else None,
-    )
-
-
 def _needs_page(article: Article | None, entry: FeedEntry, now: datetime) -> bool:
     """Whether an entry's page must be fetched: new, corrected recently, or not yet extracted."""
     if article is None:
@@ -164,7 +145,7 @@ def ingest_entry(
         if exc.kind == "robots_disallowed":
             # The outlet does not want this page crawled: neither fetched nor stored.
             return None
-        draft = _fallback_draft(entry, exc.kind)
+        draft = draft_from_feed(entry, error=exc.kind, languages=tuple(source.languages))
     else:
         try:
             draft = extract_article(
@@ -179,7 +160,8 @@ def ingest_entry(
                 fetched_at=page.fetched_at,
             )
         except ExtractError as exc:
-            draft = _fallback_draft(entry, exc.kind, page)
+            draft = draft_from_feed(entry, error=exc.kind, languages=tuple(source.languages),
+                                    final_url=page.final_url, fetched_at=page.fetched_at)
     result, stored = store_article(source=source, feed=feed, entry=entry, draft=draft, now=now)
     if stored is not None and stored.image_id and result is not StoreResult.UNCHANGED:
         # After the article's transaction: the image is fetched through the same polite

@@ -70,7 +70,10 @@ def early_hits(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
         if request.method in ("GET", "HEAD") and (
             request.path.startswith(EDITION_PREFIXES) or request.path.startswith("/api/v1/")
         ):
-            hit = caches[CACHE_ALIAS].get(page_key(request, content_version()))
+            version = content_version()
+            # The view's decorator reuses it on a miss: one version read per request.
+            request.content_version = version  # type: ignore[attr-defined]
+            hit = caches[CACHE_ALIAS].get(page_key(request, version))
             if hit is not None:
                 edition = request.path[1:3] if request.path.startswith(EDITION_PREFIXES) else None
                 response = _from_cache(hit, edition)
@@ -96,7 +99,8 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
-        key = page_key(request, content_version())
+        version = getattr(request, "content_version", None)
+        key = page_key(request, content_version() if version is None else version)
         hit = cache.get(key)
         if hit is not None:
             return _from_cache(hit, None)

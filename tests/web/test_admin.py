@@ -27,7 +27,7 @@ def test_failing_feed_shows_its_error_translated(staff_client):
                         error_count=3)
     Feed.objects.create(source=source, url="https://tsa.example/feed2", error_kind="http_503")
     html = staff_client.get("/admin/sources/feed/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "le serveur n&#x27;a pas répondu à temps" in html or "le serveur n'a pas répondu à temps" in html
+    assert "le serveur n&#x27;a pas répondu à temps" in html
     assert "[timeout]" in html and "HTTP 503" in html
     en = staff_client.get("/admin/sources/feed/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "the server did not answer in time" in en

@@ -225,6 +225,19 @@ def extract_article(
     )
 
 
+def draft_from_feed(
+    entry: FeedEntry,
+    *,
+    error: str,
+    languages: Sequence[str] = (),
+    final_url: str | None = None,
+    fetched_at: datetime | None = None,
+) -> ArticleDraft:
+    """A draft made of the feed entry alone, for a page that could not be fetched or read."""
+    return _from_feed(entry, error, PageMetadata(), None, entry.url, final_url, fetched_at,
+                      languages)
+
+
 def _from_feed(
     entry: FeedEntry,
     kind: str,
