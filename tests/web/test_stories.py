@@ -104,3 +104,27 @@ def test_copies_join_their_originals_story_and_merged_story_redirects(client):
     absorbed = Story.objects.create(key="old-twin", title="twin", merged_into=survivor)
     resp = client.get(f"/fr/stories/{absorbed.pk}/")
     assert resp.status_code == 301 and resp["Location"] == f"/fr/stories/{survivor.pk}/"
+
+
+@pytest.mark.django_db
+def test_features_stored_before_lexical_terms_get_them_from_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    from akhbar.ingest.cluster import ClusterConfig, encode_terms, lexical_terms
+
+    migration = importlib.import_module("akhbar.news.migrations.0009_cluster_terms")
+    fr, ar, en = seed(EVENT, datetime(2023, 9, 8, 23, 30, tzinfo=UTC))
+    assert assign_stories() == 3
+    fr.refresh_from_db()
+    features = dict(fr.cluster_features)
+    assert features["terms"]  # new features carry their terms
+    old = {k: v for k, v in features.items() if k != "terms"} | {"stems": ["seisme"]}
+    Article.objects.filter(pk=fr.pk).update(cluster_features=old)
+    migration.add_terms(apps, None)
+    fr.refresh_from_db()
+    expected = lexical_terms(fr.title, fr.text[: ClusterConfig().lead_chars], features["anchors"])
+    assert fr.cluster_features["terms"] == encode_terms(expected) == features["terms"]
+    assert "stems" not in fr.cluster_features
+    assert fr.cluster_features["vector"] == features["vector"]  # no embedding recomputed
