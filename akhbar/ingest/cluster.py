@@ -265,8 +265,10 @@ class StoryClusterer:
         # number: the rarity weights follow what is in the news now.
         self._df: npt.NDArray[np.int32] = np.zeros(TERM_BUCKETS, dtype=np.int32)
         self._counted = 0
+        # log(1 + df), kept in step with _df so that scoring only gathers (no logarithms).
+        self._log_df: npt.NDArray[np.float32] = np.zeros(TERM_BUCKETS, dtype=np.float32)
         # Scratch: the article being scored, its squared term weights spread out by bucket.
-        self._query: npt.NDArray[np.float64] = np.zeros(TERM_BUCKETS, dtype=np.float64)
+        self._query: npt.NDArray[np.float32] = np.zeros(TERM_BUCKETS, dtype=np.float32)
 
     # --- features -------------------------------------------------------------------------
 
@@ -299,12 +301,13 @@ class StoryClusterer:
     def _count(self, member: _Member, sign: int) -> None:
         """Add (+1) or remove (-1) a member's terms to or from the document frequencies."""
         self._df[member.terms] += sign  # terms are unique per member
+        self._log_df[member.terms] = np.log1p(self._df[member.terms])
         self._counted += sign
 
-    def _idf(self, terms: npt.NDArray[np.uint32]) -> npt.NDArray[np.float64]:
+    def _idf(self, terms: npt.NDArray[np.uint32]) -> npt.NDArray[np.float32]:
         """Rarity weight of each term among the articles in memory (never negative)."""
-        top = math.log(self._counted + self.config.idf_prior)
-        return np.maximum(top - np.log1p(self._df[terms].astype(np.float64)), 0.0)
+        top = np.float32(math.log(self._counted + self.config.idf_prior))
+        return np.maximum(top - self._log_df[terms], np.float32(0.0))
 
     def _lexical(self, member: _Member, stories: Sequence[_Story]) -> npt.NDArray[np.float64]:
         """IDF-weighted cosine between member's terms and every member of stories, in order
@@ -321,11 +324,11 @@ class StoryClusterer:
         weights = self._idf(member.terms)
         self._query[member.terms] = weights * weights
         try:
-            dots = np.concatenate([[0.0], np.cumsum(self._query[terms])])
+            dots = np.concatenate([[0.0], np.cumsum(self._query[terms], dtype=np.float64)])
         finally:
             self._query[member.terms] = 0.0
         idf = self._idf(terms)
-        squares = np.concatenate([[0.0], np.cumsum(idf * idf)])
+        squares = np.concatenate([[0.0], np.cumsum(idf * idf, dtype=np.float64)])
         norms = np.sqrt((squares[ends] - squares[starts]) * float(weights @ weights))
         dot = dots[ends] - dots[starts]
         return np.divide(dot, norms, out=np.zeros(total), where=norms > 1e-12)
