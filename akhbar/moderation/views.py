@@ -1,4 +1,11 @@
-"""The report endpoint (JSON, or an htmx fragment) and a JSON answer to refused CSRF checks."""
+"""The report endpoint (JSON, an htmx fragment, or a page for browsers without JavaScript) and
+the answer to refused CSRF checks.
+
+Pages are cached whole, so the report form in them carries no CSRF token: report.js sends the
+cookie's token in a header. Without JavaScript the browser posts the form as it is; the refusal
+then comes back as a small uncached page holding the same form with a token, and one more click
+sends the report; the answer is a page with the message and a link back to the article.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
@@ -31,10 +39,41 @@ def _messages() -> dict[str, str]:
         "invalid": _("Please choose a reason for your report."),
         "not_found": _("This image no longer exists."),
         "csrf": _("Your report could not be verified. Please reload the page and try again."),
+        "confirm": _("Please confirm your report."),
     }
 
 
+def _wants_page(request: HttpRequest) -> bool:
+    """A plain form post from a browser (no script): it asks for HTML, not JSON."""
+    accept = request.headers.get("Accept", "")
+    return (not request.headers.get("HX-Request") and "text/html" in accept
+            and "application/json" not in accept)
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the report page links back to: the form's page if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return f"/{translation.get_language() or 'fr'}/"
+
+
+def _page(request: HttpRequest, status: str, http_status: int, *, confirm: bool,
+          pk: int | None = None) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    response = render(request, "moderation/report_page.html", {
+        "status": status, "message": _messages()[status], "back": _back(request),
+        "confirm": confirm, "image_pk": pk, "reason": reason if reason in Reason.values else "other",
+        "reasons": Reason.choices,
+    }, status=http_status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _answer(request: HttpRequest, status: str, http_status: int) -> HttpResponse:
+    if _wants_page(request):
+        return _page(request, status, http_status, confirm=False)
     message = _messages()[status]
     if request.headers.get("HX-Request"):
         return render(request, "moderation/_report_result.html",
@@ -74,8 +113,13 @@ def report_image(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """Refused CSRF check: JSON for the report endpoint, Django's page elsewhere."""
+    """Refused CSRF check on the report endpoint: the form again with a token for a browser
+    without JavaScript, JSON otherwise; Django's page elsewhere."""
     if request.path.startswith("/images/") and request.path.endswith("/report"):
         with translation.override(_language(request)):
+            if _wants_page(request) and request.method == "POST":
+                match = request.resolver_match
+                pk = match.kwargs.get("pk") if match else None
+                return _page(request, "confirm", 403, confirm=True, pk=pk)
             return _answer(request, "csrf", 403)
     return django_csrf_failure(request, reason=reason)

@@ -142,3 +142,28 @@ def test_article_page_with_the_report_button_passes_axe(
         context.close()
         assert not serious, describe(serious)
         assert not problems, problems
+
+
+def test_a_reader_without_javascript_reports_after_one_confirmation(
+        browser: Browser, live_server: Any, reported_article: Article) -> None:
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR",
+                                  java_script_enabled=False, viewport={"width": 375, "height": 800})
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    path = f"/fr/articles/{reported_article.pk}/"
+    page.goto(path)
+    figure = page.get_by_role("article").locator("figure.lead")
+    figure.get_by_label("Motif").select_option(label="Sans rapport avec l'article")
+    figure.get_by_role("button", name="Signaler cette image").click()
+    # The cached page's form has no token: one uncached page asks to confirm, reason kept.
+    page.get_by_text("Veuillez confirmer votre signalement.").wait_for()
+    assert not ImageReport.objects.exists()
+    assert page.get_by_label("Motif").input_value() == "unrelated"
+    page.get_by_role("button", name="Signaler cette image").click()
+    page.get_by_text(FR_THANKS).wait_for()
+    assert ImageReport.objects.get(image_id=reported_article.image_id).reason == "unrelated"
+    screenshot(page, "report-without-javascript")
+    page.get_by_role("link", name="Retour à la page").click()
+    page.wait_for_url(f"**{path}")
+    assert page.get_by_role("heading", level=1).inner_text() == reported_article.title
+    context.close()

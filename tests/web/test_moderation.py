@@ -324,6 +324,37 @@ def test_csrf_is_enforced_and_the_edition_page_gives_the_cookie(article, image):
     assert code == 200 and data["status"] in ("reported", "blocked")
 
 
+def test_without_javascript_the_report_takes_one_confirmation_page(article, image):
+    import re
+
+    html_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(f"/fr/articles/{article.pk}/").content.decode()
+    form = re.search(r'<form class="report"[^>]*action="([^"]+)".*?</form>', page, re.S)
+    assert form and f'name="next" value="/fr/articles/{article.pk}/"' in form.group(0)
+    # The browser posts the cached page's form as it is: no token in it.
+    fields = {"reason": "unrelated", "lang": "fr", "next": f"/fr/articles/{article.pk}/"}
+    first = browser.post(form.group(1), fields, REMOTE_ADDR=NETWORKS[0], HTTP_ACCEPT=html_accept)
+    confirm = first.content.decode()
+    assert first.status_code == 403 and first["Content-Type"].startswith("text/html")
+    assert first["Cache-Control"] == "no-store"
+    assert "Veuillez confirmer votre signalement." in confirm
+    assert not ImageReport.objects.exists()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm)
+    assert token and '<option value="unrelated" selected>' in confirm
+    second = browser.post(form.group(1), fields | {"csrfmiddlewaretoken": token.group(1)},
+                          REMOTE_ADDR=NETWORKS[0], HTTP_ACCEPT=html_accept)
+    done = second.content.decode()
+    assert second.status_code == 200 and FR_THANKS.replace("'", "&#x27;") in done
+    assert f'href="/fr/articles/{article.pk}/"' in done
+    assert ImageReport.objects.get().reason == "unrelated"
+    # A link back elsewhere than this site is not followed.
+    third = browser.post(form.group(1), fields | {"csrfmiddlewaretoken": token.group(1),
+                                                  "next": "https://evil.example/"},
+                         REMOTE_ADDR=NETWORKS[0], HTTP_ACCEPT=html_accept)
+    assert "evil.example" not in third.content.decode() and 'href="/fr/"' in third.content.decode()
+
+
 def test_bad_reason_and_missing_image_are_json_errors(image):
     assert report(image, reason="boring")[0] == 400
     code, data = report(Image(pk=999999))
