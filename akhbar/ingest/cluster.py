@@ -97,6 +97,12 @@ class ClusterConfig:
     # (each at its best title_threshold); the dev set: 0.924, 0.927, 0.933.
     # IDF = log((articles in memory + idf_prior) / (articles with the term + 1)).
     idf_prior: float = 20.0
+    # Title words cannot meet across languages (only anchors do): a pair in two languages is
+    # credited this lexical similarity instead, the mean of same-story pairs written in one
+    # language in the dev set (0.151; gnews titles 0.34). Dev set BCubed F1 at threshold 0.86:
+    # 0.933 without, 0.970 with 0.1 or 0.15 (precision unchanged, 0.969), 0.961 with 0.2
+    # (precision 0.947).
+    cross_language_lexical: float = 0.15
     # Penalty when both articles give years (or match scores) and none agree.
     year_conflict: float = 0.04
     score_conflict: float = 0.06
@@ -123,6 +129,7 @@ class _Member:
     title_only: bool = False
     # Hashed lexical terms (sorted, unique uint32), see lexical_terms.
     terms: npt.NDArray[np.uint32] = field(default_factory=lambda: _NO_TERMS)
+    language: str | None = None
 
 
 @dataclass
@@ -228,6 +235,7 @@ def _member_json(member: _Member) -> dict[str, Any]:
         "anchors": sorted(member.anchors),
         "title_only": member.title_only,
         "terms": encode_terms(member.terms),
+        "language": member.language,
     }
 
 
@@ -237,7 +245,7 @@ def _member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime 
     ).astype(np.float32)
     return _Member(doc_id, vector, frozenset(data["anchors"]), published,
                    bool(data.get("title_only", False)),
-                   _decode_terms(data))
+                   _decode_terms(data), data.get("language") or None)
 
 
 class StoryClusterer:
@@ -294,7 +302,7 @@ class StoryClusterer:
             terms = lexical_terms(doc.title, doc.text[: self.config.lead_chars], anchors)
             members.append(
                 _Member(doc.id, vector, anchors, doc.published, not doc.text.strip(),
-                        terms)
+                        terms, doc.language or None)
             )
         return members
 
@@ -353,6 +361,8 @@ class StoryClusterer:
             probe = _Story(key="", order=-1)
             probe.members.append(b)
             lexical = float(self._lexical(a, [probe])[0])
+        if a.language and b.language and a.language != b.language:
+            lexical = max(lexical, cfg.cross_language_lexical)
         adjust += cfg.lexical_weight * lexical
         years_a, scores_a = _years_and_scores(a.anchors)
         years_b, scores_b = _years_and_scores(b.anchors)
@@ -429,7 +439,9 @@ class StoryClusterer:
         centroids += cfg.lexical_weight * lexical_tops
         weight = cfg.member_weight
         bounds = np.maximum(tops, weight * tops + (1 - weight) * centroids)
-        bounds += cfg.anchor_bonus * cfg.max_shared
+        # What only the exact score adds: anchors, and the lexical credit of a pair in two
+        # languages.
+        bounds += cfg.anchor_bonus * cfg.max_shared + cfg.lexical_weight * cfg.cross_language_lexical
         return [(stories[int(k)], similar[starts[k]: starts[k] + sizes[k]])
                 for k in np.flatnonzero(bounds >= threshold)]
 
@@ -627,6 +639,7 @@ class StoryClusterer:
                             "anchors": sorted(m.anchors),
                             "title_only": m.title_only,
                             "terms": encode_terms(m.terms),
+                            "language": m.language,
                             "published": m.published.isoformat() if m.published else None,
                         }
                         for m in story.members
@@ -660,6 +673,7 @@ class StoryClusterer:
                         published,
                         bool(m.get("title_only", False)),
                         _decode_terms(m),
+                        m.get("language") or None,
                     ),
                     story["key"],
                 )

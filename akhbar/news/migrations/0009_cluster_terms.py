@@ -1,5 +1,5 @@
-"""Add the lexical terms (hashed title words, character grams and anchors) to the clustering
-features stored before they existed, so stories in memory weigh shared title words at once
+"""Add the lexical terms (hashed title words, character grams and anchors) and the language to
+the clustering features stored before they existed, so stories in memory weigh shared title words at once
 instead of after a retention period. No embedding is recomputed."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def add_terms(apps: Any, schema_editor: Any) -> None:
     Article = apps.get_model("news", "Article")
     lead_chars = ClusterConfig().lead_chars
     pending = Article.objects.filter(cluster_features__isnull=False).only(
-        "id", "title", "text", "summary", "cluster_features"
+        "id", "title", "text", "summary", "language", "cluster_features"
     )
     changed = []
     for article in pending.iterator(chunk_size=BATCH):
@@ -29,6 +29,7 @@ def add_terms(apps: Any, schema_editor: Any) -> None:
         features["terms"] = encode_terms(
             lexical_terms(article.title, text, features.get("anchors", ()))
         )
+        features.setdefault("language", article.language or None)
         features.pop("stems", None)
         article.cluster_features = features
         changed.append(article)
