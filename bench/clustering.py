@@ -190,7 +190,8 @@ def semeval(embedder: Embedder, limit: int | None) -> list[tuple[str, int, float
     features = []
     for r in unique:
         # The text is title + body run together: the start plays the part of title + lead.
-        a, b = (ClusterDoc(id=f"{r['pair_id']}/{k}", text=r[f"text{k}"].strip()) for k in (1, 2))
+        a, b = (ClusterDoc(id=f"{r['pair_id']}/{k}", text=r[f"text{k}"].strip(),
+                           language=r[f"lang{k}"]) for k in (1, 2))
         features.append(clusterer.features([a, b]))
     # The rarity of words among all these articles, as if they were the articles in memory.
     for pair in features:
