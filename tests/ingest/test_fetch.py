@@ -372,6 +372,31 @@ def test_invalid_and_unsupported_urls(url: str, kind: str) -> None:
         assert fetch_error(f, url).kind == kind
 
 
+def test_a_resolver_that_never_answers_times_out_and_other_hosts_go_on(
+        press: FixturePress, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fault injection: the system resolver hangs for one name (as with an unreachable name
+    # server); getaddrinfo cannot be interrupted, so the fetch must stop waiting for it.
+    real = socket.getaddrinfo
+    released = threading.Event()
+
+    def resolver(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "hangs.example":
+            released.wait(30)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    press.route("/ok", "<p>ok</p>")
+    try:
+        with make_fetcher(connect_timeout=0.5) as f:
+            started = time.monotonic()
+            error = fetch_error(f, "http://hangs.example/feed.xml")
+            assert error.kind == "dns" and "no answer within 0.5 s" in str(error)
+            assert time.monotonic() - started < 5
+            assert f.fetch(press.url("/ok")).status == 200  # other hosts are not held up
+    finally:
+        released.set()
+
+
 @pytest.fixture
 def no_connect(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Records every TCP connection attempt; only those to 127.0.0.1 (the press) go through."""

@@ -8,6 +8,8 @@ to the very address that was vetted, so DNS rebinding cannot slip a private addr
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import ipaddress
 import socket
 import ssl
@@ -115,6 +117,13 @@ class AddressPolicy:
             raise FetchError(f"refusing non-public address {host}", kind="private_address", url=url)
 
 
+@functools.cache
+def _resolver_pool() -> concurrent.futures.ThreadPoolExecutor:
+    # Lookups stuck in the system resolver hold a thread each until it gives up; a few threads
+    # are enough for one process's fetches, and a stuck pool makes later lookups time out too.
+    return concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="akhbar-dns")
+
+
 class GuardedBackend(httpcore.NetworkBackend):
     """httpcore network backend that resolves names itself and only connects to vetted IPs."""
 
@@ -122,10 +131,19 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._policy = policy
         self._inner = httpcore.SyncBackend()
 
-    def resolve(self, host: str, port: int) -> list[str]:
-        """The addresses of ``host``; FetchError ``dns`` or ``private_address`` if unusable."""
+    def resolve(self, host: str, port: int, timeout: float | None = None) -> list[str]:
+        """The addresses of ``host``; FetchError ``dns`` or ``private_address`` if unusable.
+
+        getaddrinfo cannot be interrupted and the system resolver may take tens of seconds
+        (several name servers, retries): it runs in a small shared pool, and the fetch gives
+        up after ``timeout`` seconds (the connect timeout) while the lookup finishes alone.
+        """
+        lookup = _resolver_pool().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = lookup.result(timeout=timeout)
+        except concurrent.futures.TimeoutError as exc:
+            raise FetchError(f"cannot resolve {host}: no answer within {timeout:g} s",
+                             kind="dns") from exc
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(f"cannot resolve {host}: {exc}", kind="dns") from exc
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -148,7 +166,7 @@ class GuardedBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         last: Exception | None = None
         # TLS SNI and the Host header still use the name: httpcore takes them from the URL.
-        for address in self.resolve(host, port):
+        for address in self.resolve(host, port, timeout):
             try:
                 return self._inner.connect_tcp(
                     address, port, timeout, local_address=local_address,
