@@ -178,8 +178,13 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The page's own language first, then the others by number of articles.
     order = sorted(by_language, key=lambda lang: (lang != _edition(), -sum(
         len(v) for v in by_language[lang].values())))
+    # The headline in the reader's language when the story has one (its earliest original
+    # there), else the earliest article's.
+    own = [a for a in articles if a.language == _edition() and not a.copy_of_id]
+    headline = own[0] if own else articles[0]
     return render(request, "news/story.html", {
         "story": story,
+        "headline": headline,
         "timeline": articles,
         "groups": [(lang, _language_name(lang), sorted(by_language[lang].items()))
                    for lang in order],

@@ -129,3 +129,27 @@ def test_features_stored_before_lexical_terms_get_them_from_the_migration():
     assert fr.cluster_features["terms"] == encode_terms(expected) == features["terms"]
     assert "stems" not in fr.cluster_features and fr.cluster_features["language"] == "fr"
     assert fr.cluster_features["vector"] == features["vector"]  # no embedding recomputed
+
+
+@pytest.mark.django_db
+def test_the_story_headline_is_in_the_readers_language_when_the_story_has_one(client):
+    import html
+    import re
+
+    base = datetime(2023, 9, 8, 23, 30, tzinfo=UTC)
+    fr, ar, en = seed(EVENT, base)
+    other = make_article(fr.source, title=OTHER[3], text=OTHER[4],
+                         published=base + timedelta(days=2))
+    assert assign_stories() == 4
+    fr.refresh_from_db()
+    other.refresh_from_db()
+
+    def headline(lang, story_id):
+        page = client.get(f"/{lang}/stories/{story_id}/").content.decode()
+        return html.unescape(re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(0))
+
+    assert EVENT[0][3] in headline("fr", fr.story_id) and 'lang="fr"' in headline("fr", fr.story_id)
+    assert EVENT[1][3] in headline("ar", fr.story_id) and 'lang="ar"' in headline("ar", fr.story_id)
+    assert EVENT[2][3] in headline("en", fr.story_id)
+    # A story covered only in French keeps its French headline in the other editions.
+    assert OTHER[3] in headline("ar", other.story_id)
