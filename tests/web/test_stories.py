@@ -39,8 +39,8 @@ def seed(rows, base):
     return made
 
 
-@pytest.mark.django_db
-def test_one_event_in_three_languages_is_one_story_and_another_event_is_not(client):
+def event_and_other_placed():
+    """The earthquake in three languages and a derby two days later, placed in stories."""
     base = datetime(2023, 9, 8, 23, 30, tzinfo=UTC)
     fr, ar, en = seed(EVENT, base)
     other = make_article(fr.source, title=OTHER[3], text=OTHER[4],
@@ -48,6 +48,12 @@ def test_one_event_in_three_languages_is_one_story_and_another_event_is_not(clie
     assert assign_stories() == 4
     for a in (fr, ar, en, other):
         a.refresh_from_db()
+    return fr, ar, en, other
+
+
+@pytest.mark.django_db
+def test_one_event_in_three_languages_is_one_story_and_another_event_is_not(client):
+    fr, ar, en, other = event_and_other_placed()
     assert fr.story_id == ar.story_id == en.story_id and other.story_id != fr.story_id
     story = Story.objects.get(pk=fr.story_id)
     assert story.key == str(fr.pk) and story.article_count == 3 and story.outlet_count == 3
@@ -136,13 +142,7 @@ def test_the_story_headline_is_in_the_readers_language_when_the_story_has_one(cl
     import html
     import re
 
-    base = datetime(2023, 9, 8, 23, 30, tzinfo=UTC)
-    fr, ar, en = seed(EVENT, base)
-    other = make_article(fr.source, title=OTHER[3], text=OTHER[4],
-                         published=base + timedelta(days=2))
-    assert assign_stories() == 4
-    fr.refresh_from_db()
-    other.refresh_from_db()
+    fr, _, _, other = event_and_other_placed()
 
     def headline(lang, story_id):
         page = client.get(f"/{lang}/stories/{story_id}/").content.decode()
