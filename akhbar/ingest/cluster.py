@@ -588,7 +588,7 @@ class StoryClusterer:
     def member_features(self, doc: ClusterDoc) -> dict[str, Any]:
         """JSON-safe features of doc (vector, anchors…), to store once and reuse anywhere."""
         (member,) = self.features([doc])
-        return _member_json(member)
+        return _member_json(member) | {"embedder": self.embedder.name}
 
     def assign_features(
         self, doc_id: str, features: Mapping[str, Any], published: datetime | None

