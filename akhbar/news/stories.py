@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
@@ -99,13 +99,25 @@ def _doc(article: Article) -> ClusterDoc:
 
 
 def compute_features(limit: int = BATCH) -> int:
-    """Embed articles that have no clustering features yet (no lock: pure per article)."""
+    """Embed articles that have no clustering features yet (no lock: pure per article).
+
+    New articles (no story yet) first, in arrival order; then articles that already have a
+    story and lost their features to an embedder change, newest first, and only those recent
+    enough to be in the clusterers' memory (older ones would never be compared again).
+    """
     current = _state is not None and _state.clusterer.embedder.name == _embedder().name
     clusterer = _state.clusterer if _state is not None and current else _new_clusterer()
-    pending = list(
-        Article.objects.filter(cluster_features__isnull=True, copy_of__isnull=True)
-        .select_related("source").order_by("first_seen_at", "id")[:limit]
-    )
+    missing = Article.objects.filter(cluster_features__isnull=True, copy_of__isnull=True)
+    pending = list(missing.filter(story__isnull=True).select_related("source")
+                   .order_by("first_seen_at", "id")[:limit])
+    if len(pending) < limit:
+        horizon = timezone.now() - timedelta(hours=clusterer.config.retention_hours)
+        pending += list(
+            missing.filter(story__isnull=False)
+            .filter(Q(published__gte=horizon) | Q(published__isnull=True))
+            .select_related("source")
+            .order_by(F("published").desc(nulls_last=True), "-id")[: limit - len(pending)]
+        )
     for article in pending:
         features = clusterer.member_features(_doc(article))
         Article.objects.filter(pk=article.pk).update(cluster_features=features)
