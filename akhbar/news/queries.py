@@ -80,14 +80,17 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
             .values_list("pk", flat=True)[:limit]
         )
         if stories:
-            # The lead article of each story: its newest article with a picture, else newest.
+            # The lead article of each story: in the edition's own language if it has one
+            # (the French edition also carries English outlets), then with a picture, then
+            # the newest.
             candidates = list(qs.filter(story_id__in=stories))
             best: dict[int, Article] = {}
+            rank: dict[int, tuple[bool, bool]] = {}
             for a in candidates:  # newest first
-                current = best.get(a.story_id)  # type: ignore[arg-type]
-                has_image = bool(a.image and a.image.display_url)
-                if current is None or (has_image and not (current.image and current.image.display_url)):
+                key = (a.language == edition, bool(a.image and a.image.display_url))
+                if a.story_id not in best or key > rank[a.story_id]:  # type: ignore[index]
                     best[a.story_id] = a  # type: ignore[index]
+                    rank[a.story_id] = key  # type: ignore[index]
             picked = [best[pk] for pk in stories if pk in best]
     if len(picked) < limit:
         seen = {a.pk for a in picked}

@@ -332,3 +332,28 @@ def test_search_pages_keep_the_query(client):
     assert 'href="?q=%C3%A9lections&amp;page=2"' in html
     second = client.get("/fr/search/?q=élections&page=2").content.decode()
     assert second.count('class="title"') == 5
+
+
+def test_top_stories_lead_with_an_article_in_the_editions_language(client):
+    from akhbar.news.models import Story
+
+    fr = make_source("lematin", "Le Matin")
+    en = make_source("mwn", "Morocco World News", languages=("en",))
+    story = Story.objects.create(key="s1", title="Séisme", outlet_count=2,
+                                 last_published=datetime(2020, 12, 17, 12, 0, tzinfo=UTC))
+    french = make_article(fr, title="Séisme dans le Haouz : les secours mobilisés",
+                          published=datetime(2020, 12, 17, 9, 0, tzinfo=UTC))
+    # Newer, and with a picture: it would lead if language did not come first.
+    english = make_article(en, title="Earthquake in Al Haouz: rescuers deployed", language="en",
+                           published=datetime(2020, 12, 17, 11, 0, tzinfo=UTC),
+                           image_url="https://mwn.example/quake.jpg")
+    from akhbar.news.models import Image
+    Image.objects.filter(pk=english.image_id).update(local_path="images/t/q", widths=[320],
+                                                     width=640, height=400)
+    for a in (french, english):
+        a.story = story
+        a.save()
+    top = client.get("/fr/").content.decode().split("À la une")[1].split("</section>")[0]
+    assert "Séisme dans le Haouz" in top and "Earthquake in Al Haouz" not in top
+    top_en = client.get("/en/").content.decode().split("</section>")[0]
+    assert "Earthquake in Al Haouz" in top_en
