@@ -88,7 +88,7 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
             rank: dict[int, tuple[bool, bool]] = {}
             for a in candidates:  # newest first
                 key = (a.language == edition, bool(a.image and a.image.display_url))
-                if a.story_id not in best or key > rank[a.story_id]:  # type: ignore[index]
+                if a.story_id not in best or key > rank[a.story_id]:
                     best[a.story_id] = a  # type: ignore[index]
                     rank[a.story_id] = key  # type: ignore[index]
             picked = [best[pk] for pk in stories if pk in best]
