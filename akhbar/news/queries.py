@@ -84,14 +84,12 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
             # (the French edition also carries English outlets), then with a picture, then
             # the newest.
             candidates = list(qs.filter(story_id__in=stories))
-            best: dict[int, Article] = {}
-            rank: dict[int, tuple[bool, bool]] = {}
-            for a in candidates:  # newest first
+            best: dict[int, tuple[tuple[bool, bool], Article]] = {}
+            for a in candidates:  # newest first: a later one must rank strictly higher
                 key = (a.language == edition, bool(a.image and a.image.display_url))
-                if a.story_id not in best or key > rank[a.story_id]:
-                    best[a.story_id] = a  # type: ignore[index]
-                    rank[a.story_id] = key  # type: ignore[index]
-            picked = [best[pk] for pk in stories if pk in best]
+                if a.story_id not in best or key > best[a.story_id][0]:
+                    best[a.story_id] = (key, a)  # type: ignore[index]
+            picked = [best[pk][1] for pk in stories if pk in best]
     if len(picked) < limit:
         seen = {a.pk for a in picked}
         stories_seen = {a.story_id for a in picked}

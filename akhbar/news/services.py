@@ -9,13 +9,14 @@ import os
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from akhbar.ingest.errors import FetchError, ImageError
 from akhbar.ingest.fetch.client import Fetcher
-from akhbar.ingest.images import process_image
+from akhbar.ingest.images import ProcessedImage, process_image
 from akhbar.ingest.normalize import canonical_url
 from akhbar.ingest.sections import SectionRules, classify_section, load_section_rules
 from akhbar.ingest.types import ArticleDraft, FeedEntry
@@ -199,6 +200,25 @@ def _write_atomically(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
+def store_renditions(processed: ProcessedImage, rel: str) -> dict[str, Any]:
+    """Write akhbar's renditions of a picture under MEDIA_ROOT/rel (atomically, file by file);
+    the Image fields that describe them."""
+    folder = Path(settings.MEDIA_ROOT) / rel
+    folder.mkdir(parents=True, exist_ok=True)
+    for rendition in processed.renditions:
+        ext = "jpg" if rendition.format == "jpeg" else rendition.format
+        _write_atomically(folder / f"{rendition.width}.{ext}", rendition.content)
+    return {
+        "local_path": rel,
+        "widths": sorted({r.width for r in processed.renditions}),
+        "width": processed.width,
+        "height": processed.height,
+        "sha256": processed.sha256,
+        "phash": processed.phash,
+        "detail": processed.detail,
+    }
+
+
 def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
     """Fetch an article image once and store akhbar's own re-encoded renditions of it.
 
@@ -225,23 +245,8 @@ def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
         Image.objects.filter(pk=image.pk).update(error_kind=exc.kind[:50])
         image.refresh_from_db()
         return image
-    rel = f"images/{image.pk % 1000:03d}/{image.pk}"
-    folder = Path(settings.MEDIA_ROOT) / rel
-    folder.mkdir(parents=True, exist_ok=True)
-    for rendition in processed.renditions:
-        ext = "jpg" if rendition.format == "jpeg" else rendition.format
-        _write_atomically(folder / f"{rendition.width}.{ext}", rendition.content)
-    Image.objects.filter(pk=image.pk).update(
-        local_path=rel,
-        widths=sorted({r.width for r in processed.renditions}),
-        width=processed.width,
-        height=processed.height,
-        sha256=processed.sha256,
-        phash=processed.phash,
-        detail=processed.detail,
-        fetched_at=result.fetched_at,
-        error_kind="",
-    )
+    stored = store_renditions(processed, f"images/{image.pk % 1000:03d}/{image.pk}")
+    Image.objects.filter(pk=image.pk).update(**stored, fetched_at=result.fetched_at, error_kind="")
     bump_content_version()  # the picture now shows on its articles' pages (update() sends no signal)
     image.refresh_from_db()
     return image

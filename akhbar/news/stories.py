@@ -162,12 +162,13 @@ def assign_stories(limit: int = 500) -> int:
     Syndicated copies join their original's story without being compared.
     """
     global _state
-    # Embed at most ``limit`` articles per call, so a first crawl's backlog is spread over
-    # several scheduler ticks instead of stalling one for minutes.
+    # Before embedding anything: features made by another embedder are dropped first.
     with transaction.atomic():
         cluster_state, _ = ClusterState.objects.select_for_update().get_or_create(pk=1)
         if cluster_state.embedder != _embedder().name:
             _switch_embedder(cluster_state, _embedder().name)
+    # Embed at most ``limit`` articles per call, so a first crawl's backlog is spread over
+    # several scheduler ticks instead of stalling one for minutes.
     embedded = 0
     while embedded < limit and (n := compute_features(min(BATCH, limit - embedded))):
         embedded += n

@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import need
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -98,6 +98,24 @@ class PageLog:
                 + [f"failed subresource: {f}" for f in self.failed])
 
 
+def confine(context: BrowserContext, base_url: str) -> list[str]:
+    """Let ``context`` reach only ``base_url``'s origin (and data:/blob:/about:); every other
+    request is aborted and its URL added to the returned list."""
+    origin = urlsplit(base_url).netloc
+    blocked: list[str] = []
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        if urlsplit(url).netloc == origin or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)
+    return blocked
+
+
 @pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
 def width(request: pytest.FixtureRequest) -> int:
     """Viewport width: every browser check runs on a phone and on a desktop."""
@@ -115,18 +133,7 @@ def page(browser: Browser, live_server: Any, width: int) -> Iterator[Page]:
         locale="fr-FR", timezone_id="Africa/Casablanca",
     )
     context.set_default_timeout(5_000)
-    log = PageLog()
-    origin = urlsplit(live_server.url).netloc
-
-    def guard(route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).netloc == origin or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            log.blocked.append(url)
-            route.abort("blockedbyclient")
-
-    context.route("**/*", guard)
+    log = PageLog(blocked=confine(context, live_server.url))
     pg = context.new_page()
     pg.on("pageerror", lambda exc: log.errors.append(str(exc)))
     pg.on("response", lambda r: log.failed.append(f"{r.status} {r.url}")

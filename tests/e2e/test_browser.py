@@ -14,16 +14,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 
 from akhbar.ingest.images import process_image
 from akhbar.news.models import Article, Image
-from akhbar.news.services import IMAGE_WIDTHS
+from akhbar.news.services import IMAGE_WIDTHS, store_renditions
 from akhbar.sources.fetching import make_fetcher
 from akhbar.sources.models import Feed, Source
 from akhbar.sources.services import refresh_feed
@@ -66,14 +64,7 @@ def lead_image() -> dict[str, Any]:
     Processing takes most of a second on a small machine, so the renditions are made once and
     each test's (freshly flushed) database points its images at them.
     """
-    processed = process_image(photo_jpeg(1), widths=IMAGE_WIDTHS)
-    rel = "images/e2e/lead"
-    folder = Path(settings.MEDIA_ROOT) / rel
-    folder.mkdir(parents=True, exist_ok=True)
-    for r in processed.renditions:
-        (folder / f"{r.width}.{'jpg' if r.format == 'jpeg' else r.format}").write_bytes(r.content)
-    return {"local_path": rel, "widths": sorted({r.width for r in processed.renditions}),
-            "width": processed.width, "height": processed.height, "sha256": processed.sha256}
+    return store_renditions(process_image(photo_jpeg(1), widths=IMAGE_WIDTHS), "images/e2e/lead")
 
 
 @pytest.fixture

@@ -9,19 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 
 from akhbar.ingest.images import process_image
 from akhbar.moderation.models import ImageReport, ModerationDecision
 from akhbar.news.models import Article, Image
-from akhbar.news.services import IMAGE_WIDTHS
-from tests.e2e.conftest import screenshot
+from akhbar.news.services import IMAGE_WIDTHS, store_renditions
+from tests.e2e.conftest import confine, screenshot
 from tests.e2e.test_browser import describe, run_axe
 from tests.web.factories import make_article, make_source
 from tests.web.press_site import photo_jpeg
@@ -38,22 +35,15 @@ PLACEHOLDER = "Image masquée après des signalements de lecteurs."
 @pytest.fixture
 def reported_article(live_server: Any) -> Iterator[Article]:
     """A French article whose lead photo akhbar has cached (real renditions on disk)."""
-    processed = process_image(photo_jpeg(3), widths=IMAGE_WIDTHS)
-    rel = "images/e2e/report"
-    folder = Path(settings.MEDIA_ROOT) / rel
-    folder.mkdir(parents=True, exist_ok=True)
-    for r in processed.renditions:
-        (folder / f"{r.width}.{'jpg' if r.format == 'jpeg' else r.format}").write_bytes(r.content)
+    stored = store_renditions(process_image(photo_jpeg(3), widths=IMAGE_WIDTHS),
+                              "images/e2e/report")
     source = make_source("le-matin", "Le Matin")
     article = make_article(source, title="Inondations à Tétouan : les images de la crue",
                            text="La rivière Martil est sortie de son lit dans la nuit.\n\n"
                                 "Plusieurs quartiers ont été évacués.",
                            published=datetime.now(UTC).replace(microsecond=0),
                            image_url="https://le-matin.example/photos/crue.jpg")
-    Image.objects.filter(pk=article.image_id).update(
-        local_path=rel, widths=sorted({r.width for r in processed.renditions}),
-        width=processed.width, height=processed.height, sha256=processed.sha256,
-        phash=processed.phash, detail=processed.detail, fetched_at=datetime.now(UTC))
+    Image.objects.filter(pk=article.image_id).update(**stored, fetched_at=datetime.now(UTC))
     yield article
 
 
@@ -62,18 +52,8 @@ def reader_context(browser: Browser, live_server: Any) -> tuple[BrowserContext, 
     context = browser.new_context(base_url=live_server.url, locale="fr-FR",
                                   viewport={"width": 1280, "height": 900})
     context.set_default_timeout(5_000)
-    problems: list[str] = []
-    origin = urlsplit(live_server.url).netloc
-
-    def guard(route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).netloc == origin or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            problems.append(f"request outside akhbar: {url}")
-            route.abort("blockedbyclient")
-
-    context.route("**/*", guard)
+    # Blocked URLs and script errors, in one list.
+    problems = confine(context, live_server.url)
     context.on("weberror", lambda e: problems.append(f"JavaScript error: {e.error}"))
     return context, problems
 
@@ -149,6 +129,7 @@ def test_a_reader_without_javascript_reports_after_one_confirmation(
     context = browser.new_context(base_url=live_server.url, locale="fr-FR",
                                   java_script_enabled=False, viewport={"width": 375, "height": 800})
     context.set_default_timeout(5_000)
+    blocked = confine(context, live_server.url)
     page = context.new_page()
     path = f"/fr/articles/{reported_article.pk}/"
     page.goto(path)
@@ -167,3 +148,4 @@ def test_a_reader_without_javascript_reports_after_one_confirmation(
     page.wait_for_url(f"**{path}")
     assert page.get_by_role("heading", level=1).inner_text() == reported_article.title
     context.close()
+    assert not blocked, blocked

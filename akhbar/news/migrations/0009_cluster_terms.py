@@ -1,6 +1,6 @@
 """Add the lexical terms (hashed title words, character grams and anchors) and the language to
-the clustering features stored before they existed, so stories in memory weigh shared title words at once
-instead of after a retention period. No embedding is recomputed."""
+the clustering features stored before they existed, so stories in memory weigh shared title
+words at once instead of after a retention period. No embedding is recomputed."""
 
 from __future__ import annotations
 
