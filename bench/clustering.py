@@ -94,8 +94,11 @@ def run(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder,
     timed = TimedEmbedder(embedder)
     clusterer = StoryClusterer(timed, config)
     start = time.perf_counter()
-    keys = {doc.id: clusterer.assign(doc) for doc in docs}
-    merges = clusterer.merge_pass()
+    keys, merges = {}, []
+    for doc in docs:
+        keys[doc.id] = clusterer.assign(doc)
+        merges += clusterer.merge_pass()  # as akhbar cluster does
+    merges += clusterer.merge_pass(force=True)
     elapsed = time.perf_counter() - start
     predicted = {i: clusterer.resolve(k) for i, k in keys.items()}
     b, p = bcubed(predicted, gold), pairwise(predicted, gold)
@@ -122,8 +125,11 @@ def sweep(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder) -> C
         config = dataclasses.replace(base, threshold=threshold, member_weight=weight,
                                      anchor_bonus=bonus, merge_threshold=merge)
         c = StoryClusterer(embedder, config)
-        keys = {m.id: c._assign_member(m) for m in members}
-        c.merge_pass()
+        keys = {}
+        for m in members:
+            keys[m.id] = c._assign_member(m)
+            c.merge_pass()
+        c.merge_pass(force=True)
         f1 = bcubed({i: c.resolve(k) for i, k in keys.items()}, gold).f1
         if best is None or f1 > best[0] + 1e-9:
             best = (f1, config)
@@ -153,7 +159,7 @@ def scale(embedder: Embedder, copies: tuple[int, ...] = (1, 4, 8)) -> list[tuple
             clusterer._assign_member(dataclasses.replace(m, id=f"{m.id}/timed"))
         per_article = (time.perf_counter() - start) / 200
         start = time.perf_counter()
-        clusterer.merge_pass()
+        clusterer.merge_pass(force=True)
         out.append((k * len(members) + 200, len(clusterer.story_keys), per_article,
                     time.perf_counter() - start))
     return out

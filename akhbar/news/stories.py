@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # Articles embedded per batch outside the lock, and placed per batch under it.
 BATCH = 64
+# The merge pass runs every ClusterConfig.merge_every articles, and at least this often (in
+# seconds) when articles trickle in, so stories still converge on a quiet night.
+MERGE_AT_LEAST_EVERY = 30 * 60
 
 
 @functools.cache
@@ -46,6 +50,7 @@ class _ProcessClusterer:
     clusterer: StoryClusterer
     epoch: str
     seq: int = 0  # the highest cluster_seq this process has seen
+    last_merge: float = field(default_factory=time.monotonic)  # when it last ran a merge pass
 
 
 _lock = threading.Lock()
@@ -156,6 +161,26 @@ def _refresh_story(story: Story) -> None:
     )
 
 
+def _merge(state: _ProcessClusterer, seq: int, touched: dict[str, Story], *,
+           force: bool = False) -> int:
+    """Run the clusterer's merge pass (when due, or forced) and apply its merges to the
+    database; returns the last sequence number used."""
+    merges = state.clusterer.merge_pass(force=force)
+    if state.clusterer.articles_since_merge == 0:
+        state.last_merge = time.monotonic()
+    for absorbed_key, survivor_key in merges:
+        absorbed = Story.objects.filter(key=absorbed_key).first()
+        survivor = Story.objects.filter(key=survivor_key).first()
+        if absorbed and survivor and absorbed.pk != survivor.pk:
+            # A new sequence number: other processes load the move and merge too.
+            seq += 1
+            absorbed.articles.update(story=survivor, cluster_seq=seq)
+            Story.objects.filter(pk=absorbed.pk).update(merged_into=survivor)
+            Story.objects.filter(merged_into=absorbed).update(merged_into=survivor)
+            touched[survivor_key] = survivor
+    return seq
+
+
 def assign_stories(limit: int = 500) -> int:
     """Place every article that has features but no story yet; returns how many were placed.
 
@@ -194,6 +219,9 @@ def assign_stories(limit: int = 500) -> int:
             key = _state.clusterer.assign_features(str(article.pk), article.cluster_features,
                                                    article.published)
             story = touched.get(key) or Story.objects.filter(key=key).first()
+            while story is not None and story.merged_into_id is not None:
+                # Merged by a process whose merge this one has not loaded yet.
+                story = story.merged_into
             if story is None:
                 story = Story.objects.create(key=key, title=article.title)
             seq += 1
@@ -202,14 +230,11 @@ def assign_stories(limit: int = 500) -> int:
             Article.objects.filter(copy_of=article).update(story=story, cluster_seq=seq)
             touched[key] = story
             placed += 1
-        for absorbed_key, survivor_key in _state.clusterer.merge_pass():
-            absorbed = Story.objects.filter(key=absorbed_key).first()
-            survivor = Story.objects.filter(key=survivor_key).first()
-            if absorbed and survivor and absorbed.pk != survivor.pk:
-                absorbed.articles.update(story=survivor)
-                Story.objects.filter(pk=absorbed.pk).update(merged_into=survivor)
-                Story.objects.filter(merged_into=absorbed).update(merged_into=survivor)
-                touched[survivor_key] = survivor
+            # After each article, as ``akhbar cluster`` does: the pass itself is periodic.
+            seq = _merge(_state, seq, touched)
+        # After the batch: a pass if one is overdue (a quiet night's few articles).
+        overdue = time.monotonic() - _state.last_merge >= MERGE_AT_LEAST_EVERY
+        seq = _merge(_state, seq, touched, force=overdue)
         # Copies whose original was placed earlier (they arrived later).
         late_copies = Article.objects.filter(story__isnull=True, copy_of__story__isnull=False)
         for copy_id, story_id in late_copies.values_list("pk", "copy_of__story_id"):

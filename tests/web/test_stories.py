@@ -95,6 +95,48 @@ def test_concurrent_assigners_never_create_twin_stories():
 
 
 @pytest.mark.django_db
+def test_a_merge_is_applied_to_the_database_and_followed_by_other_processes(monkeypatch):
+    import dataclasses
+
+    from akhbar.ingest.cluster import ClusterConfig, StoryClusterer
+    from akhbar.news import stories
+
+    # Every article starts its own story; only a merge pass can join them.
+    config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87)
+    monkeypatch.setattr(stories, "_new_clusterer",
+                        lambda: StoryClusterer(stories._embedder(), config))
+    monkeypatch.setattr(stories, "_state", None)
+    # Recent: processes load the articles of the last days from the database.
+    fr, ar, en = seed(EVENT, datetime.now(UTC) - timedelta(days=1))
+    assert assign_stories() == 3
+    # Three articles, fewer than merge_every, the pass not overdue: three stories for now.
+    assert Story.objects.count() == 3
+    here = stories._state
+    monkeypatch.setattr(stories, "_state", None)
+    assign_stories()  # another process: loads the three stories
+    there = stories._state
+    assert there is not None and there is not here and len(there.clusterer.story_keys) == 3
+
+    monkeypatch.setattr(stories, "_state", here)
+    monkeypatch.setattr(stories, "MERGE_AT_LEAST_EVERY", 0)  # overdue: the pass runs now
+    assign_stories()
+    for a in (fr, ar, en):
+        a.refresh_from_db()
+    survivor = Story.objects.get(key=str(fr.pk))
+    assert fr.story_id == ar.story_id == en.story_id == survivor.pk
+    assert survivor.article_count == 3 and survivor.outlet_count == 3
+    absorbed = Story.objects.exclude(pk=survivor.pk)
+    assert absorbed.count() == 2 and all(s.merged_into_id == survivor.pk for s in absorbed)
+    # The moved articles carry new sequence numbers: the other process follows the merge.
+    monkeypatch.setattr(stories, "_state", there)
+    monkeypatch.setattr(stories, "MERGE_AT_LEAST_EVERY", 3600)
+    assign_stories()
+    assert there.clusterer.story_keys == [str(fr.pk)]
+    assert sorted(there.clusterer.members(str(fr.pk))) == sorted(str(a.pk) for a in (fr, ar, en))
+    assert there.clusterer.resolve(str(en.pk)) == str(fr.pk)
+
+
+@pytest.mark.django_db
 def test_copies_join_their_originals_story_and_merged_story_redirects(client):
     base = datetime(2023, 9, 8, 23, 30, tzinfo=UTC)
     fr, ar, en = seed(EVENT, base)
@@ -121,7 +163,8 @@ def test_features_stored_before_lexical_terms_get_them_from_the_migration():
     from akhbar.ingest.cluster import ClusterConfig, encode_terms, lexical_terms
 
     migration = importlib.import_module("akhbar.news.migrations.0009_cluster_terms")
-    fr, ar, en = seed(EVENT, datetime(2023, 9, 8, 23, 30, tzinfo=UTC))
+    # Recent: processes load the articles of the last days from the database.
+    fr, ar, en = seed(EVENT, datetime.now(UTC) - timedelta(days=1))
     assert assign_stories() == 3
     fr.refresh_from_db()
     features = dict(fr.cluster_features)
