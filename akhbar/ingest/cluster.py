@@ -43,6 +43,27 @@ _STOPWORDS = frozenset(
     ).split()
 )
 _ARTICLE_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+# Days and months (French, English, Arabic with the Maghreb's month names), folded: they say
+# when, not what (time is compared through the publication dates), and left in they joined
+# "Horoscope du jeudi 27 juin" to "Canicule : les prévisions pour ce jeudi 27 juin". March
+# (mars, march, مارس) stays: a planet, a protest, a verb.
+_DATE_WORDS = frozenset(
+    fold_text(
+        "lundi mardi mercredi jeudi vendredi samedi dimanche janvier février avril mai "
+        "juin juillet août septembre octobre novembre décembre monday tuesday wednesday "
+        "thursday friday saturday sunday january february april may june july august "
+        "september october november december الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة "
+        "السبت الأحد يناير فبراير أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر "
+        "ديسمبر جانفي فيفري أفريل ماي جوان جويلية أوت"
+    ).split()
+)
+
+
+def _topic_words(text: str, max_words: int) -> list[str]:
+    """Folded words of text, without days, months and day numbers (at most max_words read)."""
+    return [w for w in fold_text(text).split()[:max_words]
+            if w not in _DATE_WORDS and not (w.isdigit() and len(w) <= 2)]
+
 _NO_TERMS: npt.NDArray[np.uint32] = np.zeros(0, dtype=np.uint32)
 # Lexical terms are hashed into this many buckets (document frequencies are an array of it).
 TERM_BUCKETS = 1 << 20
@@ -196,7 +217,7 @@ def content_stems(title: str, text: str = "", *, max_words: int = 30) -> frozens
     cut to 6 letters so that inflections of one word meet (démission / démissionne)."""
     source = title if title.strip() else text
     stems = set()
-    for word in fold_text(source).split()[:max_words]:
+    for word in _topic_words(source, max_words):
         if word in _STOPWORDS or len(word) < 3:
             continue
         for prefix in _ARTICLE_PREFIXES:
@@ -213,7 +234,7 @@ def lexical_terms(title: str, text: str = "", anchors: Iterable[str] = (), *,
     character grams of its folded title (of the start of its text when it has no title), and
     its anchors other than plain numbers (which carry across scripts)."""
     source = title if title.strip() else text
-    words = fold_text(source).split()[:max_words]
+    words = _topic_words(source, max_words)
     terms = {f"w:{stem}" for stem in content_stems(title, text, max_words=max_words)}
     for word in words:
         padded = f" {word} "

