@@ -155,52 +155,39 @@ def test_copies_join_their_originals_story_and_merged_story_redirects(client):
 
 
 @pytest.mark.django_db
-def test_features_stored_before_lexical_terms_get_them_from_the_migration():
+@pytest.mark.parametrize("module, function", [
+    ("0009_cluster_terms", "add_terms"),
+    ("0011_cluster_terms_without_dates", "recompute_terms"),
+])
+def test_migrations_rewrite_the_stored_lexical_terms(module, function):
     import importlib
 
     from django.apps import apps
 
     from akhbar.ingest.cluster import ClusterConfig, encode_terms, lexical_terms
 
-    migration = importlib.import_module("akhbar.news.migrations.0009_cluster_terms")
+    migration = importlib.import_module(f"akhbar.news.migrations.{module}")
     fr, ar, en = seed(EVENT, datetime(2023, 9, 8, 23, 30, tzinfo=UTC))
     assert assign_stories() == 3
     fr.refresh_from_db()
     features = dict(fr.cluster_features)
     assert features["terms"]  # new features carry their terms
-    old = {k: v for k, v in features.items() if k not in ("terms", "language")}
-    old["stems"] = ["seisme"]
+    if function == "add_terms":
+        # Stored before lexical terms existed: title stems, no terms, no language.
+        old = {k: v for k, v in features.items() if k not in ("terms", "language")}
+        old["stems"] = ["seisme"]
+    else:
+        # Stored by an earlier version (which counted "vendredi 8 septembre" as words).
+        old = features | {"terms": encode_terms(
+            lexical_terms("vendredi septembre", "", features["anchors"]))}
+        assert old["terms"] != features["terms"]
     Article.objects.filter(pk=fr.pk).update(cluster_features=old)
-    migration.add_terms(apps, None)
+    getattr(migration, function)(apps, None)
     fr.refresh_from_db()
     expected = lexical_terms(fr.title, fr.text[: ClusterConfig().lead_chars], features["anchors"])
     assert fr.cluster_features["terms"] == encode_terms(expected) == features["terms"]
     assert "stems" not in fr.cluster_features and fr.cluster_features["language"] == "fr"
     assert fr.cluster_features["vector"] == features["vector"]  # no embedding recomputed
-
-
-@pytest.mark.django_db
-def test_stored_terms_are_recomputed_without_dates_by_the_migration():
-    import importlib
-
-    from django.apps import apps
-
-    from akhbar.ingest.cluster import ClusterConfig, encode_terms, lexical_terms
-
-    migration = importlib.import_module("akhbar.news.migrations.0011_cluster_terms_without_dates")
-    fr, ar, en = seed(EVENT, datetime(2023, 9, 8, 23, 30, tzinfo=UTC))
-    assert assign_stories() == 3
-    fr.refresh_from_db()
-    features = dict(fr.cluster_features)
-    # Terms stored by an earlier version (which counted "vendredi 8 septembre" as words).
-    stale = encode_terms(lexical_terms("vendredi septembre", "", features["anchors"]))
-    assert stale != features["terms"]
-    Article.objects.filter(pk=fr.pk).update(cluster_features=features | {"terms": stale})
-    migration.recompute_terms(apps, None)
-    fr.refresh_from_db()
-    expected = lexical_terms(fr.title, fr.text[: ClusterConfig().lead_chars], features["anchors"])
-    assert fr.cluster_features["terms"] == encode_terms(expected) == features["terms"]
-    assert fr.cluster_features["vector"] == features["vector"]
 
 
 @pytest.mark.django_db

@@ -8,36 +8,12 @@ from typing import Any
 
 from django.db import migrations
 
-BATCH = 500
+from akhbar.news.migrations._cluster_terms import rewrite_terms
 
 
 def add_terms(apps: Any, schema_editor: Any) -> None:
-    from akhbar.ingest.cluster import ClusterConfig, encode_terms, lexical_terms
-
     del schema_editor
-    Article = apps.get_model("news", "Article")
-    lead_chars = ClusterConfig().lead_chars
-    pending = Article.objects.filter(cluster_features__isnull=False).only(
-        "id", "title", "text", "summary", "language", "cluster_features"
-    )
-    changed = []
-    for article in pending.iterator(chunk_size=BATCH):
-        features = dict(article.cluster_features)
-        if features.get("terms"):
-            continue
-        text = (article.text or article.summary or "")[:lead_chars]
-        features["terms"] = encode_terms(
-            lexical_terms(article.title, text, features.get("anchors", ()))
-        )
-        features.setdefault("language", article.language or None)
-        features.pop("stems", None)
-        article.cluster_features = features
-        changed.append(article)
-        if len(changed) >= BATCH:
-            Article.objects.bulk_update(changed, ["cluster_features"])
-            changed = []
-    if changed:
-        Article.objects.bulk_update(changed, ["cluster_features"])
+    rewrite_terms(apps, only_missing=True)
 
 
 class Migration(migrations.Migration):
