@@ -8,8 +8,12 @@ years or match scores conflict and as their times drift apart. A story's score i
 blended with the score against its centroid. Only stories with a member inside the time window
 around the article are candidates (all recent stories for an undated article).
 
-Everything is a pure function of the configuration and the order in which articles arrive: the
-same stream gives the same story keys. A story's key is the id of the article that started it.
+Every ``merge_every`` articles, a merge pass joins stories that converged: those whose members
+all score high against an older story, then those whose members have the same nearest
+neighbours (second-order similarity, average linkage; see ``_neighbour_pass``).
+
+Everything is a pure function of the configuration, the order in which articles arrive and
+the points where a merge pass is forced: the same stream gives the same story keys. A story's key is the id of the article that started it.
 """
 
 from __future__ import annotations
