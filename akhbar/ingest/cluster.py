@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import math
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -271,12 +271,16 @@ def _decode_terms(data: Mapping[str, Any]) -> npt.NDArray[np.uint32]:
     return np.frombuffer(base64.b64decode(raw), dtype="<u4").astype(np.uint32)
 
 
-def _years_and_scores(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """The year anchors and the score anchors among values."""
-    return (
-        frozenset(v for v in values if v.startswith("year:")),
-        frozenset(v for v in values if v.startswith("score:")),
-    )
+def _conflicts(a: Collection[str], b: Collection[str]) -> tuple[bool, bool]:
+    """Whether two anchor sets (two articles', or the union of two stories' members') both
+    give years and share none, and the same for match scores."""
+
+    def conflict(prefix: str) -> bool:
+        mine = {v for v in a if v.startswith(prefix)}
+        theirs = {v for v in b if v.startswith(prefix)}
+        return bool(mine and theirs and not mine & theirs)
+
+    return conflict("year:"), conflict("score:")
 
 
 def _member_json(member: _Member) -> dict[str, Any]:
@@ -418,11 +422,10 @@ class StoryClusterer:
         if a.language and b.language and a.language != b.language:
             lexical = max(lexical, cfg.cross_language_lexical)
         adjust += cfg.lexical_weight * lexical
-        years_a, scores_a = _years_and_scores(a.anchors)
-        years_b, scores_b = _years_and_scores(b.anchors)
-        if years_a and years_b and not years_a & years_b:
+        years, scores = _conflicts(a.anchors, b.anchors)
+        if years:
             adjust -= cfg.year_conflict
-        if scores_a and scores_b and not scores_a & scores_b:
+        if scores:
             adjust -= cfg.score_conflict
         if a.published is not None and b.published is not None and cfg.window_hours > 0:
             hours = abs((a.published - b.published).total_seconds()) / 3600.0
@@ -470,6 +473,21 @@ class StoryClusterer:
             return self.story_of(doc.id)
         (member,) = self.features([doc])
         return self._assign_member(member)
+
+    def assign_stream(self, docs: Iterable[ClusterDoc]) -> dict[str, str]:
+        """Place docs in stream order as the live pipeline does (a merge pass is due every
+        ``merge_every`` articles, one is forced at the end); each doc's final story key."""
+        return self._place_stream(self.features([doc])[0] for doc in docs)
+
+    def _place_stream(self, members: Iterable[_Member]) -> dict[str, str]:
+        """assign_stream for embedded articles (benchmarks reuse features)."""
+        keys = {}
+        for member in members:
+            keys[member.id] = (self.story_of(member.id) if member.id in self._doc_story
+                               else self._assign_member(member))
+            self.merge_pass()
+        self.merge_pass(force=True)
+        return {doc_id: self.resolve(key) for doc_id, key in keys.items()}
 
     def _reachable(
         self, member: _Member, stories: Sequence[_Story], threshold: float
@@ -543,28 +561,26 @@ class StoryClusterer:
 
     # --- merging --------------------------------------------------------------------------
 
-    def merge_pass(self, *, everything: bool = False, force: bool = False
-                   ) -> list[tuple[str, str]]:
+    def merge_pass(self, *, force: bool = False) -> list[tuple[str, str]]:
         """Merge stories that converged; returns (absorbed, survivor) pairs, the older survives.
 
         Periodic: it does nothing until ``merge_every`` articles have been placed (or restored)
         since the last pass, so callers may call it after every article or every batch and
-        get the same merges (force or everything: now, if any article arrived).
+        get the same merges (force: now, if any article arrived).
 
         First, two stories converge when every member of the younger one scores at least
         ``merge_threshold`` against the older story (the score used for assignment), and their
         time spans are within the window of each other; only pairs with a story that gained
         members since the last pass are compared (a survivor counts as changed for the next
-        pass), unless everything is true. Then the neighbourhood pass (_neighbour_pass).
+        pass). Then the neighbourhood pass (_neighbour_pass).
         Merging early, when stories are one or two articles, joins too much (gnews:
         BCubed F1 0.871 with a pass after every article, 0.893 every 50, 0.903 every 25
         with merge_threshold 0.97).
         """
-        if not self._since_merge or (self._since_merge < self.config.merge_every
-                                     and not (everything or force)):
+        if not self._since_merge or (self._since_merge < self.config.merge_every and not force):
             return []
         self._since_merge = 0
-        changed = set(self._stories) if everything else self._dirty & set(self._stories)
+        changed = self._dirty & set(self._stories)
         self._dirty = set()
         merges = self._converged(changed) if changed else []
         merges += self._neighbour_pass()
@@ -576,7 +592,6 @@ class StoryClusterer:
         older story, comparing only pairs with a changed story."""
         cfg = self.config
         merges: list[tuple[str, str]] = []
-        window = timedelta(hours=cfg.window_hours)
         stories = sorted(self._stories.values(), key=self._age_key)
         absorbed: set[str] = set()
         for j, younger in enumerate(stories):
@@ -584,11 +599,7 @@ class StoryClusterer:
                 s for s in stories[:j]
                 if s.key not in absorbed
                 and (younger.key in changed or s.key in changed)
-                and not (
-                    s.first is not None
-                    and younger.first is not None
-                    and (younger.first - window > s.last or s.first - window > younger.last)  # type: ignore[operator]
-                )
+                and not self._apart(s, younger)
             ]
             # Every member must reach the threshold, so the first must: one vectorised pass
             # for it leaves few stories to score in full.
@@ -719,17 +730,18 @@ class StoryClusterer:
             affinity[older, older] = -np.inf
         return merges
 
+    def _apart(self, a: _Story, b: _Story) -> bool:
+        """Whether two dated stories' spans are further apart than the window."""
+        window = timedelta(hours=self.config.window_hours)
+        return (a.first is not None and b.first is not None
+                and (b.first - window > a.last or a.first - window > b.last))  # type: ignore[operator]
+
     def _may_merge(self, older: _Story, younger: _Story) -> bool:
         """Whether two stories are close enough in time and agree on years and scores."""
-        window = timedelta(hours=self.config.window_hours)
-        if (older.first is not None and younger.first is not None
-                and (younger.first - window > older.last  # type: ignore[operator]
-                     or older.first - window > younger.last)):  # type: ignore[operator]
+        if self._apart(older, younger):
             return False
-        years_a, scores_a = _years_and_scores(frozenset().union(*(m.anchors for m in older.members)))
-        years_b, scores_b = _years_and_scores(frozenset().union(*(m.anchors for m in younger.members)))
-        return not ((years_a and years_b and not years_a & years_b)
-                    or (scores_a and scores_b and not scores_a & scores_b))
+        return not any(_conflicts([a for m in older.members for a in m.anchors],
+                                  [a for m in younger.members for a in m.anchors]))
 
     @staticmethod
     def _age_key(story: _Story) -> tuple[int, datetime | int, int]:

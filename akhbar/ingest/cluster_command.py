@@ -119,14 +119,8 @@ def run_cluster(
             print(f"akhbar cluster: cannot load the embedder: {exc}", file=err)
             return 2
     clusterer = StoryClusterer(embedder, config or ClusterConfig())
-    keys = []
+    keys = clusterer.assign_stream(docs)
     for doc in docs:
-        keys.append((doc.id, clusterer.assign(doc)))
-        # As the live pipeline does after each batch (the pass itself is periodic).
-        clusterer.merge_pass()
-    # The stream ends: merge what arrived since the last pass.
-    clusterer.merge_pass(force=True)
-    for doc_id, key in keys:
-        out.write(f"{doc_id}\t{clusterer.resolve(key)}\n")
+        out.write(f"{doc.id}\t{keys[doc.id]}\n")
     out.flush()
     return 0
