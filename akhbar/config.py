@@ -75,6 +75,11 @@ class Config:
     max_feed_bytes: int
     max_page_bytes: int
     crawl_threads: int
+    # One refresh of one feed fetches at most this many pages and works at most this long;
+    # what is left waits for the next poll (soon), so one big or slow outlet never holds a
+    # worker for hours.
+    refresh_max_pages: int
+    refresh_max_seconds: float
     # Pages already stored are not fetched again unless seen changed within this many hours.
     revision_window_hours: float
     # Reader image reports (akhbar.moderation): distinct reporters that block an image, how many
@@ -204,6 +209,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         max_feed_bytes=_int(env, "AKHBAR_MAX_FEED_BYTES", 5 * 1024 * 1024, minimum=1024),
         max_page_bytes=_int(env, "AKHBAR_MAX_PAGE_BYTES", 5 * 1024 * 1024, minimum=1024),
         crawl_threads=_int(env, "AKHBAR_CRAWL_THREADS", 4, minimum=1),
+        refresh_max_pages=_int(env, "AKHBAR_REFRESH_MAX_PAGES", 50, minimum=1),
+        refresh_max_seconds=_float(env, "AKHBAR_REFRESH_MAX_SECONDS", 120.0, minimum=1),
         revision_window_hours=_float(env, "AKHBAR_REVISION_WINDOW_HOURS", 48.0),
         report_threshold=_int(env, "AKHBAR_REPORT_THRESHOLD", 3, minimum=1),
         reports_per_network=_int(env, "AKHBAR_REPORTS_PER_NETWORK", 2, minimum=1),

@@ -29,8 +29,9 @@ COMPONENTS: dict[str, Any] = {
                      "page_url", "copy_of", "story", "section"],
         "properties": {
             "id": {"type": "integer"},
-            "url": {"type": "string", "format": "uri",
-                    "description": "the original article, tracking parameters removed"},
+            "url": {"type": ["string", "null"], "format": "uri",
+                    "description": "the original article, tracking parameters removed; null "
+                                   "when its feed gave no link"},
             "title": {"type": "string"},
             "published": {"type": "string", "format": "date-time",
                           "description": "ISO 8601 in UTC, with offset"},

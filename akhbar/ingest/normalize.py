@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,19 @@ def canonical_url(url: str) -> str:
     )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_variant_key(url: str) -> str:
+    """One key for the forms of one page's URL that outlets mix: http/https, with or without
+    "www." and a trailing slash (a SHA-1, so it indexes cheaply); "" for a non-http(s) URL."""
+    canon = canonical_url(url)
+    parts = urlsplit(canon)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    netloc = parts.netloc.removeprefix("www.")
+    path = parts.path.rstrip("/") or "/"
+    key = f"{netloc}{path}?{parts.query}" if parts.query else f"{netloc}{path}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
 def aware_utc(value: datetime | None, default_tz: str | None = None) -> datetime | None:

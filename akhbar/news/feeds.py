@@ -39,7 +39,7 @@ class _ArticleItems:
         return reverse("article", args=[item.pk])
 
     def item_guid(self, item: Article) -> str:
-        return item.url
+        return item.url or f"akhbar:article:{item.pk}"
 
     item_guid_is_permalink = False
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from akhbar.ingest.normalize import fold_text
+from akhbar.ingest.normalize import fold_text, url_variant_key
 
 
 class Image(models.Model):
@@ -29,6 +29,10 @@ class Image(models.Model):
     detail = models.FloatField(null=True, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
     fetch_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the current attempt was claimed: an attempt older than the image lease (its worker
+    # was killed, or the disk filled up mid-write) is retried instead of read as in flight.
+    fetch_started_at = models.DateTimeField(null=True, blank=True)
+    fetch_owner = models.CharField(max_length=64, blank=True)  # akhbar.sources.leases
     error_kind = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -96,7 +100,12 @@ class Article(models.Model):
     feed = models.ForeignKey(
         "sources.Feed", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
     )
-    url = models.URLField(max_length=2000, unique=True)
+    # NULL for an entry whose feed gives no usable http(s) link: it is stored under its own
+    # identity, never merged with another linkless entry (NULLs are distinct in a unique index).
+    url = models.URLField(max_length=2000, unique=True, null=True, blank=True)
+    # The same page under http/https, with or without "www." or a trailing slash is one article
+    # (akhbar.ingest.normalize.url_variant_key); "" without a URL.
+    url_key = models.CharField(max_length=40, blank=True, db_index=True)
     identity = models.CharField(max_length=500, help_text=_("stable entry identity in the feed"))
     guid = models.CharField(max_length=1000, blank=True)
     title = models.CharField(max_length=1000)
@@ -156,10 +165,12 @@ class Article(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.authors_key = authors_key(self.authors)
         self.title_folded = fold_text(self.title)
+        self.url_key = url_variant_key(self.url) if self.url else ""
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             extra = (["authors_key"] if "authors" in update_fields else []) + (  # type: ignore[operator]
-                ["title_folded"] if "title" in update_fields else [])  # type: ignore[operator]
+                ["title_folded"] if "title" in update_fields else []) + (  # type: ignore[operator]
+                ["url_key"] if "url" in update_fields else [])  # type: ignore[operator]
             kwargs["update_fields"] = [*update_fields, *extra]  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 

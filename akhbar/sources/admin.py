@@ -90,7 +90,7 @@ class FeedAdmin(admin.ModelAdmin):
         from akhbar.sources.tasks import refresh_feed_task
 
         for feed in queryset:
-            refresh_feed_task.enqueue(feed.pk)
+            refresh_feed_task.enqueue(feed.pk, force=True)
         self.message_user(request, _("%d feeds queued for refresh.") % queryset.count(),
                           messages.SUCCESS)
 

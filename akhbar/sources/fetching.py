@@ -29,8 +29,14 @@ def fetch_config() -> FetchConfig:
 
 
 def make_fetcher() -> Fetcher:
-    """A new Fetcher (its own connection pool, robots cache and per-host clock)."""
-    return Fetcher(fetch_config())
+    """A new Fetcher (its own connection pool and robots cache), whose per-host delay and
+    concurrency are shared with every other process through the database."""
+    from akhbar.sources.hostgate import DatabaseHostGate
+
+    cfg = fetch_config()
+    # A request lasts at most total_timeout (plus politeness waits, not spent in the slot).
+    gate = DatabaseHostGate(max_per_host=cfg.max_per_host, hold_seconds=cfg.total_timeout + 30.0)
+    return Fetcher(cfg, gate=gate)
 
 
 def shared_fetcher() -> Fetcher:

@@ -57,6 +57,13 @@ class Feed(models.Model):
     next_poll_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
     poll_interval = models.PositiveIntegerField(default=600, help_text=_("seconds"))
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The running refresh's lease: set when a worker takes the feed, extended by its heartbeat,
+    # cleared when it ends. A feed is refreshed by one worker at a time, and a lease that was
+    # not extended (worker killed) expires so the feed is polled again.
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # A refresh that stopped at its budget left entries to do: the next poll continues them.
+    backlog = models.PositiveIntegerField(default=0, help_text=_("entries left for the next poll"))
     # Health.
     last_fetched_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
@@ -91,6 +98,31 @@ class FetchLog(models.Model):
     new_articles = models.PositiveIntegerField(default=0)
     updated_articles = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    deferred = models.PositiveIntegerField(default=0, help_text=_("entries left for the next poll"))
 
     class Meta:
         ordering = ["-started_at"]
+
+
+
+class HostState(models.Model):
+    """Politeness shared by every worker process and machine: when one host may next be asked.
+
+    ``next_start`` is a Unix time: each request reserves the next free start and moves it on by
+    the host's spacing, so processes that never talk to each other still space their requests.
+    """
+
+    host = models.CharField(max_length=255, unique=True)
+    next_start = models.FloatField(default=0.0)
+
+
+class HostSlot(models.Model):
+    """One of a host's concurrent-request slots, held by one request until ``busy_until``."""
+
+    host = models.CharField(max_length=255)
+    slot = models.PositiveSmallIntegerField()
+    owner = models.CharField(max_length=64, blank=True)
+    busy_until = models.FloatField(default=0.0)  # Unix time; a crashed holder's slot frees itself
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["host", "slot"], name="hostslot_host_slot")]

@@ -15,7 +15,9 @@ from akhbar.sources.models import Feed
 
 log = logging.getLogger(__name__)
 
-# A task that has not finished after this long is assumed lost (worker killed) and re-enqueued.
+# A queued task that has not started after this long is assumed lost and enqueued again (a
+# running refresh holds a lease of its own, extended while it works: it is never re-enqueued,
+# and a second task for the same poll finds the feed no longer due and does nothing).
 LEASE = timedelta(minutes=30)
 # At most this many feeds of one host are enqueued per tick, so one outlet with many feeds
 # never monopolises the workers (the fetcher also spaces requests per host).
@@ -28,6 +30,7 @@ def due_feeds(now: datetime, limit: int = 200) -> list[Feed]:
         Feed.objects.select_related("source")
         .filter(active=True, source__paused=False, next_poll_at__lte=now)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - LEASE))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()))
         .order_by("next_poll_at")
     )
     picked: list[Feed] = []
@@ -90,3 +93,37 @@ def enqueue_discovery(now: datetime | None = None) -> int:
             discover_feeds_task.enqueue(source.pk)
             count += 1
     return count
+
+
+# Interrupted or failed image fetches are looked for this often.
+IMAGE_RETRY_PERIOD = timedelta(minutes=5)
+_last_image_retry: datetime | None = None
+
+
+def enqueue_image_retry(now: datetime | None = None) -> bool:
+    """Enqueue one image-retry task when images wait for one (at most every few minutes)."""
+    from akhbar.news.services import images_to_retry
+    from akhbar.sources.tasks import retry_images_task
+
+    global _last_image_retry
+    now = now or timezone.now()
+    if _last_image_retry is not None and now - _last_image_retry < IMAGE_RETRY_PERIOD:
+        return False
+    _last_image_retry = now
+    if not images_to_retry(now, limit=1):
+        return False
+    retry_images_task.enqueue()
+    return True
+
+
+def release_dead_leases() -> int:
+    """Free the feeds whose refresh's process died on this machine (no wait for expiry)."""
+    from akhbar.sources.leases import holder_is_gone
+
+    freed = 0
+    live = Feed.objects.filter(lease_until__gte=timezone.now()).exclude(lease_owner="")
+    for pk, owner in live.values_list("pk", "lease_owner"):
+        if holder_is_gone(owner):
+            freed += Feed.objects.filter(pk=pk, lease_owner=owner).update(
+                lease_owner="", lease_until=None, enqueued_at=None)
+    return freed

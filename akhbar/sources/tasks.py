@@ -9,10 +9,15 @@ from akhbar.sources.fetching import shared_fetcher
 
 
 @task(queue_name="ingest")
-def refresh_feed_task(feed_id: int) -> dict[str, object]:
-    """Refresh one feed in a worker (the same service the CLI and the admin call)."""
-    outcome = services.refresh_feed(feed_id, fetcher=shared_fetcher())
-    return {"status": outcome.status, "new": outcome.new, "error_kind": outcome.error_kind}
+def refresh_feed_task(feed_id: int, force: bool = False) -> dict[str, object]:
+    """Refresh one feed in a worker (the same service the CLI and the admin call).
+
+    A scheduled refresh runs only while the feed is due (a duplicate task does nothing);
+    ``force`` (the admin's "refresh now") runs it whatever its schedule.
+    """
+    outcome = services.refresh_feed(feed_id, fetcher=shared_fetcher(), only_if_due=not force)
+    return {"status": outcome.status, "new": outcome.new, "error_kind": outcome.error_kind,
+            "deferred": outcome.deferred}
 
 
 @task(queue_name="ingest")
@@ -22,3 +27,11 @@ def discover_feeds_task(source_id: int) -> list[str]:
 
     source = Source.objects.get(pk=source_id)
     return services.discover_source_feeds(source, fetcher=shared_fetcher())
+
+
+@task(queue_name="ingest")
+def retry_images_task() -> int:
+    """Fetch again the pictures an interrupted or failed attempt left uncached."""
+    from akhbar.news.services import retry_images
+
+    return retry_images(fetcher=shared_fetcher())

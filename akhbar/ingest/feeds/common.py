@@ -167,12 +167,16 @@ def make_entry(
     raw_link = (link or "").strip()
     abs_link = absolute(raw_link, ctx.base_url)
     url = canonical_url(abs_link) if is_http_url(abs_link) else ""
-    if not clean_title and not url:
-        return None
     guid_value = usable_guid(guid, junk_guids)
     if guid_value and not is_http_url(guid_value) and guid_value.startswith("/"):
         # A root-relative guid is a permalink path: resolve it so it matches the full URL.
         guid_value = absolute(guid_value, ctx.base_url)
+    if not url and guid_value and is_http_url(guid_value):
+        # No usable link (none, mailto:, javascript:…) but an http(s) guid: RSS reads a guid as
+        # the item's permalink unless told otherwise.
+        url = canonical_url(guid_value)
+    if not clean_title and not url:
+        return None
     published = not_in_future(published, ctx.now)
     updated = not_in_future(updated, ctx.now)
     if published is None and updated is not None:

@@ -17,6 +17,7 @@ import time
 import typing
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -27,7 +28,7 @@ import httpx
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import FetchError
 from akhbar.ingest.fetch.caching import conditional_headers, retry_after_seconds
-from akhbar.ingest.fetch.politeness import ROBOTS_MAX_BYTES, HostClock, RobotsRules
+from akhbar.ingest.fetch.politeness import ROBOTS_MAX_BYTES, HostClock, HostGate, RobotsRules
 from akhbar.ingest.types import FetchResult
 
 VERSION = "0.1"
@@ -268,8 +269,10 @@ def _error_kind(exc: httpx.HTTPError) -> str:
 class Fetcher:
     """The HTTP client: one pooled, thread-safe httpx.Client plus robots and per-host clock."""
 
-    def __init__(self, config: FetchConfig | None = None) -> None:
+    def __init__(self, config: FetchConfig | None = None, *, gate: HostGate | None = None) -> None:
+        """``gate``: politeness shared with other processes (the in-process clock always runs)."""
         self.config = config or FetchConfig()
+        self.gate = gate
         cfg = self.config
         self.policy = AddressPolicy(
             allow_private=cfg.allow_private_networks, allowed_networks=cfg.allowed_networks
@@ -296,6 +299,14 @@ class Fetcher:
     def close(self) -> None:
         """Close pooled connections."""
         self._client.close()
+
+    @contextmanager
+    def _shared_slot(self, host: str, delay: float | None) -> Iterator[float]:
+        if self.gate is None:
+            yield 0.0
+            return
+        with self.gate.slot(host.lower(), max(self.config.min_host_delay, delay or 0.0)) as waited:
+            yield waited
 
     def _fetch_robots(self, url: str) -> tuple[int, bytes]:
         try:
@@ -357,8 +368,11 @@ class Fetcher:
                 crawl_delay = self.robots.crawl_delay(current)
                 if crawl_delay is not None:
                     delay = min(crawl_delay, cfg.max_host_delay)
-            with self.clock.slot(parsed.host, delay) as waited:
-                deadline += waited  # politeness waits are not the server's slowness
+            with self.clock.slot(parsed.host, delay) as waited, self._shared_slot(
+                parsed.host, delay
+            ) as shared_wait:
+                # Politeness waits are not the server's slowness.
+                deadline += waited + shared_wait
                 outcome = self._hop(parsed, current, headers, cap, deadline)
             if isinstance(outcome, str):
                 hops += 1

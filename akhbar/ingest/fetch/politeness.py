@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -109,6 +110,17 @@ class RobotsRules:
             return None
         delay = rules.parser.crawl_delay(self._agent)
         return float(delay) if delay is not None else None
+
+
+class HostGate(Protocol):
+    """Per-host politeness shared beyond one process (other workers, other machines).
+
+    ``slot(host, spacing)`` waits until this process may start a request to ``host`` (at most
+    the host's concurrency in flight everywhere, starts ``spacing`` seconds apart everywhere)
+    and yields the seconds waited; the request runs inside it.
+    """
+
+    def slot(self, host: str, spacing: float) -> AbstractContextManager[float]: ...
 
 
 @dataclass

@@ -109,6 +109,11 @@ class Command(BaseCommand):
         from akhbar.news.stories import assign_stories
 
         placed = assign_stories(limit=100_000)
+        # Pictures that an earlier, interrupted run left half-fetched.
+        from akhbar.news.services import retry_images
+
+        with make_fetcher() as fetcher:
+            retry_images(fetcher=fetcher, limit=500)
         if bar is not None:
             bar.close()
             self.stdout.write(

@@ -13,9 +13,16 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
+from django.utils import timezone
 
 from akhbar.news.stories import assign_stories
-from akhbar.sources.scheduler import enqueue_discovery, enqueue_due_feeds
+from akhbar.sources.leases import new_owner
+from akhbar.sources.scheduler import (
+    enqueue_discovery,
+    enqueue_due_feeds,
+    enqueue_image_retry,
+    release_dead_leases,
+)
 
 log = logging.getLogger("akhbar.run")
 
@@ -40,13 +47,49 @@ class Child:
         if now >= self.next_start:
             self.proc = subprocess.Popen(self.argv)
 
-    def stop(self) -> None:
+    def signal(self, signum: int) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+            self.proc.send_signal(signum)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def stop_all(children: list[Child], grace: float = 1.0) -> None:
+    """Stop every child within about 2.5 s: SIGTERM (a worker finishes its task), SIGTERM again
+    (a worker abandons it and records it as failed), then SIGKILL."""
+    for signum in (signal.SIGTERM, signal.SIGTERM):
+        for child in children:
+            child.signal(signum)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(c.alive() for c in children):
+            time.sleep(0.05)
+    for child in children:
+        if child.alive():
+            assert child.proc is not None
+            child.proc.kill()
+            child.proc.wait()
+
+
+def reap_task_rows(worker_ids: set[str] | None = None) -> int:
+    """Mark as failed the task rows left RUNNING by workers that are gone: the given ids, and any
+    worker of a previous ``akhbar run`` on this machine whose process is gone."""
+    from django_tasks_db.models import DBTaskResult
+
+    from akhbar.sources.leases import holder_is_gone
+
+    dead = []
+    for pk, ids in DBTaskResult.objects.filter(status="RUNNING").values_list("pk", "worker_ids"):
+        last = ids[-1] if ids else ""
+        if (worker_ids and last in worker_ids) or (last and holder_is_gone(last)):
+            dead.append(pk)
+    if dead:
+        DBTaskResult.objects.filter(pk__in=dead, status="RUNNING").update(
+            status="FAILED", finished_at=timezone.now(),
+            exception_class_path="akhbar.WorkerStopped",
+            traceback="the worker running this task stopped before it finished")
+        log.warning("%d task(s) left running by stopped workers marked failed", len(dead))
+    return len(dead)
 
 
 class Command(BaseCommand):
@@ -74,10 +117,13 @@ class Command(BaseCommand):
                           "--reuse-port"]),
         ]
         if not opts["no_crawl"]:
+            reap_task_rows()
             for i in range(opts["workers"]):
+                # "host:pid:…" like a lease owner, so a later run can tell these workers are gone.
+                worker_id = f"{new_owner().rsplit(':', 1)[0]}:worker-{i}"
                 children.append(Child(f"worker-{i}", [py, "-m", "akhbar", "db_worker",
                                                       "--queue-name", "*", "--interval", "1",
-                                                      "--no-reload", "--worker-id", f"akhbar-{i}"]))
+                                                      "--no-reload", "--worker-id", worker_id]))
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -95,18 +141,23 @@ class Command(BaseCommand):
             while not stopping:
                 now = time.monotonic()
                 for child in children:
+                    if child.proc is not None and child.proc.poll() is not None:
+                        reap_task_rows({child.argv[-1]})
                     child.ensure(now)
                 if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
                     last_tick = now
                     try:
                         close_old_connections()
+                        release_dead_leases()
                         enqueue_discovery()
                         enqueue_due_feeds()
+                        enqueue_image_retry()
                         # One assigner per machine: this loop (see akhbar.news.stories).
                         assign_stories(limit=100)
                     except Exception:  # the scheduler must outlive a database hiccup
                         log.exception("scheduler tick failed")
                 time.sleep(0.5)
         finally:
-            for child in children:
-                child.stop()
+            stop_all(children)
+            if not opts["no_crawl"]:
+                reap_task_rows({c.argv[-1] for c in children if c.name.startswith("worker-")})
