@@ -100,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        route = press._routes.get(parts.path)
+        route = press._routes.get(parts.path) or press._prefix_route(parts.path)
         if route is None:
             self._answer(404, {"Content-Type": "text/plain"}, b"not found")
             return
@@ -181,6 +181,7 @@ class FixturePress:
 
     def __init__(self) -> None:
         self._routes: dict[str, _Route] = {}
+        self._prefixes: dict[str, _Route] = {}
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._closing = threading.Event()
@@ -244,6 +245,19 @@ class FixturePress:
                 etag=etag,
                 last_modified=last_modified,
             )
+
+    def route_prefix(self, prefix: str, *, handler: Callable[[RecordedRequest], HandlerResult],
+                     delay: float = 0.0, content_type: str | None = None) -> None:
+        """Answer every path under ``prefix`` (that no exact route serves) with ``handler``."""
+        with self._lock:
+            self._prefixes[prefix] = _Route(handler=handler, delay=delay, content_type=content_type)
+
+    def _prefix_route(self, path: str) -> _Route | None:
+        with self._lock:
+            for prefix, route in self._prefixes.items():
+                if path.startswith(prefix):
+                    return route
+        return None
 
     @property
     def requests(self) -> list[RecordedRequest]:

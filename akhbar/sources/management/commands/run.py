@@ -55,7 +55,7 @@ class Child:
         return self.proc is not None and self.proc.poll() is None
 
 
-def stop_all(children: list[Child], grace: float = 1.0) -> None:
+def stop_all(children: list[Child], grace: float = 0.8) -> None:
     """Stop every child within about 2.5 s: SIGTERM (a worker finishes its task), SIGTERM again
     (a worker abandons it and records it as failed), then SIGKILL."""
     for signum in (signal.SIGTERM, signal.SIGTERM):
