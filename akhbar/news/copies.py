@@ -13,6 +13,7 @@ from datetime import datetime
 
 from akhbar.ingest.dedup import LSH_PARAMS, Fingerprint, Fingerprinter, is_copy
 from akhbar.news.models import Article, ArticleBand
+from akhbar.web.cache import pages_changed
 
 
 @functools.cache
@@ -92,9 +93,13 @@ def link_copies(article: Article, fp: Fingerprint) -> Article | None:
     members = {a.pk: a for a in group}
     members[article.pk] = article
     original = min(members.values(), key=_order)
+    relinked = []
     for member in members.values():
         wanted = None if member.pk == original.pk else original.pk
         if member.copy_of_id != wanted:
             Article.objects.filter(pk=member.pk).update(copy_of_id=wanted)
+            relinked.append(member.pk)
+    if relinked:
+        pages_changed(articles=relinked)
     article.copy_of_id = None if original.pk == article.pk else original.pk
     return None if original.pk == article.pk else original

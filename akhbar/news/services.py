@@ -26,7 +26,7 @@ from akhbar.news.copies import fingerprint_of, link_copies
 from akhbar.news.models import Article, ArticleRevision, Image
 from akhbar.sources.leases import holder_is_gone, new_owner
 from akhbar.sources.models import Feed, Source
-from akhbar.web.cache import bump_content_version
+from akhbar.web.cache import pages_changed
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +308,7 @@ def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
         return image
     Image.objects.filter(pk=image.pk).update(**stored, fetched_at=result.fetched_at, error_kind="",
                                              fetch_owner="")
-    bump_content_version()  # the picture now shows on its articles' pages (update() sends no signal)
+    pages_changed(images=[image.pk])  # the picture now shows on its articles' pages
     image.refresh_from_db()
     return image
 

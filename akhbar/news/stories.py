@@ -24,6 +24,7 @@ from django.utils import timezone
 from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
 from akhbar.ingest.embed import make_embedder
 from akhbar.news.models import Article, ClusterState, Story, _new_epoch
+from akhbar.web.cache import pages_changed
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ def _refresh_story(story: Story) -> None:
 
 
 def _merge(state: _ProcessClusterer, seq: int, touched: dict[str, Story], *,
-           force: bool = False) -> int:
+           force: bool = False, merged: list[int] | None = None) -> int:
     """Run the clusterer's merge pass (when due, or forced) and apply its merges to the
     database; returns the last sequence number used."""
     merges = state.clusterer.merge_pass(force=force)
@@ -178,6 +179,8 @@ def _merge(state: _ProcessClusterer, seq: int, touched: dict[str, Story], *,
             Story.objects.filter(pk=absorbed.pk).update(merged_into=survivor)
             Story.objects.filter(merged_into=absorbed).update(merged_into=survivor)
             touched[survivor_key] = survivor
+            if merged is not None:
+                merged.append(absorbed.pk)
     return seq
 
 
@@ -209,6 +212,7 @@ def assign_stories(limit: int = 500) -> int:
         _catch_up(_state, cluster_state.last_seq, now)
         seq = _reseat(_state, cluster_state.last_seq)
         touched: dict[str, Story] = {}
+        merged: list[int] = []  # absorbed stories: their pages now redirect
         pending = (
             Article.objects.filter(story__isnull=True, cluster_features__isnull=False,
                                    copy_of__isnull=True)
@@ -231,10 +235,10 @@ def assign_stories(limit: int = 500) -> int:
             touched[key] = story
             placed += 1
             # After each article, as ``akhbar cluster`` does: the pass itself is periodic.
-            seq = _merge(_state, seq, touched)
+            seq = _merge(_state, seq, touched, merged=merged)
         # After the batch: a pass if one is overdue (a quiet night's few articles).
         overdue = time.monotonic() - _state.last_merge >= MERGE_AT_LEAST_EVERY
-        seq = _merge(_state, seq, touched, force=overdue)
+        seq = _merge(_state, seq, touched, force=overdue, merged=merged)
         # Copies whose original was placed earlier (they arrived later).
         late_copies = Article.objects.filter(story__isnull=True, copy_of__story__isnull=False)
         for copy_id, story_id in late_copies.values_list("pk", "copy_of__story_id"):
@@ -243,6 +247,9 @@ def assign_stories(limit: int = 500) -> int:
             touched[story.key] = story
         for story in touched.values():
             _refresh_story(story)
+        if touched or merged:
+            # Groupings, "Full coverage" and story titles changed (update() sends no signal).
+            pages_changed(stories=[*(s.pk for s in touched.values()), *merged])
         cluster_state.last_seq = seq
         cluster_state.save(update_fields=["last_seq"])
         _state.seq = seq

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from akhbar.sources.errors import error_label
 from akhbar.sources.models import Feed, FetchLog, Source
+from akhbar.web.cache import pages_changed
 
 
 class FeedInline(admin.TabularInline):
@@ -61,11 +63,15 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Pause the selected sources"))
     def pause(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        queryset.update(paused=True)
+        with transaction.atomic():
+            queryset.update(paused=True)
+            pages_changed(sources=list(queryset.values_list("pk", flat=True)))
 
     @admin.action(description=_("Resume the selected sources"))
     def resume(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        queryset.update(paused=False)
+        with transaction.atomic():
+            queryset.update(paused=False)
+            pages_changed(sources=list(queryset.values_list("pk", flat=True)))
 
 
 @admin.register(Feed)

@@ -7,7 +7,7 @@ One indexed single-row read per request replaces the page's queries and renderin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -37,6 +37,26 @@ def bump_content_version() -> None:
 
     if not SiteState.objects.filter(pk=1).update(version=F("version") + 1):
         SiteState.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def pages_changed(
+    *,
+    articles: Iterable[int] = (),
+    stories: Iterable[int] = (),
+    sources: Iterable[int] = (),
+    images: Iterable[int] = (),
+) -> None:
+    """The one call a write makes when what readers see changed: which articles, stories,
+    sources and images it touched.
+
+    Call it inside the write's transaction: readers see the old version with the old content
+    until commit, then the new version with the new content. Model saves call it through
+    signals; writes with ``.update()`` call it themselves. Every cached page is dropped for
+    now (one content version); the arguments say what changed so that invalidation can narrow
+    to the pages that show it.
+    """
+    del articles, stories, sources, images  # not used yet: every page is invalidated
+    bump_content_version()
 
 
 EDITION_PREFIXES = ("/fr/", "/ar/", "/en/")
