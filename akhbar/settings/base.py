@@ -27,8 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_tasks",
     "django_tasks_db",
+    "akhbar.web",
     "akhbar.sources",
     "akhbar.news",
+    "akhbar.pipeline",
     "akhbar.moderation",
 ]
 

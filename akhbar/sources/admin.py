@@ -1,10 +1,10 @@
-"""Admin for sources and feeds: health at a glance, and "refresh now" through the one service."""
+"""Admin for sources and feeds: health at a glance (the pipeline adds "refresh now")."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
@@ -82,7 +82,9 @@ class FeedAdmin(admin.ModelAdmin):
     search_fields = ("url", "source__name")
     readonly_fields = ("etag", "last_modified", "last_fetched_at", "last_success_at", "last_new_at",
                        "last_status", "error_kind", "error_message", "error_count", "enqueued_at")
-    actions = ["refresh_now"]
+    # "Refresh now" is added by akhbar.pipeline.admin: the pipeline runs ingestion, and the
+    # sources app imports nothing above it.
+    actions = ()
 
     @admin.display(description=_("health"), ordering="error_kind")
     def health(self, feed: Feed) -> str:
@@ -90,15 +92,6 @@ class FeedAdmin(admin.ModelAdmin):
             return f"{error_label(feed.error_kind)} [{feed.error_kind}]"
         return str(_("ok")) if feed.last_success_at else str(_("not fetched yet"))
 
-    @admin.action(description=_("Refresh now"))
-    def refresh_now(self, request: HttpRequest, queryset: QuerySet[Feed]) -> None:
-        # The same task the scheduler enqueues: one ingestion path.
-        from akhbar.sources.tasks import refresh_feed_task
-
-        for feed in queryset:
-            refresh_feed_task.enqueue(feed.pk, force=True)
-        self.message_user(request, _("%d feeds queued for refresh.") % queryset.count(),
-                          messages.SUCCESS)
 
 
 @admin.register(FetchLog)

@@ -22,7 +22,7 @@ PAGE_TTL = 600  # seconds: a bound on memory; freshness comes from the version
 
 def content_version() -> int:
     """The current content version (0 before anything was stored)."""
-    from akhbar.news.models import SiteState
+    from akhbar.web.models import SiteState
 
     # Raw SQL: compiling the equivalent ORM query costs more than running it, on every hit.
     with connection.cursor() as cursor:
@@ -33,7 +33,7 @@ def content_version() -> int:
 
 def bump_content_version() -> None:
     """Invalidate every cached page, in every process."""
-    from akhbar.news.models import SiteState
+    from akhbar.web.models import SiteState
 
     if not SiteState.objects.filter(pk=1).update(version=F("version") + 1):
         SiteState.objects.get_or_create(pk=1, defaults={"version": 1})

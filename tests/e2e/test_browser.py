@@ -22,9 +22,9 @@ import pytest
 from akhbar.ingest.images import process_image
 from akhbar.news.models import Article, Image
 from akhbar.news.services import IMAGE_WIDTHS, store_renditions
-from akhbar.sources.fetching import make_fetcher
+from akhbar.pipeline.fetching import make_fetcher
+from akhbar.pipeline.refresh import refresh_feed
 from akhbar.sources.models import Feed, Source
-from akhbar.sources.services import refresh_feed
 from tests.e2e.conftest import screenshot
 from tests.press import FixturePress
 from tests.web.factories import make_article, make_source

@@ -15,9 +15,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from akhbar.news.models import Article, Image
-from akhbar.news.services import retry_images
-from akhbar.sources.fetching import make_fetcher
-from akhbar.sources.services import refresh_feed
+from akhbar.pipeline.fetching import make_fetcher
+from akhbar.pipeline.images import retry_images
+from akhbar.pipeline.refresh import refresh_feed
 from tests.conftest import need
 from tests.hostile.hostile_press import add_source, dated, item, page, rss
 from tests.press import FixturePress

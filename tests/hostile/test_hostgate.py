@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connections
 
-from akhbar.sources.hostgate import DatabaseHostGate
+from akhbar.pipeline.hostgate import DatabaseHostGate
 from akhbar.sources.models import HostSlot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,10 +15,10 @@ import pytest
 
 from akhbar.ingest.fetch.client import Fetcher
 from akhbar.news.models import Article, Image
-from akhbar.sources.fetching import fetch_config
-from akhbar.sources.hostgate import DatabaseHostGate
+from akhbar.pipeline.fetching import fetch_config
+from akhbar.pipeline.hostgate import DatabaseHostGate
+from akhbar.pipeline.refresh import refresh_feed
 from akhbar.sources.models import Feed
-from akhbar.sources.services import refresh_feed
 from tests.hostile.hostile_press import add_source, dated, item, page, rss
 from tests.press import FixturePress
 

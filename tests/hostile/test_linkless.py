@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from akhbar.news.models import Article
-from akhbar.sources.fetching import make_fetcher
-from akhbar.sources.services import refresh_feed
+from akhbar.pipeline.fetching import make_fetcher
+from akhbar.pipeline.refresh import refresh_feed
 from tests.hostile.hostile_press import add_source, dated, item, page, rss
 from tests.press import FixturePress
 

@@ -14,11 +14,11 @@ from django.db import connections
 from django.utils import timezone
 
 from akhbar.news.models import Article
-from akhbar.sources import services
-from akhbar.sources.fetching import make_fetcher
+from akhbar.pipeline import refresh as services
+from akhbar.pipeline.fetching import make_fetcher
+from akhbar.pipeline.refresh import refresh_feed
+from akhbar.pipeline.scheduler import due_feeds
 from akhbar.sources.models import Feed
-from akhbar.sources.scheduler import due_feeds
-from akhbar.sources.services import refresh_feed
 from tests.hostile.hostile_press import add_source, config, dated, item, page, rss
 from tests.press import FixturePress, RecordedRequest
 

@@ -23,3 +23,39 @@ def test_ingest_imports_no_django() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "", f"akhbar.ingest pulled in Django: {out.stdout.strip()}"
+
+
+# Each layer imports only those below it: pipeline → news → sources → ingest (web, api and
+# moderation read through the apps' queries). An import inside a function counts too.
+FORBIDDEN = {
+    "akhbar.ingest": ("akhbar.sources", "akhbar.news", "akhbar.pipeline", "akhbar.web",
+                      "akhbar.api", "akhbar.moderation", "django"),
+    "akhbar.sources": ("akhbar.news", "akhbar.pipeline"),
+    "akhbar.news": ("akhbar.pipeline",),
+}
+
+
+def _imports(path: Path) -> list[str]:
+    import ast
+
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def test_no_import_goes_up_a_layer() -> None:
+    root = Path(__file__).resolve().parents[2]
+    wrong = []
+    for package, above in FORBIDDEN.items():
+        for path in (root / package.replace(".", "/")).rglob("*.py"):
+            for name in _imports(path):
+                if any(name == a or name.startswith(a + ".") for a in above):
+                    wrong.append(f"{path.relative_to(root)} imports {name}")
+    assert not wrong, "\n".join(wrong)
+    # The check sees imports at all: the pipeline does import the layers below it.
+    assert "akhbar.news.services" in _imports(root / "akhbar/pipeline/refresh.py")

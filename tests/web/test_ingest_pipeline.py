@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone as dj_timezone
 
 from akhbar.news.models import Article, ArticleRevision
-from akhbar.sources.fetching import make_fetcher
+from akhbar.pipeline.fetching import make_fetcher
+from akhbar.pipeline.refresh import refresh_feed
 from akhbar.sources.models import Feed, FetchLog, Source
-from akhbar.sources.services import refresh_feed
 from tests.press import FixturePress
 from tests.web.press_site import AR_ARTICLE, EN_ARTICLE, FR_ARTICLES, build_site
 

@@ -11,10 +11,10 @@ from django.contrib.auth.models import User
 
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 from akhbar.moderation.services import block_image, restore_image
-from akhbar.news import stories
 from akhbar.news.models import Article
 from akhbar.news.services import store_article
-from akhbar.news.stories import assign_stories
+from akhbar.pipeline import stories
+from akhbar.pipeline.stories import assign_stories
 from akhbar.sources.admin import SourceAdmin
 from akhbar.sources.models import Source
 from tests.web.factories import make_article, make_source

@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from akhbar.news.models import Article
+from akhbar.pipeline.scheduler import LEASE, PER_HOST_PER_TICK, due_feeds, enqueue_due_feeds
 from akhbar.sources.models import Feed, Source
-from akhbar.sources.scheduler import LEASE, PER_HOST_PER_TICK, due_feeds, enqueue_due_feeds
 from tests.press import FixturePress
 from tests.web.press_site import build_site
 
@@ -67,8 +67,8 @@ def test_enqueue_runs_refresh_tasks_and_schedules_next_poll(site):
 
 
 def test_unchanged_feed_is_polled_less_often_but_within_15_minutes_while_live(site):
-    from akhbar.sources.fetching import make_fetcher
-    from akhbar.sources.services import refresh_feed
+    from akhbar.pipeline.fetching import make_fetcher
+    from akhbar.pipeline.refresh import refresh_feed
 
     feed = Feed.objects.get(url=site.feeds["fr"])
     with make_fetcher() as fetcher:
@@ -105,7 +105,7 @@ def test_database_backend_worker_runs_enqueued_refreshes(site):
 
 
 def test_feedless_source_gets_its_feed_discovered_then_polled(tmp_path):
-    from akhbar.sources.scheduler import enqueue_discovery
+    from akhbar.pipeline.scheduler import enqueue_discovery
     from tests.web.press_site import rss
 
     with FixturePress() as press:

@@ -10,7 +10,7 @@ import pytest
 from django.db import connections
 
 from akhbar.news.models import Article, Story
-from akhbar.news.stories import assign_stories
+from akhbar.pipeline.stories import assign_stories
 from tests.web.factories import make_article, make_source
 
 EVENT = [
@@ -99,7 +99,7 @@ def test_a_merge_is_applied_to_the_database_and_followed_by_other_processes(monk
     import dataclasses
 
     from akhbar.ingest.cluster import ClusterConfig, StoryClusterer
-    from akhbar.news import stories
+    from akhbar.pipeline import stories
 
     # Every article starts its own story; only a merge pass can join them.
     config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87)

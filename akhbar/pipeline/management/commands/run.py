@@ -15,14 +15,14 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
-from akhbar.news.stories import assign_stories
-from akhbar.sources.leases import new_owner
-from akhbar.sources.scheduler import (
+from akhbar.pipeline.leases import new_owner
+from akhbar.pipeline.scheduler import (
     enqueue_discovery,
     enqueue_due_feeds,
     enqueue_image_retry,
     release_dead_leases,
 )
+from akhbar.pipeline.stories import assign_stories
 
 log = logging.getLogger("akhbar.run")
 
@@ -76,7 +76,7 @@ def reap_task_rows(worker_ids: set[str] | None = None) -> int:
     worker of a previous ``akhbar run`` on this machine whose process is gone."""
     from django_tasks_db.models import DBTaskResult
 
-    from akhbar.sources.leases import holder_is_gone
+    from akhbar.pipeline.leases import holder_is_gone
 
     dead = []
     for pk, ids in DBTaskResult.objects.filter(status="RUNNING").values_list("pk", "worker_ids"):
@@ -152,7 +152,7 @@ class Command(BaseCommand):
                         enqueue_discovery()
                         enqueue_due_feeds()
                         enqueue_image_retry()
-                        # One assigner per machine: this loop (see akhbar.news.stories).
+                        # One assigner per machine: this loop (see akhbar.pipeline.stories).
                         assign_stories(limit=100)
                     except Exception:  # the scheduler must outlive a database hiccup
                         log.exception("scheduler tick failed")

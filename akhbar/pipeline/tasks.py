@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from akhbar.sources import services
-from akhbar.sources.fetching import shared_fetcher
+from akhbar.pipeline import refresh as services
+from akhbar.pipeline.fetching import shared_fetcher
 
 
 @task(queue_name="ingest")
@@ -32,6 +32,6 @@ def discover_feeds_task(source_id: int) -> list[str]:
 @task(queue_name="ingest")
 def retry_images_task() -> int:
     """Fetch again the pictures an interrupted or failed attempt left uncached."""
-    from akhbar.news.services import retry_images
+    from akhbar.pipeline.images import retry_images
 
     return retry_images(fetcher=shared_fetcher())

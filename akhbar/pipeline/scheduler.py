@@ -48,7 +48,7 @@ def due_feeds(now: datetime, limit: int = 200) -> list[Feed]:
 
 def enqueue_due_feeds(now: datetime | None = None) -> int:
     """Enqueue a refresh task for each due feed; returns how many were enqueued."""
-    from akhbar.sources.tasks import refresh_feed_task
+    from akhbar.pipeline.tasks import refresh_feed_task
 
     now = now or timezone.now()
     count = 0
@@ -75,8 +75,8 @@ DISCOVERY_PERIOD = timedelta(hours=24)
 
 def enqueue_discovery(now: datetime | None = None) -> int:
     """Enqueue feed discovery for unpaused sources without an active feed, once a day at most."""
+    from akhbar.pipeline.tasks import discover_feeds_task
     from akhbar.sources.models import Source
-    from akhbar.sources.tasks import discover_feeds_task
 
     now = now or timezone.now()
     due = (
@@ -102,8 +102,8 @@ _last_image_retry: datetime | None = None
 
 def enqueue_image_retry(now: datetime | None = None) -> bool:
     """Enqueue one image-retry task when images wait for one (at most every few minutes)."""
-    from akhbar.news.services import images_to_retry
-    from akhbar.sources.tasks import retry_images_task
+    from akhbar.pipeline.images import images_to_retry
+    from akhbar.pipeline.tasks import retry_images_task
 
     global _last_image_retry
     now = now or timezone.now()
@@ -118,7 +118,7 @@ def enqueue_image_retry(now: datetime | None = None) -> bool:
 
 def release_dead_leases() -> int:
     """Free the feeds whose refresh's process died on this machine (no wait for expiry)."""
-    from akhbar.sources.leases import holder_is_gone
+    from akhbar.pipeline.leases import holder_is_gone
 
     freed = 0
     live = Feed.objects.filter(lease_until__gte=timezone.now()).exclude(lease_owner="")

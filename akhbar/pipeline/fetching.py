@@ -31,7 +31,7 @@ def fetch_config() -> FetchConfig:
 def make_fetcher() -> Fetcher:
     """A new Fetcher (its own connection pool and robots cache), whose per-host delay and
     concurrency are shared with every other process through the database."""
-    from akhbar.sources.hostgate import DatabaseHostGate
+    from akhbar.pipeline.hostgate import DatabaseHostGate
 
     cfg = fetch_config()
     # A request lasts at most total_timeout (plus politeness waits, not spent in the slot).

@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connections
 
 from akhbar.ingest.fetch.client import Fetcher
-from akhbar.sources.fetching import make_fetcher
+from akhbar.pipeline.fetching import make_fetcher
+from akhbar.pipeline.refresh import RefreshOutcome, discover_source_feeds, refresh_feed
 from akhbar.sources.models import Source
-from akhbar.sources.services import RefreshOutcome, discover_source_feeds, refresh_feed
 
 
 def _crawl_source(source_id: int, fetcher: Fetcher) -> tuple[Source, list[RefreshOutcome]]:
@@ -106,11 +106,11 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(line)
         # Stories are assigned once every source is in: one serialised pass (see news.stories).
-        from akhbar.news.stories import assign_stories
+        from akhbar.pipeline.stories import assign_stories
 
         placed = assign_stories(limit=100_000)
         # Pictures that an earlier, interrupted run left half-fetched.
-        from akhbar.news.services import retry_images
+        from akhbar.pipeline.images import retry_images
 
         with make_fetcher() as fetcher:
             retry_images(fetcher=fetcher, limit=500)
