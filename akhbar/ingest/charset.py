@@ -22,12 +22,19 @@ _CJK = ("cp932", "shift_jis", "euc_jp", "euc_kr", "cp949", "gb2312", "gb18030", 
         "big5hkscs", "cp950", "iso2022_jp", "iso2022_kr", "johab", "hz")
 
 
+# Declarations never honoured, as in browsers (the WHATWG encoding standard): in UTF-7 and the
+# escape-based ISO-2022-KR / HZ, ASCII bytes such as "+ADw-script+AD4-" decode to markup.
+_REFUSED = frozenset({"utf-7", "hz", "iso2022_kr", "utf-32", "utf-32-le", "utf-32-be"})
+
+
 def _normal(name: str | None) -> str | None:
     if not name:
         return None
     try:
         codec = codecs.lookup(name.strip().strip("\"'"))
     except LookupError:
+        return None
+    if codec.name in _REFUSED:
         return None
     # Browsers read ISO-8859-1 and ASCII as windows-1252 (the WHATWG encoding standard).
     if codec.name in ("latin-1", "iso8859-1", "ascii"):

@@ -126,3 +126,11 @@ def test_a_utf8_feed_with_invalid_bytes_keeps_its_text() -> None:
     raw = feed.encode("utf-8").replace(b"<item>", b"<item>\xff", 4)
     parsed = parse_feed(raw, url="https://ex.ma/rss", content_type="application/rss+xml; charset=utf-8")
     assert [e.title for e in parsed.entries[:3]] == [f"{AR_SHORT} {i} — {FR_SHORT}" for i in range(3)]
+
+
+def test_utf7_declarations_are_ignored() -> None:
+    # Browsers never decode UTF-7: markup hidden in it ("+ADw-script+AD4-") must stay text.
+    content = b'<meta charset="utf-7"><p>+ADw-script+AD4-alert(1)+ADw-/script+AD4-</p>'
+    for ctype in ("text/html; charset=utf-7", "text/html"):
+        assert detect_encoding(content, ctype) == "utf-8"
+        assert "<script>" not in decode(content, ctype)
