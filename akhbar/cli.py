@@ -39,14 +39,32 @@ def _cluster(argv: Sequence[str]) -> int:
     return run_cluster(args.input, out=sys.stdout, embedder_name=args.embedder)
 
 
+def select_settings() -> None:
+    """DJANGO_SETTINGS_MODULE for an akhbar process: prod with AKHBAR_ENV=production, else base.
+
+    An explicit DJANGO_SETTINGS_MODULE is kept, except akhbar's base settings under
+    AKHBAR_ENV=production (base.py would harden them anyway; this names them for what they are).
+    """
+    from akhbar.config import is_production
+
+    current = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    if is_production() and current in ("", "akhbar.settings.base"):
+        os.environ["DJANGO_SETTINGS_MODULE"] = "akhbar.settings.prod"
+    elif not current:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "akhbar.settings.base"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``akhbar`` console script."""
+    from akhbar.config import private_umask
+
+    private_umask()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "extract":
         return _extract(argv[1:])
     if argv and argv[0] == "cluster":
         return _cluster(argv[1:])
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akhbar.settings.base")
+    select_settings()
     from akhbar.config import ConfigError
 
     try:

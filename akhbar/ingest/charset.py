@@ -22,12 +22,19 @@ _CJK = ("cp932", "shift_jis", "euc_jp", "euc_kr", "cp949", "gb2312", "gb18030", 
         "big5hkscs", "cp950", "iso2022_jp", "iso2022_kr", "johab", "hz")
 
 
+# Declarations never honoured, as in browsers (the WHATWG encoding standard): in UTF-7 and the
+# escape-based ISO-2022-KR / HZ, ASCII bytes such as "+ADw-script+AD4-" decode to markup.
+_REFUSED = frozenset({"utf-7", "hz", "iso2022_kr", "utf-32", "utf-32-le", "utf-32-be"})
+
+
 def _normal(name: str | None) -> str | None:
     if not name:
         return None
     try:
         codec = codecs.lookup(name.strip().strip("\"'"))
     except LookupError:
+        return None
+    if codec.name in _REFUSED:
         return None
     # Browsers read ISO-8859-1 and ASCII as windows-1252 (the WHATWG encoding standard).
     if codec.name in ("latin-1", "iso8859-1", "ascii"):
@@ -49,6 +56,22 @@ def _decodes(content: bytes, encoding: str) -> bool:
     except (UnicodeDecodeError, LookupError):
         return False
     return True
+
+
+# UTF-8 with a few invalid bytes (a corrupt upload, a page cut and pasted) is still UTF-8 when it
+# reads this many characters right for each byte it cannot: single-byte text (windows-1252,
+# windows-1256) forms a valid multi-byte sequence only by chance, so it scores near zero.
+ALMOST_UTF8_RATIO = 2
+
+
+def _almost_utf8(content: bytes) -> bool:
+    """True when most non-ASCII characters are valid UTF-8 (undecodable bytes then replaced)."""
+    text = content.decode("utf-8", errors="replace")
+    # Replacement characters already in the text are valid UTF-8 (EF BF BD), not errors.
+    invalid = text.count("\ufffd") - content.count(b"\xef\xbf\xbd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))  # in C: 5 MB in ~10 ms
+    valid = non_ascii - invalid
+    return valid > 0 and invalid * ALMOST_UTF8_RATIO <= valid
 
 
 def header_charset(content_type: str | None) -> str | None:
@@ -105,8 +128,9 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
     """The Python codec name to decode ``content`` with.
 
     Order: BOM; the HTTP header's charset; the document's own declaration (XML prolog or HTML
-    meta, first 4 KiB); each used only if the bytes decode under it; then UTF-8; then a guess
-    that prefers windows-1252 for Latin text and windows-1256 for Arabic.
+    meta, first 4 KiB); each used only if the bytes decode under it; then UTF-8, also when a few
+    bytes are invalid (they are replaced when decoding); then a guess that prefers windows-1252
+    for Latin text and windows-1256 for Arabic.
     """
     for bom, name in _BOMS:
         if content.startswith(bom):
@@ -120,12 +144,14 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
     # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever a single-byte declaration says:
     # "charset=iso-8859-1" on UTF-8 pages is a common server default, the reverse is near
     # impossible by chance.
-    utf8 = not content.isascii() and _decodes(content, "utf-8")
+    # Almost valid counts too: a handful of bad bytes must not turn a whole UTF-8 page into
+    # mojibake (the rest is decoded right, the bad bytes become U+FFFD).
+    utf8 = not content.isascii() and (_decodes(content, "utf-8") or _almost_utf8(content))
     for cand in candidates:
         enc = _normal(cand)
         if not enc:
             continue
-        if utf8 and _single_byte(enc):
+        if utf8 and (enc == "utf-8" or _single_byte(enc)):
             return "utf-8"
         if _decodes(content, enc):
             return enc

@@ -26,7 +26,8 @@ class FetchError(IngestError):
     """An HTTP fetch failed.
 
     Kinds: ``timeout``, ``connection``, ``dns``, ``tls``, ``http_<status>`` (``http_404``,
-    ``http_429``, ``http_500``…), ``too_large``, ``robots_disallowed``, ``private_address``,
+    ``http_429``, ``http_500``…), ``too_large``, ``robots_disallowed``, ``robots_unreachable``
+    (robots.txt answered 5xx: crawling waits a few minutes), ``private_address``,
     ``invalid_url``, ``too_many_redirects``, ``unsupported_scheme``.
     """
 

@@ -78,6 +78,33 @@ def aware_utc(value: datetime | None, default_tz: str | None = None) -> datetime
     return value.astimezone(UTC)
 
 
+# Publication dates before this year are placeholders, not claims: 0001-01-01 (an empty date
+# field), 1970-01-01 (Unix time 0), 1900-01-01 (a spreadsheet's zero). akhbar follows outlets
+# publishing on the web; a caller given no date falls back on its other date sources.
+MIN_PLAUSIBLE_YEAR = 1990
+# The year of an ISO 8601 date, or of an RFC 822 one ("Mon, 01 Jan 0001"), as written.
+_WRITTEN_YEAR = re.compile(
+    r"^\s*(\d{3,})-\d|^\s*(?:[A-Za-z]{2,9}\.?,?\s+)?\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+(\d{3,})\b"
+)
+
+
+def is_placeholder_date(text: str) -> bool:
+    """True for a date string whose year, written with three digits or more, is a placeholder.
+
+    Two-digit years are expanded by RFC 822's rules ("01" is 2001); a year written in full is
+    taken at its word, so "0001" is the year 1 (a placeholder), never 2001 as date parsers say.
+    """
+    m = _WRITTEN_YEAR.match(text)
+    return m is not None and int(m.group(1) or m.group(2)) < MIN_PLAUSIBLE_YEAR
+
+
+def plausible_date(value: datetime | None) -> datetime | None:
+    """``value``, or None when it is a placeholder (a year before MIN_PLAUSIBLE_YEAR)."""
+    if value is None or value.year < MIN_PLAUSIBLE_YEAR:
+        return None
+    return value
+
+
 # A small tolerance: clocks drift, and a feed that is a minute ahead is not lying.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 

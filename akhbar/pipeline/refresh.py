@@ -92,8 +92,9 @@ def ingest_entry(
     try:
         page = fetcher.fetch(entry.url, max_bytes=settings.CONFIG.max_page_bytes)
     except FetchError as exc:
-        if exc.kind == "robots_disallowed":
-            # The outlet does not want this page crawled: neither fetched nor stored.
+        if exc.kind in ("robots_disallowed", "robots_unreachable"):
+            # The outlet does not want this page crawled (or its robots.txt is failing, so we
+            # cannot know yet): neither fetched nor stored; a later poll tries it again.
             return None
         draft = draft_from_feed(entry, error=exc.kind, languages=tuple(source.languages))
     else:

@@ -7,7 +7,7 @@ from typing import Any
 
 import dj_database_url
 
-from akhbar.config import load_config
+from akhbar.config import load_config, make_private
 
 CONFIG = load_config()
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -101,7 +101,11 @@ def database_settings(url: str) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
-        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        name = Path(db["NAME"])
+        name.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # It holds sessions and password hashes: an older install created it world-readable.
+        for path in (name, name.with_name(name.name + "-wal"), name.with_name(name.name + "-shm")):
+            make_private(path)
     return db
 
 
@@ -147,6 +151,24 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+if CONFIG.production:
+    # Here rather than in prod.py alone: AKHBAR_ENV=production then hardens whichever akhbar
+    # settings module a process loads (a DJANGO_SETTINGS_MODULE or --settings left on base).
+    # Cookies are Secure whatever AKHBAR_CONTACT_URL says: the contact URL is for outlets, it says
+    # nothing about how readers reach the portal.
+    DEBUG = False
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG.hsts_include_subdomains
+    SECURE_HSTS_PRELOAD = CONFIG.hsts_preload
+    # Off by default: the reverse proxy redirects http to https (docs/OPERATIONS.md).
+    SECURE_SSL_REDIRECT = CONFIG.ssl_redirect
+    if not CONFIG.hsts_preload:
+        # Preloading is an opt-in the operator makes at hstspreload.org, hard to undo; sending
+        # the directive by default would let anyone submit the domain.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,10 @@
-"""Production settings: refuse to start without a secret key and a database URL."""
+"""Production settings: base.py with AKHBAR_ENV=production, whatever the environment said.
+
+The production hardening itself (Secure cookies, HSTS, no debug, a required secret key and
+database URL) is applied by base.py whenever AKHBAR_ENV=production, so that it holds for every
+settings module; this module is what the ``akhbar`` command and wsgi.py select in production,
+and what ``--settings akhbar.settings.prod`` forces.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,3 @@ import os
 os.environ["AKHBAR_ENV"] = "production"
 
 from .base import *  # noqa: E402,F403
-from .base import CONFIG  # noqa: E402
-
-DEBUG = False
-SESSION_COOKIE_SECURE = CONFIG.contact_url.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

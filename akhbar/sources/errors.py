@@ -12,6 +12,7 @@ ERROR_LABELS = {
     "tls": _("the secure connection failed (certificate or TLS error)"),
     "too_large": _("the response is larger than the size limit"),
     "robots_disallowed": _("robots.txt forbids fetching it"),
+    "robots_unreachable": _("robots.txt could not be read (server error): crawling waits a few minutes"),
     "private_address": _("the address is on a private network (refused)"),
     "invalid_url": _("the URL is not valid"),
     "unsupported_scheme": _("only http and https URLs are fetched"),

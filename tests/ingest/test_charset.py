@@ -85,3 +85,52 @@ def test_decode_replaces_rather_than_fails() -> None:
     assert decode(AR_SHORT.encode("cp1256"), "text/html") == AR_SHORT
     # Declared UTF-8 with a stray invalid byte: the best guess still keeps the ASCII text.
     assert decode(b"Rabat \xff news", "text/plain; charset=utf-8").startswith("Rabat ")
+
+
+@pytest.mark.parametrize("body", [FR_LONG, AR_LONG, EN + " “Quoted” — it’s here. " + FR_SHORT])
+def test_declared_utf8_with_a_few_invalid_bytes_stays_utf8(body: str) -> None:
+    paragraphs = "".join(f"<p>{body}</p>\n" for _ in range(3000 // len(body.encode()) + 1))
+    html = f'<html><head><meta charset="utf-8"><title>t</title></head><body>{paragraphs}</body></html>'
+    # Insert the bad bytes between characters (after ASCII '>' so no character is cut).
+    raw = html.encode("utf-8")
+    cuts = [i for i, b in enumerate(raw) if b == ord(">")][5::7][:4]
+    content = bytearray(raw)
+    for n, i in enumerate(sorted(cuts, reverse=True)):
+        content[i + 1:i + 1] = b"\xff\xfe\x80\xc3"[n:n + 1]
+    content_bytes = bytes(content)
+    assert len(content_bytes) >= 3000
+    for ctype in ("text/html; charset=utf-8", "text/html", None):
+        assert detect_encoding(content_bytes, ctype) == "utf-8", ctype
+        text = decode(content_bytes, ctype)
+        assert body in text and text.count("\ufffd") == 4
+
+
+def test_mostly_single_byte_text_declared_utf8_is_still_guessed() -> None:
+    # A UTF-8 template (a few valid characters) around a windows-1252 / windows-1256 body: the
+    # body decides, since most characters are read right that way.
+    template = "<nav>Société · À la une</nav>".encode()
+    fr = template + FR_LONG.encode("cp1252") * 3
+    assert detect_encoding(fr, "text/html; charset=utf-8") == "cp1252"
+    ar = template + AR_LONG.encode("cp1256") * 3
+    assert detect_encoding(ar, "text/html; charset=utf-8") == "cp1256"
+
+
+def test_a_utf8_feed_with_invalid_bytes_keeps_its_text() -> None:
+    from akhbar.ingest.feeds.parse import parse_feed
+
+    items = "".join(
+        f"<item><title>{AR_SHORT} {i} — {FR_SHORT}</title><link>https://ex.ma/{i}</link></item>"
+        for i in range(12)
+    )
+    feed = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    raw = feed.encode("utf-8").replace(b"<item>", b"<item>\xff", 4)
+    parsed = parse_feed(raw, url="https://ex.ma/rss", content_type="application/rss+xml; charset=utf-8")
+    assert [e.title for e in parsed.entries[:3]] == [f"{AR_SHORT} {i} — {FR_SHORT}" for i in range(3)]
+
+
+def test_utf7_declarations_are_ignored() -> None:
+    # Browsers never decode UTF-7: markup hidden in it ("+ADw-script+AD4-") must stay text.
+    content = b'<meta charset="utf-7"><p>+ADw-script+AD4-alert(1)+ADw-/script+AD4-</p>'
+    for ctype in ("text/html; charset=utf-7", "text/html"):
+        assert detect_encoding(content, ctype) == "utf-8"
+        assert "<script>" not in decode(content, ctype)

@@ -74,3 +74,35 @@ def test_env_example_lists_every_variable() -> None:
     used = set(re.findall(r'"(AKHBAR_[A-Z_]+)"', (root / "akhbar" / "config.py").read_text()))
     listed = set(re.findall(r"^(AKHBAR_[A-Z_]+)=", (root / ".env.example").read_text(), re.M))
     assert used and used <= listed, f"missing from .env.example: {sorted(used - listed)}"
+
+
+def test_an_empty_secret_key_file_is_replaced_and_a_short_one_refused(tmp_path: Path) -> None:
+    env = {"AKHBAR_DATA_DIR": str(tmp_path)}
+    key_file = tmp_path / "secret_key"
+    # Empty (or blank): left by a write that failed; nothing can have been signed with it.
+    key_file.write_text(" \n")
+    cfg = load_config(env)
+    assert len(cfg.secret_key) >= 50 and key_file.read_text() == cfg.secret_key
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert load_config(env).secret_key == cfg.secret_key
+    # Short: a weak or cut key that may have signed sessions; the operator decides.
+    key_file.write_text("abc123")
+    with pytest.raises(ConfigError, match=r"holds 6 characters, fewer than 50.*Delete the file"):
+        load_config(env)
+    assert key_file.read_text() == "abc123"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_production_refuses_debug_a_short_key_and_hsts_off(tmp_path: Path) -> None:
+    prod = {"AKHBAR_ENV": "production", "AKHBAR_DATA_DIR": str(tmp_path),
+            "AKHBAR_DATABASE_URL": "postgres://x@h/db", "AKHBAR_SECRET_KEY": "s" * 50}
+    cfg = load_config(prod)
+    assert cfg.production and not cfg.debug and cfg.hsts_seconds == 31536000
+    with pytest.raises(ConfigError, match="AKHBAR_DEBUG=1 is refused in production"):
+        load_config({**prod, "AKHBAR_DEBUG": "1"})
+    with pytest.raises(ConfigError, match="AKHBAR_SECRET_KEY must have at least 50"):
+        load_config({**prod, "AKHBAR_SECRET_KEY": "short"})
+    with pytest.raises(ConfigError, match="AKHBAR_HSTS_SECONDS must be at least 1"):
+        load_config({**prod, "AKHBAR_HSTS_SECONDS": "0"})
+    # Outside production debug stays available.
+    assert load_config({"AKHBAR_DATA_DIR": str(tmp_path), "AKHBAR_DEBUG": "1"}).debug

@@ -258,3 +258,25 @@ def test_run_extract_json_lines(tmp_path: Path) -> None:
     for line in bad:
         assert set(line) == keys | {"error"}
         assert line["text"] == "" and line["error"]["message"]
+
+
+@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00+00:00", "1970-01-01T00:00:00Z",
+                                         "Mon, 01 Jan 0001 00:00:00 +0000"])
+def test_placeholder_dates_give_way_to_the_pages_other_dates(placeholder: str) -> None:
+    body = "".join(f"<p>Le conseil municipal de Fès a voté le budget, paragraphe {i}, "
+                   "après un long débat sur les transports et l'eau.</p>" for i in range(6))
+
+    def html(meta: str) -> str:
+        return (
+            "<html lang='fr'><head><title>Fès vote son budget</title>"
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Fès vote '
+            f'son budget", "datePublished": "{placeholder}"}}</script>{meta}</head>'
+            f"<body><article><h1>Fès vote son budget</h1>{body}</article></body></html>"
+        )
+
+    real = '<meta property="article:published_time" content="2024-05-30T08:15:00+00:00">'
+    draft = extract_article(html(real).encode(), url="https://ex.ma/fes", now=NOW)
+    assert draft.published == datetime(2024, 5, 30, 8, 15, tzinfo=UTC)
+    # With no other date, no date at all (the caller uses the feed's or the fetch time).
+    assert extract_article(html("").encode(), url="https://ex.ma/fes", now=NOW).published is None
+    assert parse_date(placeholder) is None

@@ -407,3 +407,35 @@ def test_candidate_feed_urls() -> None:
         assert "https://www.matin-atlas.ma" + expected in urls
     assert len(urls) == len(set(urls))
     assert candidate_feed_urls("mailto:redaction@example.ma") == []
+
+
+@pytest.mark.parametrize("rfc822", [True, False], ids=["rss", "atom"])
+@pytest.mark.parametrize(
+    "raw",
+    ["Mon, 01 Jan 0001 00:00:00 +0000", "Sat, 01 Jan 0001 00:00:00", "0001-01-01T00:00:00Z",
+     "Thu, 01 Jan 1970 00:00:00 GMT", "1970-01-01T00:00:00Z", "1970-01-01"],
+)
+def test_placeholder_dates_are_no_date(raw: str, rfc822: bool) -> None:
+    # "0001" was read as 2001 (two-digit year rules), 1970 kept as a real date: both are a
+    # CMS's "no date". The entry then takes its other date (<updated>), or none.
+    if rfc822:
+        doc = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+               f"<item><title>A</title><link>https://ex.ma/a</link><pubDate>{raw}</pubDate></item>"
+               f"<item><title>B</title><link>https://ex.ma/b</link><pubDate>{raw}</pubDate>"
+               "<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2025-03-10T09:00:00Z</dc:date>"
+               "</item></channel></rss>")
+    else:
+        doc = ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+               f'<entry><title>A</title><id>urn:a</id><link href="https://ex.ma/a"/><published>{raw}</published></entry>'
+               f'<entry><title>B</title><id>urn:b</id><link href="https://ex.ma/b"/><published>{raw}</published>'
+               "<updated>2025-03-10T09:00:00Z</updated></entry></feed>")
+    entries = parse_feed(doc.encode(), url="https://ex.ma/feed", now=NOW).entries
+    assert entries[0].published is None
+    if not rfc822:
+        assert entries[1].published == datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+    assert parse_date(raw) is None
+
+
+def test_real_old_dates_and_two_digit_years_are_kept() -> None:
+    assert parse_date("Fri, 31 Dec 1999 23:00:00 GMT") == datetime(1999, 12, 31, 23, 0, tzinfo=UTC)
+    assert parse_date("Mon, 01 Jan 01 00:00:00 GMT") == datetime(2001, 1, 1, tzinfo=UTC)  # RFC 822 "01"

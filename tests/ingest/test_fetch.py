@@ -102,8 +102,13 @@ def test_robots_404_allows_and_5xx_disallows(press: FixturePress) -> None:
         assert f.fetch(press.url("/a")).status == 200  # robots.txt is a 404 here
     press.route("/robots.txt", "oops", status=503)
     with make_fetcher() as f:
-        assert fetch_error(f, press.url("/a")).kind == "robots_disallowed"
+        # Crawling stops (RFC 9309: unreachable means disallow, for a while) but it is not
+        # reported as the outlet forbidding us: the operator sees the server failing.
+        err = fetch_error(f, press.url("/a"))
+        assert err.kind == "robots_unreachable" and "HTTP 503" in str(err)
+        assert not f.allowed_by_robots(press.url("/a"))
     assert len(press.requests_for("/a")) == 1
+    assert len(press.requests_for("/robots.txt")) == 2  # one per fetcher: the 503 is cached
 
 
 def test_robots_redirect_is_followed(press: FixturePress) -> None:

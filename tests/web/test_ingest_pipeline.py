@@ -276,3 +276,23 @@ def test_articles_get_a_section_from_categories_paths_and_source_rules(site):
     assert sections["Le dirham se stabilise face à l'euro"] == "economy"  # feed category
     assert sections["Le Wydad s'impose à Casablanca"] == "sports"  # URL path
     assert sections["Séance plénière au Parlement"] == "politics"  # the source's own rule
+
+
+def test_a_failing_robots_txt_pauses_the_feed_with_its_own_error_kind(tmp_path):
+    from akhbar.sources.errors import error_label
+    from tests.web.factories import make_source
+
+    with FixturePress() as press:
+        press.route("/robots.txt", "Service Unavailable", status=503)
+        press.route("/rss.xml", "<rss version='2.0'><channel><title>t</title></channel></rss>",
+                    content_type="application/rss+xml")
+        source = make_source("robots-503", "Robots 503")
+        feed = Feed.objects.create(source=source, url=press.url("/rss.xml"))
+        with make_fetcher() as fetcher:
+            refresh_feed(feed.pk, fetcher=fetcher)
+        assert press.requests_for("/rss.xml") == []  # RFC 9309: unreachable means wait
+    feed.refresh_from_db()
+    # Not "disallowed by robots.txt": the outlet forbids nothing, its server is failing.
+    assert feed.error_kind == "robots_unreachable"
+    assert "HTTP 503" in feed.error_message
+    assert "robots.txt" in error_label(feed.error_kind) and "forbids" not in error_label(feed.error_kind)

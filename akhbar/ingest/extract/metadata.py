@@ -13,6 +13,8 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from akhbar.ingest.normalize import is_placeholder_date, plausible_date
+
 # schema.org types that describe one article (NewsArticle and its subtypes, blog posts…).
 ARTICLE_TYPES = frozenset(
     {
@@ -63,9 +65,13 @@ def _clean(value: Any) -> str | None:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """An ISO 8601 (or RFC 2822) date string as a datetime; naive when it carries no zone."""
+    """An ISO 8601 (or RFC 2822) date string as a datetime; naive when it carries no zone.
+
+    None when it cannot be read or is a placeholder (0001, 1970…), so that the next date source
+    of the page is tried.
+    """
     value = _clean(value)
-    if not value:
+    if not value or is_placeholder_date(value):
         return None
     if _ISO_DATE.match(value):
         candidate = value.replace(" ", "T", 1) if len(value) > 10 and value[10] == " " else value
@@ -73,12 +79,12 @@ def parse_date(value: str | None) -> datetime | None:
         for attempt in (candidate, candidate.removesuffix(" UTC").removesuffix("UTC"), candidate[:19],
                         candidate[:10]):
             try:
-                return datetime.fromisoformat(attempt)
+                return plausible_date(datetime.fromisoformat(attempt))
             except ValueError:
                 continue
         return None
     try:
-        return parsedate_to_datetime(value)
+        return plausible_date(parsedate_to_datetime(value))
     except (TypeError, ValueError, IndexError):
         return None
 

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-from akhbar.ingest.normalize import aware_utc, canonical_url, clean_text, not_in_future
+from akhbar.ingest.normalize import (
+    aware_utc,
+    canonical_url,
+    clean_text,
+    is_placeholder_date,
+    not_in_future,
+    plausible_date,
+)
 from akhbar.ingest.sanitize import html_to_text, sanitize_html
 from akhbar.ingest.types import FeedEntry
 
@@ -38,12 +45,17 @@ class EntryContext:
 
 
 def parse_date(raw: str | None, default_tz: str | None = None) -> datetime | None:
-    """A feed date string (ISO 8601 / W3C or RFC 822) as aware UTC; naive ones in ``default_tz``."""
+    """A feed date string (ISO 8601 / W3C or RFC 822) as aware UTC; naive ones in ``default_tz``.
+
+    None when it cannot be read or is a placeholder (year 0001, 1970…: see plausible_date).
+    """
     if not raw:
         return None
     text = " ".join(raw.split())
     if not text:
         return None
+    if is_placeholder_date(text):
+        return None  # before parsedate_to_datetime reads "0001" as 2001
     value: datetime | None = None
     if len(text) >= 10 and text[:4].isdigit() and text[4] == "-":
         iso = text
@@ -67,7 +79,7 @@ def parse_date(raw: str | None, default_tz: str | None = None) -> datetime | Non
     if value is None:
         return None
     try:
-        return aware_utc(value, default_tz)
+        return plausible_date(aware_utc(value, default_tz))
     except (ValueError, OverflowError):
         return None
 
@@ -177,8 +189,9 @@ def make_entry(
         url = canonical_url(guid_value)
     if not clean_title and not url:
         return None
-    published = not_in_future(published, ctx.now)
-    updated = not_in_future(updated, ctx.now)
+    # Adapters parse with parse_date, which drops placeholders; these guard any other path.
+    published = plausible_date(not_in_future(published, ctx.now))
+    updated = plausible_date(not_in_future(updated, ctx.now))
     if published is None and updated is not None:
         published = updated
     html = summary_html or ""

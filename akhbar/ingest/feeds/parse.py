@@ -43,6 +43,7 @@ from akhbar.ingest.feeds.common import (
     parse_date,
 )
 from akhbar.ingest.feeds.sitemaps import parse_sitemap
+from akhbar.ingest.normalize import is_placeholder_date, plausible_date
 from akhbar.ingest.types import FeedEntry, ParsedFeed
 
 _XML_DECL_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", re.I)
@@ -175,6 +176,10 @@ def _has_naive_dates(text: str) -> bool:
     return any(is_naive_date(m.group(1)) for m in _DATE_VALUE.finditer(text))
 
 
+def _has_placeholder_dates(text: str) -> bool:
+    return any(is_placeholder_date(m.group(1)) for m in _DATE_VALUE.finditer(text))
+
+
 def _parse_xml_feed(xml: bytes, text: str, fmt: str, ctx: EntryContext, url: str) -> ParsedFeed:
     """RSS / RDF / Atom through fastfeedparser or feedparser (see the module docstring)."""
     well_formed = _well_formed(xml)
@@ -182,6 +187,8 @@ def _parse_xml_feed(xml: bytes, text: str, fmt: str, ctx: EntryContext, url: str
         well_formed
         and fmt != "atom"
         and not (ctx.default_tz and _has_naive_dates(text))
+        # fastfeedparser hands back "0001" as 2001 with no trace of the string it read.
+        and not _has_placeholder_dates(text)
     )
     items = len(_ITEM_TAG.findall(xml))
     if use_fast:
@@ -260,14 +267,10 @@ def _entry_from_mapping(
     if parser == "feedparser":
         # feedparser keeps the raw date string: parse it ourselves so naive dates get the
         # source's zone; its own *_parsed value (naive → UTC) is only a fallback.
-        published = parse_date(raw.get("published"), ctx.default_tz) or _struct_utc(
-            raw.get("published_parsed")
-        )
+        published = _feedparser_date(raw.get("published"), raw.get("published_parsed"), ctx)
         # dict.get: feedparser's own get() answers "updated" with the published date.
         plain = dict(raw)
-        updated = parse_date(plain.get("updated"), ctx.default_tz) or _struct_utc(
-            plain.get("updated_parsed")
-        )
+        updated = _feedparser_date(plain.get("updated"), plain.get("updated_parsed"), ctx)
     else:
         published = parse_date(raw.get("published"))
         updated = parse_date(raw.get("updated"))
@@ -308,6 +311,16 @@ def _alternate_link(links: list[Mapping[str, Any]]) -> str:
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
             return str(link["href"])
     return ""
+
+
+def _feedparser_date(raw: Any, parsed: Any, ctx: EntryContext) -> datetime | None:
+    """Our reading of feedparser's raw date string; its own parse only for forms we cannot read.
+
+    A placeholder string ("0001", 1970) is no date: feedparser's parse of it (2001) is not used.
+    """
+    if isinstance(raw, str) and is_placeholder_date(" ".join(raw.split())):
+        return None
+    return parse_date(raw, ctx.default_tz) or plausible_date(_struct_utc(parsed))
 
 
 def _struct_utc(value: Any) -> datetime | None:

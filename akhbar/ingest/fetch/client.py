@@ -363,8 +363,9 @@ class Fetcher:
             parsed = self._validate(current)
             delay: float | None = None
             if check_robots and cfg.respect_robots:
-                if not self.robots.allowed(current):
-                    raise FetchError("disallowed by robots.txt", kind="robots_disallowed", url=current)
+                refusal = self.robots.refusal(current)
+                if refusal is not None:
+                    raise refusal
                 crawl_delay = self.robots.crawl_delay(current)
                 if crawl_delay is not None:
                     delay = min(crawl_delay, cfg.max_host_delay)

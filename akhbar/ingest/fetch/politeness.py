@@ -29,6 +29,9 @@ class _Rules:
     parser: Protego | None  # None: no usable file
     allow_all: bool
     expires: float  # monotonic time
+    # The HTTP status of a robots.txt that could not be read (5xx…): everything is disallowed
+    # until ``expires``, and reported as the server failing, not as the site forbidding us.
+    unreachable_status: int | None = None
 
 
 class RobotsRules:
@@ -92,7 +95,7 @@ class RobotsRules:
             # 4xx (404, 410, even 401/403): "unavailable" → crawl freely (RFC 9309 §2.3.1.3).
             return _Rules(None, allow_all=True, expires=now + self._ttl)
         # 5xx (and odd statuses): "unreachable" → disallow everything for a short while.
-        return _Rules(None, allow_all=False, expires=now + self._error_ttl)
+        return _Rules(None, allow_all=False, expires=now + self._error_ttl, unreachable_status=status)
 
     def allowed(self, url: str) -> bool:
         """Whether our user agent may fetch ``url``."""
@@ -102,6 +105,19 @@ class RobotsRules:
         if urlsplit(url).path == "/robots.txt":
             return True
         return bool(rules.parser.can_fetch(url, self._agent))
+
+    def refusal(self, url: str) -> FetchError | None:
+        """Why ``url`` may not be fetched (``robots_disallowed`` or ``robots_unreachable``), or None."""
+        rules = self._rules(url)
+        if rules.unreachable_status is not None:
+            return FetchError(
+                f"robots.txt answered HTTP {rules.unreachable_status}: crawling the site waits "
+                f"{self._error_ttl:.0f} s (RFC 9309)",
+                kind="robots_unreachable", url=url, status=rules.unreachable_status,
+            )
+        if self.allowed(url):
+            return None
+        return FetchError("disallowed by robots.txt", kind="robots_disallowed", url=url)
 
     def crawl_delay(self, url: str) -> float | None:
         """The Crawl-delay (seconds) the site asks of our user agent, if any."""
