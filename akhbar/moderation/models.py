@@ -29,7 +29,7 @@ class ImageReport(models.Model):
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(max_length=10, choices=Reason.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # HMAC of the session key, and of the network prefix (IPv4 /24, IPv6 /64).
+    # HMAC of the session key, and of the network prefix (IPv4 /24, IPv6 /48).
     reporter = models.CharField(max_length=64, db_index=True)
     network = models.CharField(max_length=64, db_index=True)
     # A moderator's restore discards the reports counted so far: they stay (and keep their

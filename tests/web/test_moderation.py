@@ -142,7 +142,7 @@ def test_ipv6_readers_of_one_slash_64_are_one_network(image):
     for ip in ("2001:db8:1:2::10", "2001:db8:1:2:ffff::1", "2001:db8:1:2::abcd"):
         report(image, ip)
     assert status_of(image) == "visible" and services.counted_reporters(image) == 2
-    assert report(image, "2001:db8:1:3::10")[1]["status"] == "blocked"
+    assert report(image, "2001:db8:2:3::10")[1]["status"] == "blocked"
 
 
 def test_per_source_threshold_set_by_a_moderator(article, image):
@@ -387,9 +387,28 @@ def test_client_address_believes_forwarded_for_only_from_trusted_proxies():
                           proxies) == ip_address("198.51.100.1")
     assert client_address("10.0.0.2", "garbage", proxies) == ip_address("10.0.0.2")
     assert client_address("::ffff:203.0.113.5", "", ()) == ip_address("203.0.113.5")
-    assert str(network_prefix(ip_address("2001:db8:1:2:3:4:5:6"))) == "2001:db8:1:2::/64"
+    assert str(network_prefix(ip_address("2001:db8:1:2:3:4:5:6"))) == "2001:db8:1::/48"
     assert network_key(ip_address("203.0.113.1")) == network_key(ip_address("203.0.113.254"))
     assert network_key(ip_address("203.0.113.1")) != network_key(ip_address("203.0.114.1"))
+
+
+def test_one_ipv6_customer_is_one_network(image):
+    # A customer's /48 holds many /64s: three reporters in three of them count as one network
+    # (at most AKHBAR_REPORTS_PER_NETWORK=2), so they cannot block an image alone.
+    for ip in ("2001:db8:1:1::10", "2001:db8:1:2::20", "2001:db8:1:ff00::30"):
+        assert report(image, ip)[0] == 200
+    assert status_of(image) == "visible" and services.counted_reporters(image) == 2
+    # Three customers (three /48s) do.
+    other = Client()
+    report(image, "2001:db8:2::1", client=other)
+    assert status_of(image) == "blocked"
+
+
+@override_settings(AKHBAR_IPV6_NETWORK_PREFIX=56)
+def test_ipv6_network_prefix_is_a_setting():
+    assert str(network_prefix(ip_address("2001:db8:1:2ff::1"))) == "2001:db8:1:200::/56"
+    assert network_key(ip_address("2001:db8:1:200::1")) == network_key(ip_address("2001:db8:1:2ff::1"))
+    assert network_key(ip_address("2001:db8:1:200::1")) != network_key(ip_address("2001:db8:1:300::1"))
 
 
 def test_forwarded_for_is_ignored_without_a_trusted_proxy(image):
