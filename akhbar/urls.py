@@ -26,6 +26,12 @@ def csrf_cookie(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# JSON under /api/, Django's pages elsewhere (akhbar/web/errors.py).
+handler400 = "akhbar.web.errors.bad_request"
+handler403 = "akhbar.web.errors.permission_denied"
+handler404 = "akhbar.web.errors.page_not_found"
+handler500 = "akhbar.web.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/articles", api_views.articles, name="api-articles"),

@@ -114,9 +114,11 @@ def source_day(request: HttpRequest, slug: str, year: int, month: int, day: int)
     source = get_object_or_404(Source, slug=slug)
     try:
         when = date(year, month, day)
-    except ValueError:
+        # The day's bounds in UTC must exist too: 9999-12-31 has no next day, year 1 in a
+        # zone east of UTC starts before year 1.
+        articles, previous, following = queries.day_archive(source, when)
+    except (ValueError, OverflowError):
         raise Http404("no such date") from None
-    articles, previous, following = queries.day_archive(source, when)
     return render(request, "news/source_day.html", {
         "source": source, "day": when, "articles": articles, "previous": previous,
         "following": following, "edition": _edition(),

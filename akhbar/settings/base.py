@@ -34,6 +34,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the URL is a 400 before the cache or any view (PostgreSQL refuses it in text).
+    "akhbar.web.errors.reject_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached pages are answered here, before session, locale, CSRF and auth (akhbar/web/cache.py).
     "akhbar.web.cache.early_hits",
@@ -155,5 +157,9 @@ LOGGING = {
     "loggers": {
         "akhbar": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Server errors with their traceback, in every configuration: Django's default sends them
+        # to the console only with DEBUG and otherwise to mail_admins (no ADMINS here: nowhere).
+        # ERROR keeps 4xx warnings (every bot's 404) out of the log.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
