@@ -26,6 +26,7 @@ from akhbar.web.errors import api_error
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+ARTICLE_PARAMS = ("limit", "source", "section", "story", "language", "since", "cursor")
 MAX_ID = 2**63 - 1  # ids are 64-bit integers (BigAutoField): a larger one is not an id
 
 
@@ -171,7 +172,7 @@ def _filtered_articles(request: HttpRequest) -> QuerySet[Article]:
 
 
 @get_only
-@cached_page
+@cached_page(params=ARTICLE_PARAMS)
 def articles(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/articles — newest first, in ``items``; ``next`` pages on with a cursor."""
     try:

@@ -94,7 +94,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@cached_page
+@cached_page(params=("page",))
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An outlet's page with its paginated archive, newest first."""
     source = get_object_or_404(Source, slug=slug)
@@ -125,7 +125,7 @@ def source_day(request: HttpRequest, slug: str, year: int, month: int, day: int)
     })
 
 
-@cached_page
+@cached_page(params=("page",))
 def section_detail(request: HttpRequest, key: str) -> HttpResponse:
     """A section of the edition (politics, economy…), paginated, newest first."""
     if key not in queries.SECTIONS:
@@ -140,7 +140,7 @@ def section_detail(request: HttpRequest, key: str) -> HttpResponse:
     })
 
 
-@cached_page
+@cached_page(params=("page",))
 def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     """One author's articles in one outlet (the same name in two outlets may be two people)."""
     source = get_object_or_404(Source, slug=slug)
@@ -198,7 +198,7 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
 SEARCH_MAX_QUERY = 200
 
 
-@cached_page
+@cached_page(params=("q", "page"))
 def search(request: HttpRequest) -> HttpResponse:
     """Title search within the edition (full-text search comes with the search issue)."""
     q = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_QUERY]
