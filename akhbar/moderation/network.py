@@ -73,9 +73,9 @@ def network_prefix(addr: IPAddress, ipv6_prefix: int | None = None) -> IPNetwork
     return ip_network(f"{addr}/{prefix}", strict=False)
 
 
-def reporter_key(session_key: str) -> str:
-    """Keyed hash of a session key (hex)."""
-    return salted_hmac(_REPORTER_SALT, session_key, algorithm="sha256").hexdigest()
+def reporter_key(token: str) -> str:
+    """Keyed hash of a reader's reporter token (hex)."""
+    return salted_hmac(_REPORTER_SALT, token, algorithm="sha256").hexdigest()
 
 
 def network_key(addr: IPAddress | None) -> str:

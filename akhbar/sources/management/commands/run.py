@@ -16,6 +16,7 @@ from django.db import close_old_connections
 
 from akhbar.news.stories import assign_stories
 from akhbar.sources.scheduler import enqueue_discovery, enqueue_due_feeds
+from akhbar.web.services import SESSION_SWEEP_SECONDS, clear_expired_sessions
 
 log = logging.getLogger("akhbar.run")
 
@@ -90,12 +91,18 @@ class Command(BaseCommand):
             f"akhbar on http://{opts['bind']}/ — data in {settings.CONFIG.data_dir} "
             f"({'serving only' if opts['no_crawl'] else str(opts['workers']) + ' workers'}); Ctrl-C stops"
         )
-        last_tick = 0.0
+        last_tick = last_sweep = 0.0
         try:
             while not stopping:
                 now = time.monotonic()
                 for child in children:
                     child.ensure(now)
+                if now - last_sweep >= SESSION_SWEEP_SECONDS:  # sessions never expire by themselves
+                    last_sweep = now
+                    try:
+                        clear_expired_sessions()
+                    except Exception:
+                        log.exception("clearing expired sessions failed")
                 if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
                     last_tick = now
                     try:
