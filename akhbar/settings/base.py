@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "akhbar.sources",
     "akhbar.news",
     "akhbar.moderation",
@@ -50,7 +52,28 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "akhbar.web.middleware.security_headers",
+    # Last, as django-axes asks: turns a blocked admin login into its 429 answer. Cached pages
+    # never get here (early_hits answers them first).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin login throttling (django-axes, akhbar/web/login_throttle.py). After AXES_FAILURE_LIMIT
+# failures for one username or from one network (IPv4 /24, IPv6 /48) with less than
+# AXES_COOLOFF_TIME between them, logins answer 429 without checking the password, until
+# AXES_COOLOFF_TIME after the last counted failure (attempts while blocked do not extend it).
+# Counted in the database: every web process and machine sees the same count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses before a password is hashed
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "akhbar.web.login_throttle.client_network"
+AXES_USERNAME_CALLABLE = "akhbar.web.login_throttle.client_username"
+AXES_LOCKOUT_CALLABLE = "akhbar.web.login_throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 
 # A refused CSRF check on the report endpoint answers JSON like the endpoint itself.
 CSRF_FAILURE_VIEW = "akhbar.moderation.views.csrf_failure"
@@ -161,5 +184,7 @@ LOGGING = {
         # to the console only with DEBUG and otherwise to mail_admins (no ADMINS here: nowhere).
         # ERROR keeps 4xx warnings (every bot's 404) out of the log.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # Failed and blocked admin logins (usernames and networks, never passwords).
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
