@@ -60,6 +60,8 @@ urlpatterns += i18n_patterns(
     path("sources/<slug:slug>/", news_views.source_detail, name="source"),
     path("sources/<slug:slug>/<int:year>/<int:month>/<int:day>/", news_views.source_day,
          name="source-day"),
-    path("sources/<slug:slug>/authors/<str:name>/", news_views.author_detail, name="author"),
+    # path, not str: an outlet's author name may hold a "/" (a str URL failed to reverse: a 500
+    # on the article page).
+    path("sources/<slug:slug>/authors/<path:name>/", news_views.author_detail, name="author"),
     prefix_default_language=True,
 )

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, get_language_info
 from akhbar.ingest.normalize import fold_text
 from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
+from akhbar.news.templatetags.akhbar_links import http_url
 from akhbar.sources.models import Source
 from akhbar.web.cache import cached_page
 
@@ -54,14 +55,14 @@ def _json_ld(request: HttpRequest, article: Article, description: str) -> str:
         "@type": "NewsArticle",
         "headline": article.title[:110],
         "url": request.build_absolute_uri(),
-        "mainEntityOfPage": article.url,
-        "isBasedOn": article.url,
+        "mainEntityOfPage": http_url(article.url) or None,
+        "isBasedOn": http_url(article.url) or None,
         "datePublished": article.published.isoformat(),
         "inLanguage": article.language or None,
         "description": description or None,
         "author": [{"@type": "Person", "name": a} for a in article.authors] or None,
         "publisher": {"@type": "Organization", "name": article.source.name,
-                      "url": article.source.homepage},
+                      **({"url": home} if (home := http_url(article.source.homepage)) else {})},
     }
     if article.image and article.image.display_url:
         data["image"] = request.build_absolute_uri(article.image.display_url)
@@ -87,6 +88,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "related": queries.related_articles(article),
         "coverage": queries.story_coverage(article),
         "paragraphs": queries.display_paragraphs(article),
+        # A blank name has no author page (and no URL to reverse).
+        "authors": [name for name in article.authors if isinstance(name, str) and name.strip()],
         "edition": _edition(),
         "description": description,
         "image_url": image_url,

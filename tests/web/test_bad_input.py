@@ -129,3 +129,24 @@ def test_server_errors_are_logged_with_their_traceback(console, url, json_body):
     logged = console.getvalue()
     assert "Internal Server Error: " + url in logged
     assert "Traceback (most recent call last)" in logged and "kaboom-for-the-log" in logged
+
+
+def test_author_names_with_a_slash_or_blank_do_not_break_the_article_page():
+    article = make_article(make_source("le-matin"), title="Titre")
+    article.authors = ["Rédaction/AFP", " ", "Ali <b>"]
+    article.save()
+    client = Client(raise_request_exception=False)
+    html = client.get(f"/fr/articles/{article.pk}/").content.decode()
+    assert 'href="/fr/sources/le-matin/authors/R%C3%A9daction/AFP/"' in html
+    resp = client.get("/fr/sources/le-matin/authors/R%C3%A9daction/AFP/")
+    assert resp.status_code == 200 and "Titre" in resp.content.decode()
+
+
+def test_outlet_links_are_http_only():
+    source = make_source("le-matin")
+    source.homepage = "javascript:alert(1)"
+    source.save()
+    article = make_article(source, url="javascript:alert(2)")
+    client = Client()
+    assert "javascript:" not in client.get("/fr/sources/le-matin/").content.decode()
+    assert "javascript:" not in client.get(f"/fr/articles/{article.pk}/").content.decode()
