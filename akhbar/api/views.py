@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
 from akhbar.api.schema import openapi_document
 from akhbar.news import queries
@@ -20,13 +22,49 @@ from akhbar.news.models import Article, Image, Story
 from akhbar.sources import queries as source_queries
 from akhbar.sources.models import Source
 from akhbar.web.cache import cached_page
+from akhbar.web.errors import api_error
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+ARTICLE_PARAMS = ("limit", "source", "section", "story", "language", "since", "cursor")
+MAX_ID = 2**63 - 1  # ids are 64-bit integers (BigAutoField): a larger one is not an id
 
 
 class BadRequest(ValueError):
     """A query parameter is invalid; the message says which and why."""
+
+
+def get_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET and HEAD only; anything else is a JSON 405. The API changes nothing, so it needs no
+    CSRF check (which would answer another method with an HTML 403 first)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            response = api_error(f"method {request.method} is not allowed", 405)
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
+def _id(raw: str, name: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a {name} id") from None
+    if not 1 <= value <= MAX_ID:
+        raise BadRequest(f"{name} must be a {name} id")
+    return value
+
+
+def _utc(when: datetime) -> datetime:
+    """``when`` in UTC; a date that has no UTC equivalent (year 1 at +14:00) is a bad request."""
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        raise BadRequest("date is out of range") from None
 
 
 def image_json(image: Image | None, request: HttpRequest) -> dict[str, Any] | None:
@@ -90,7 +128,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, pk = raw.rsplit("|", 1)
         published = datetime.fromisoformat(when)
-        return published, int(pk)
+        if published.tzinfo is None:
+            raise ValueError("a cursor's date has an offset")
+        return _utc(published), _id(pk, "cursor")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("cursor is not one this API gave out") from None
 
@@ -109,11 +149,7 @@ def _filtered_articles(request: HttpRequest) -> QuerySet[Article]:
         qs = qs.filter(section=section)
     story_param = request.GET.get("story")
     if story_param:
-        try:
-            story_id = int(story_param)
-        except ValueError:
-            raise BadRequest("story must be a story id") from None
-        qs = qs.filter(story_id=story_id)
+        qs = qs.filter(story_id=_id(story_param, "story"))
     language = request.GET.get("language")
     if language:
         if len(language) != 2 or not language.isalpha():
@@ -121,10 +157,13 @@ def _filtered_articles(request: HttpRequest) -> QuerySet[Article]:
         qs = qs.filter(language=language.lower())
     since = request.GET.get("since")
     if since:
-        when = parse_datetime(since)
+        try:
+            when = parse_datetime(since)
+        except ValueError:  # well formed but impossible (month 13, hour 25)
+            when = None
         if when is None or when.tzinfo is None:
             raise BadRequest("since must be an ISO 8601 date and time with an offset")
-        qs = qs.filter(published__gte=when)
+        qs = qs.filter(published__gte=_utc(when))
     cursor = request.GET.get("cursor")
     if cursor:
         published, pk = decode_cursor(cursor)
@@ -132,17 +171,17 @@ def _filtered_articles(request: HttpRequest) -> QuerySet[Article]:
     return qs
 
 
-@require_GET
-@cached_page
+@get_only
+@cached_page(params=ARTICLE_PARAMS)
 def articles(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/articles — newest first, in ``items``; ``next`` pages on with a cursor."""
     try:
         limit = _limit(request)
         page = list(_filtered_articles(request)[: limit + 1])
     except BadRequest as exc:
-        return _json({"error": str(exc)}, 400)
+        return api_error(str(exc), 400)
     except LookupError as exc:
-        return _json({"error": str(exc.args[0])}, 404)
+        return api_error(str(exc.args[0]), 404)
     more = len(page) > limit
     page = page[:limit]
     next_url = None
@@ -153,7 +192,7 @@ def articles(request: HttpRequest) -> JsonResponse:
     return _json({"items": [article_json(a, request) for a in page], "next": next_url})
 
 
-@require_GET
+@get_only
 @cached_page
 def sources(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/sources — every outlet akhbar follows, with its health."""
@@ -171,7 +210,7 @@ def sources(request: HttpRequest) -> JsonResponse:
     return _json({"items": items})
 
 
-@require_GET
+@get_only
 @cached_page
 def story(request: HttpRequest, pk: int) -> JsonResponse:
     """GET /api/v1/stories/{id} — a story and its articles, oldest first."""
@@ -179,7 +218,7 @@ def story(request: HttpRequest, pk: int) -> JsonResponse:
     while found is not None and found.merged_into_id:
         found = Story.objects.filter(pk=found.merged_into_id).first()
     if found is None:
-        return _json({"error": f"unknown story {pk}"}, 404)
+        return api_error(f"unknown story {pk}", 404)
     articles = queries.visible_articles().filter(story=found).order_by("published", "id")
     return _json({
         "id": found.pk,
@@ -196,7 +235,7 @@ def story(request: HttpRequest, pk: int) -> JsonResponse:
     })
 
 
-@require_GET
+@get_only
 def openapi(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/openapi.json — the OpenAPI 3.1 description of this API."""
     return _json(openapi_document(request.build_absolute_uri("/")))

@@ -41,6 +41,31 @@ def sanitize_html(html: str) -> str:
     ).strip()
 
 
+def plain_text(text: str) -> str:
+    """``text`` without any markup, even markup hidden behind entities ("&lt;script&gt;").
+
+    Tags are stripped and entities decoded until nothing changes, so the result holds no tag a
+    reader could render as HTML; "<" and ">" are kept only where they cannot open a tag ("a < b").
+    """
+    import html as _html
+
+    for _ in range(4):  # each round peels one level of entity encoding
+        stripped = _html.unescape(
+            nh3.clean(text, tags=set(), clean_content_tags=set(CLEAN_CONTENT_TAGS))).strip()
+        if stripped == text:
+            return stripped
+        text = stripped
+    # Still changing after four decodings: deliberately nested; drop what could open a tag.
+    return text.replace("<", "").replace(">", "")
+
+
+def text_as_html(text: str) -> str:
+    """Plain text as a sanitized HTML fragment that shows it literally (for feeds out)."""
+    import html as _html
+
+    return sanitize_html(_html.escape(text, quote=False))
+
+
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment (all tags removed, entities decoded)."""
     import html as _html

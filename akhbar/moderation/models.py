@@ -1,7 +1,7 @@
 """Readers' image reports, per-source thresholds and the log of every moderation decision.
 
 No raw IP address is ever stored: a reporter is known by two keyed hashes (HMAC with a key
-derived from SECRET_KEY), one of the session and one of the network prefix.
+derived from SECRET_KEY), one of the reader's reporter token (a cookie) and one of the network prefix.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ class Reason(models.TextChoices):
 
 
 class ImageReport(models.Model):
-    """One reader's report of one image; a reporter (session) reports an image at most once."""
+    """One reader's report of one image; a reporter (reporter cookie) reports an image at most once."""
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(max_length=10, choices=Reason.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # HMAC of the session key, and of the network prefix (IPv4 /24, IPv6 /64).
+    # HMAC of the reporter token (cookie), and of the network prefix (IPv4 /24, IPv6 /48).
     reporter = models.CharField(max_length=64, db_index=True)
     network = models.CharField(max_length=64, db_index=True)
     # A moderator's restore discards the reports counted so far: they stay (and keep their

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
+from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 IPNetwork = IPv4Network | IPv6Network
@@ -54,15 +55,27 @@ def client_address(remote_addr: str, forwarded_for: str,
     return remote
 
 
-def network_prefix(addr: IPAddress) -> IPNetwork:
-    """The network an address belongs to for counting: IPv4 /24, IPv6 /64."""
-    prefix = 24 if addr.version == 4 else 64
+DEFAULT_IPV6_PREFIX = 48
+
+
+def network_prefix(addr: IPAddress, ipv6_prefix: int | None = None) -> IPNetwork:
+    """The network an address belongs to for counting: IPv4 /24, IPv6 /48 (AKHBAR_IPV6_NETWORK_PREFIX).
+
+    One IPv6 customer commonly holds a /48 or /56 (RFC 6177): counting /64s would let one
+    household pass for many networks.
+    """
+    if addr.version == 4:
+        prefix = 24
+    elif ipv6_prefix is not None:
+        prefix = ipv6_prefix
+    else:
+        prefix = int(getattr(settings, "AKHBAR_IPV6_NETWORK_PREFIX", DEFAULT_IPV6_PREFIX))
     return ip_network(f"{addr}/{prefix}", strict=False)
 
 
-def reporter_key(session_key: str) -> str:
-    """Keyed hash of a session key (hex)."""
-    return salted_hmac(_REPORTER_SALT, session_key, algorithm="sha256").hexdigest()
+def reporter_key(token: str) -> str:
+    """Keyed hash of a reader's reporter token (hex)."""
+    return salted_hmac(_REPORTER_SALT, token, algorithm="sha256").hexdigest()
 
 
 def network_key(addr: IPAddress | None) -> str:

@@ -68,18 +68,21 @@ def _rate_limited(reporter: str, network: str) -> bool:
             or recent.filter(reporter=reporter).count() >= int(settings.AKHBAR_REPORT_RATE_SESSION))
 
 
-def record_image_report(image_id: int, *, reason: str, session_key: str,
+def record_image_report(image_id: int, *, reason: str, reporter_token: str,
                         address: IPAddress | None) -> ReportOutcome:
     """Record one reader's report of an image and block it when enough distinct people did.
+
+    ``reporter_token`` is the reader's random token (its reporter cookie); only a keyed hash of
+    it is stored.
 
     ``already_reported`` is answered before ``rate_limited``: a reader clicking twice learns
     that the first click counted. Raises ``Image.DoesNotExist`` and ``ValueError`` (bad reason).
     """
     if reason not in Reason.values:
         raise ValueError(f"unknown reason {reason!r}")
-    if not session_key:
-        raise ValueError("a report needs a session")
-    reporter, network = reporter_key(session_key), network_key(address)
+    if not reporter_token:
+        raise ValueError("a report needs a reporter token")
+    reporter, network = reporter_key(reporter_token), network_key(address)
     with transaction.atomic():
         # One report of an image at a time: the count and the block decision see every
         # earlier report (SQLite serialises writers anyway; PostgreSQL needs the row lock).

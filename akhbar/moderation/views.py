@@ -9,6 +9,8 @@ sends the report; the answer is a page with the message and a link back to the a
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -81,6 +83,20 @@ def _answer(request: HttpRequest, status: str, http_status: int) -> HttpResponse
     return JsonResponse({"status": status, "message": message}, status=http_status)
 
 
+# A reader is known to the report endpoint by a random token in a signed cookie, not by a
+# session: a session is a database row, and a flood of report POSTs (most of them refused)
+# must not cost storage. The cookie goes to /images/ only, on uncached answers.
+REPORTER_COOKIE = "akhbar_reporter"
+REPORTER_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _give_reporter_cookie(request: HttpRequest, response: HttpResponse, token: str) -> None:
+    response.set_signed_cookie(
+        REPORTER_COOKIE, token, salt=REPORTER_COOKIE, max_age=REPORTER_COOKIE_AGE,
+        path="/images/", httponly=True, samesite="Lax",
+        secure=request.is_secure() or bool(settings.SESSION_COOKIE_SECURE))
+
+
 def _language(request: HttpRequest) -> str:
     # The endpoint has no language prefix: the page says which edition the reader is on.
     lang = request.POST.get("lang", "")
@@ -95,21 +111,22 @@ def report_image(request: HttpRequest, pk: int) -> HttpResponse:
         reason = request.POST.get("reason", "")
         if reason not in Reason.values:
             return _answer(request, "invalid", 400)
-        if not request.session.session_key:
-            # The reporter is known by the session: give a new reader one (the cookie is set
-            # on this uncached answer, never on a page).
-            request.session["akhbar_reporter"] = True
-            request.session.save()
+        token = request.get_signed_cookie(REPORTER_COOKIE, default=None, salt=REPORTER_COOKIE)
+        new_reader = not token
+        if new_reader:
+            token = secrets.token_urlsafe(24)
         address = client_address(request.META.get("REMOTE_ADDR", ""),
                                  request.META.get("HTTP_X_FORWARDED_FOR", ""),
                                  settings.AKHBAR_TRUSTED_PROXIES)
         try:
             outcome = services.record_image_report(
-                pk, reason=reason, session_key=request.session.session_key or "",
-                address=address)
+                pk, reason=reason, reporter_token=str(token), address=address)
         except Image.DoesNotExist:
             return _answer(request, "not_found", 404)
-        return _answer(request, outcome.status, HTTP_STATUS[outcome.status])
+        response = _answer(request, outcome.status, HTTP_STATUS[outcome.status])
+        if new_reader:
+            _give_reporter_cookie(request, response, str(token))
+        return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from akhbar.ingest.sanitize import plain_text, text_as_html
 from akhbar.news import queries
 from akhbar.news.models import Article
 from akhbar.sources.models import Source
@@ -24,16 +25,26 @@ def _edition() -> str:
     return lang if lang in queries.EDITION_LANGUAGES else "fr"
 
 
+def _http_url(url: str) -> str | None:
+    """``url`` when it is http(s), else none (a javascript: link must not reach a reader)."""
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
 class _ArticleItems:
-    """Item fields shared by every feed: akhbar's page, the excerpt, the outlet as author."""
+    """Item fields shared by every feed: akhbar's page, the excerpt, the outlet as author.
+
+    Everything in a feed comes from outlets and is rendered by subscribers' readers, many of
+    which treat titles and descriptions as HTML: titles and names go out as plain text with any
+    markup stripped, descriptions as HTML sanitized by nh3 that shows the excerpt's text.
+    """
 
     def item_title(self, item: Article) -> str:
-        return item.title
+        return plain_text(item.title)
 
     def item_description(self, item: Article) -> str:
         # Feeds carry the excerpt, whatever the source's policy: the full text stays on the
         # outlet's site and on akhbar's page for outlets that allow it.
-        return queries.excerpt(item.text or item.summary)
+        return text_as_html(plain_text(queries.excerpt(item.text or item.summary)))
 
     def item_link(self, item: Article) -> str:
         return reverse("article", args=[item.pk])
@@ -47,10 +58,10 @@ class _ArticleItems:
         return item.published
 
     def item_author_name(self, item: Article) -> str:
-        return item.source.name
+        return plain_text(item.source.name)
 
-    def item_author_link(self, item: Article) -> str:
-        return item.source.homepage
+    def item_author_link(self, item: Article) -> str | None:
+        return _http_url(item.source.homepage)
 
 
 class EditionFeed(_ArticleItems, Feed):
@@ -84,13 +95,13 @@ class SourceFeed(_ArticleItems, Feed):
         return get_object_or_404(Source, slug=slug)
 
     def title(self, source: Source) -> str:
-        return _("%(name)s on akhbar") % {"name": source.name}
+        return _("%(name)s on akhbar") % {"name": plain_text(source.name)}
 
     def link(self, source: Source) -> str:
         return reverse("source", args=[source.slug])
 
     def description(self, source: Source) -> str:
-        return _("The latest articles of %(name)s.") % {"name": source.name}
+        return _("The latest articles of %(name)s.") % {"name": plain_text(source.name)}
 
     def items(self, source: Source) -> list[Article]:
         return list(queries.visible_articles().filter(source=source)[:FEED_ITEMS])

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, get_language_info
 from akhbar.ingest.normalize import fold_text
 from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
+from akhbar.news.templatetags.akhbar_links import http_url
 from akhbar.sources.models import Source
 from akhbar.web.cache import cached_page
 
@@ -54,14 +55,14 @@ def _json_ld(request: HttpRequest, article: Article, description: str) -> str:
         "@type": "NewsArticle",
         "headline": article.title[:110],
         "url": request.build_absolute_uri(),
-        "mainEntityOfPage": article.url or None,
-        "isBasedOn": article.url or None,
+        "mainEntityOfPage": http_url(article.url) or None,
+        "isBasedOn": http_url(article.url) or None,
         "datePublished": article.published.isoformat(),
         "inLanguage": article.language or None,
         "description": description or None,
         "author": [{"@type": "Person", "name": a} for a in article.authors] or None,
         "publisher": {"@type": "Organization", "name": article.source.name,
-                      "url": article.source.homepage},
+                      **({"url": home} if (home := http_url(article.source.homepage)) else {})},
     }
     if article.image and article.image.display_url:
         data["image"] = request.build_absolute_uri(article.image.display_url)
@@ -87,6 +88,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "related": queries.related_articles(article),
         "coverage": queries.story_coverage(article),
         "paragraphs": queries.display_paragraphs(article),
+        # A blank name has no author page (and no URL to reverse).
+        "authors": [name for name in article.authors if isinstance(name, str) and name.strip()],
         "edition": _edition(),
         "description": description,
         "image_url": image_url,
@@ -94,7 +97,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@cached_page
+@cached_page(params=("page",))
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An outlet's page with its paginated archive, newest first."""
     source = get_object_or_404(Source, slug=slug)
@@ -114,16 +117,18 @@ def source_day(request: HttpRequest, slug: str, year: int, month: int, day: int)
     source = get_object_or_404(Source, slug=slug)
     try:
         when = date(year, month, day)
-    except ValueError:
+        # The day's bounds in UTC must exist too: 9999-12-31 has no next day, year 1 in a
+        # zone east of UTC starts before year 1.
+        articles, previous, following = queries.day_archive(source, when)
+    except (ValueError, OverflowError):
         raise Http404("no such date") from None
-    articles, previous, following = queries.day_archive(source, when)
     return render(request, "news/source_day.html", {
         "source": source, "day": when, "articles": articles, "previous": previous,
         "following": following, "edition": _edition(),
     })
 
 
-@cached_page
+@cached_page(params=("page",))
 def section_detail(request: HttpRequest, key: str) -> HttpResponse:
     """A section of the edition (politics, economy…), paginated, newest first."""
     if key not in queries.SECTIONS:
@@ -138,7 +143,7 @@ def section_detail(request: HttpRequest, key: str) -> HttpResponse:
     })
 
 
-@cached_page
+@cached_page(params=("page",))
 def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     """One author's articles in one outlet (the same name in two outlets may be two people)."""
     source = get_object_or_404(Source, slug=slug)
@@ -196,7 +201,7 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
 SEARCH_MAX_QUERY = 200
 
 
-@cached_page
+@cached_page(params=("q", "page"))
 def search(request: HttpRequest) -> HttpResponse:
     """Title search within the edition (full-text search comes with the search issue)."""
     q = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_QUERY]

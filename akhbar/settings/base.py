@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "akhbar.web",
+    "axes",
     "akhbar.sources",
     "akhbar.news",
     "akhbar.pipeline",
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the URL is a 400 before the cache or any view (PostgreSQL refuses it in text).
+    "akhbar.web.errors.reject_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached pages are answered here, before session, locale, CSRF and auth (akhbar/web/cache.py).
     "akhbar.web.cache.early_hits",
@@ -50,7 +54,28 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "akhbar.web.middleware.security_headers",
+    # Last, as django-axes asks: turns a blocked admin login into its 429 answer. Cached pages
+    # never get here (early_hits answers them first).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin login throttling (django-axes, akhbar/web/login_throttle.py). After AXES_FAILURE_LIMIT
+# failures for one username or from one network (IPv4 /24, IPv6 /48) with less than
+# AXES_COOLOFF_TIME between them, logins answer 429 without checking the password, until
+# AXES_COOLOFF_TIME after the last counted failure (attempts while blocked do not extend it).
+# Counted in the database: every web process and machine sees the same count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses before a password is hashed
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "akhbar.web.login_throttle.client_network"
+AXES_USERNAME_CALLABLE = "akhbar.web.login_throttle.client_username"
+AXES_LOCKOUT_CALLABLE = "akhbar.web.login_throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 
 # A refused CSRF check on the report endpoint answers JSON like the endpoint itself.
 CSRF_FAILURE_VIEW = "akhbar.moderation.views.csrf_failure"
@@ -62,6 +87,7 @@ AKHBAR_REPORT_RATE_NETWORK = CONFIG.report_rate_network
 AKHBAR_REPORT_RATE_SESSION = CONFIG.report_rate_session
 AKHBAR_REPORT_RATE_WINDOW = CONFIG.report_rate_window
 AKHBAR_IMAGE_TWIN_DISTANCE = CONFIG.image_twin_distance
+AKHBAR_IPV6_NETWORK_PREFIX = CONFIG.ipv6_network_prefix
 AKHBAR_EMBEDDER = CONFIG.embedder
 AKHBAR_TRUSTED_PROXIES = CONFIG.trusted_proxies
 
@@ -178,5 +204,11 @@ LOGGING = {
     "loggers": {
         "akhbar": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Server errors with their traceback, in every configuration: Django's default sends them
+        # to the console only with DEBUG and otherwise to mail_admins (no ADMINS here: nowhere).
+        # ERROR keeps 4xx warnings (every bot's 404) out of the log.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # Failed and blocked admin logins (usernames and networks, never passwords).
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

@@ -7,6 +7,7 @@ One indexed single-row read per request replaces the page's queries and renderin
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -62,11 +63,46 @@ def pages_changed(
 EDITION_PREFIXES = ("/fr/", "/ar/", "/en/")
 
 
+# Every cached value is bounded: a query string longer than this, or with a longer value, is
+# served uncached rather than stored under a key of its own.
+MAX_QUERY_CHARS = 1024
+MAX_VALUE_CHARS = 256
+MAX_PAGE_DIGITS = 5
+
+
 def page_key(request: HttpRequest, version: int) -> str:
-    """The cache key of a page: content version, edition (from the URL) and full path."""
-    path = request.get_full_path()
+    """The cache key of a page: content version, scheme, host, edition, path and query.
+
+    Scheme and host are part of it because pages hold absolute URLs built from them (canonical
+    link, JSON-LD, the API's ``page_url``): one host's copy must not be served to another. The
+    query's parameters are sorted so their order makes no second copy; the key is hashed so a
+    long URL costs no more than a short one.
+    """
+    path = request.path
     edition = path[1:3] if path.startswith(EDITION_PREFIXES) else "-"
-    return f"page:{version}:{edition}:{path}"
+    query = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    raw = f"{request.scheme}\n{request.get_host()}\n{path}\n{query!r}"
+    return f"page:{version}:{edition}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def cacheable_query(request: HttpRequest, params: frozenset[str]) -> bool:
+    """Whether a page's query string may have a cache entry of its own.
+
+    Only the parameters the view reads (``params``), with short values (``page`` a number):
+    anything else (tracking tags, random junk) is answered uncached, so junk cannot fill the
+    cache with copies of one page.
+    """
+    query = request.META.get("QUERY_STRING", "")
+    if not query:
+        return True
+    if len(query) > MAX_QUERY_CHARS:
+        return False
+    for key, values in request.GET.lists():
+        if key not in params or len(values) != 1 or len(values[0]) > MAX_VALUE_CHARS:
+            return False
+        if key == "page" and not (values[0].isdigit() and len(values[0]) <= MAX_PAGE_DIGITS):
+            return False
+    return True
 
 
 def _from_cache(hit: tuple[int, str, bytes], edition: str | None) -> HttpResponse:
@@ -107,30 +143,41 @@ def early_hits(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
     return middleware
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def cached_page(view: Callable[..., HttpResponse] | None = None, *,
+                params: Iterable[str] = ()) -> Any:
     """Serve a GET page from the cache while the content version is unchanged.
 
-    Only responses without cookies are stored, so nothing of one visitor's session is ever
-    served to another.
+    ``@cached_page`` or ``@cached_page(params=("page",))``: ``params`` are the query parameters
+    the view reads; a request with any other is rendered but not stored (see
+    ``cacheable_query``). Only responses without cookies are stored, so nothing of one
+    visitor's session is ever served to another.
     """
+    allowed = frozenset(params)
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        cache = caches[CACHE_ALIAS]
-        version = getattr(request, "content_version", None)
-        key = page_key(request, content_version() if version is None else version)
-        hit = cache.get(key)
-        if hit is not None:
-            return _from_cache(hit, None)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response.render()
-        if response.status_code == 200 and not response.cookies and not response.streaming:
-            cache.set(key, (response.status_code, response["Content-Type"], response.content),
-                      PAGE_TTL)
-        response["X-Akhbar-Cache"] = "miss"
-        return response
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            if not cacheable_query(request, allowed):
+                response = view(request, *args, **kwargs)
+                response["X-Akhbar-Cache"] = "bypass"
+                return response
+            cache = caches[CACHE_ALIAS]
+            version = getattr(request, "content_version", None)
+            key = page_key(request, content_version() if version is None else version)
+            hit = cache.get(key)
+            if hit is not None:
+                return _from_cache(hit, None)
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            if response.status_code == 200 and not response.cookies and not response.streaming:
+                cache.set(key, (response.status_code, response["Content-Type"], response.content),
+                          PAGE_TTL)
+            response["X-Akhbar-Cache"] = "miss"
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

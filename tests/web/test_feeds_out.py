@@ -96,3 +96,42 @@ def test_sitemap_lists_stories_covered_by_several_outlets(client):
     small = Story.objects.create(key="k2", title="Brève", outlet_count=1)
     xml = client.get("/sitemap.xml").content.decode()
     assert f"/fr/stories/{big.pk}/</loc>" in xml and f"/stories/{small.pk}/" not in xml
+
+
+# --- feeds out carry no markup a reader would run ------------------------------------------------
+
+FEEDS = ("/fr/feed.rss", "/fr/feed.atom", "/fr/sources/evil/feed.rss", "/fr/sources/evil/feed.atom",
+         "/fr/sections/{section}/feed.rss", "/fr/sections/{section}/feed.atom")
+
+
+def test_feeds_out_carry_no_script_whatever_the_outlet_sent(client):
+    from akhbar.news import queries
+    from tests.hostile.xss import ALL, PAYLOADS, SHORT, URL_PAYLOADS, html_dangers
+
+    section = next(iter(queries.SECTIONS))
+    source = make_source("evil", SHORT)
+    source.homepage = URL_PAYLOADS[0]
+    source.save()
+    for n, payload in enumerate(PAYLOADS):
+        article = make_article(source, title=f"{payload} titre {n}", text=f"{payload} texte {n}")
+        article.summary = payload
+        article.section = section
+        article.save()
+    article = make_article(source, title=ALL)
+    article.text, article.summary, article.section = "", ALL, section
+    article.save()
+    checked = 0
+    for url in FEEDS:
+        resp = client.get(url.format(section=section))
+        assert resp.status_code == 200, url
+        root = ET.fromstring(resp.content)
+        texts = [(el.tag, el.text or "") for el in root.iter()
+                 if el.tag in ("title", "description", f"{ATOM}title", f"{ATOM}summary",
+                               f"{ATOM}content", f"{ATOM}subtitle", f"{ATOM}name")]
+        for tag, text in texts:
+            assert not html_dangers(text), (url, tag, text, html_dangers(text))
+            assert "<script" not in text.lower(), (url, tag, text)
+            checked += 1
+        uris = [el.text or "" for el in root.iter(f"{ATOM}uri")]
+        assert not [u for u in uris if not u.startswith("http")], (url, uris)
+    assert checked > 6 * 10

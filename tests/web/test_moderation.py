@@ -83,13 +83,63 @@ def test_two_reports_from_one_session_count_once(image):
     assert status_of(image) == "visible"
 
 
-def test_reports_store_no_raw_address_or_session_key(image):
+def test_reports_store_no_raw_address_or_reporter_token(image):
     reader = Client()
     report(image, "203.0.113.77", client=reader)
     row = ImageReport.objects.values().get()
     stored = json.dumps(row, default=str)
-    assert "203.0.113" not in stored and reader.session.session_key not in stored
+    token = reader.cookies["akhbar_reporter"].value.split(":")[0]
+    assert "203.0.113" not in stored and token not in stored
     assert len(row["reporter"]) == 64 and len(row["network"]) == 64
+
+
+def test_report_posts_store_no_session(article, image):
+    """A flood of report POSTs, accepted or refused, writes no session row."""
+    from django.contrib.sessions.models import Session
+
+    other = shown_image(make_article(article.source, image_url="https://img.example/o.jpg"))
+    reader = Client()
+    for n in range(30):  # one reader: one report, then already_reported / rate_limited
+        report(image if n % 2 else other, f"198.51.100.{n}", client=reader)
+    for _ in range(30):  # fresh readers of one network: reported, then rate limited
+        report(image, "203.0.113.9")
+        Client().post(f"/images/{image.pk + 999}/report", {"reason": "violent"},
+                      HTTP_ACCEPT="application/json")  # no such image
+        Client().post(f"/images/{image.pk}/report", {"reason": "nope"},
+                      HTTP_ACCEPT="application/json")  # invalid reason
+    assert Session.objects.count() == 0
+    cookie = reader.cookies["akhbar_reporter"]
+    assert cookie["path"] == "/images/" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert ImageReport.objects.count() <= 2 + int(services.settings.AKHBAR_REPORT_RATE_NETWORK)
+
+
+def test_a_forged_reporter_cookie_is_a_new_reader(image):
+    reader = Client()
+    report(image, "203.0.113.1", client=reader)
+    reader.cookies["akhbar_reporter"] = "chosen-by-the-client"
+    assert report(image, "198.51.100.1", client=reader)[1]["status"] == "reported"
+    assert reader.cookies["akhbar_reporter"].value != "chosen-by-the-client"
+
+
+def test_expired_sessions_are_cleared():
+    from datetime import timedelta
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from akhbar.web.services import clear_expired_sessions
+
+    for _ in range(5):
+        store = SessionStore()
+        store["x"] = 1
+        store.create()
+    live = SessionStore()
+    live.create()
+    Session.objects.exclude(pk=live.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    clear_expired_sessions()
+    assert list(Session.objects.values_list("pk", flat=True)) == [live.session_key]
 
 
 # --- blocking everywhere --------------------------------------------------------------------
@@ -142,7 +192,7 @@ def test_ipv6_readers_of_one_slash_64_are_one_network(image):
     for ip in ("2001:db8:1:2::10", "2001:db8:1:2:ffff::1", "2001:db8:1:2::abcd"):
         report(image, ip)
     assert status_of(image) == "visible" and services.counted_reporters(image) == 2
-    assert report(image, "2001:db8:1:3::10")[1]["status"] == "blocked"
+    assert report(image, "2001:db8:2:3::10")[1]["status"] == "blocked"
 
 
 def test_per_source_threshold_set_by_a_moderator(article, image):
@@ -387,9 +437,28 @@ def test_client_address_believes_forwarded_for_only_from_trusted_proxies():
                           proxies) == ip_address("198.51.100.1")
     assert client_address("10.0.0.2", "garbage", proxies) == ip_address("10.0.0.2")
     assert client_address("::ffff:203.0.113.5", "", ()) == ip_address("203.0.113.5")
-    assert str(network_prefix(ip_address("2001:db8:1:2:3:4:5:6"))) == "2001:db8:1:2::/64"
+    assert str(network_prefix(ip_address("2001:db8:1:2:3:4:5:6"))) == "2001:db8:1::/48"
     assert network_key(ip_address("203.0.113.1")) == network_key(ip_address("203.0.113.254"))
     assert network_key(ip_address("203.0.113.1")) != network_key(ip_address("203.0.114.1"))
+
+
+def test_one_ipv6_customer_is_one_network(image):
+    # A customer's /48 holds many /64s: three reporters in three of them count as one network
+    # (at most AKHBAR_REPORTS_PER_NETWORK=2), so they cannot block an image alone.
+    for ip in ("2001:db8:1:1::10", "2001:db8:1:2::20", "2001:db8:1:ff00::30"):
+        assert report(image, ip)[0] == 200
+    assert status_of(image) == "visible" and services.counted_reporters(image) == 2
+    # Three customers (three /48s) do.
+    other = Client()
+    report(image, "2001:db8:2::1", client=other)
+    assert status_of(image) == "blocked"
+
+
+@override_settings(AKHBAR_IPV6_NETWORK_PREFIX=56)
+def test_ipv6_network_prefix_is_a_setting():
+    assert str(network_prefix(ip_address("2001:db8:1:2ff::1"))) == "2001:db8:1:200::/56"
+    assert network_key(ip_address("2001:db8:1:200::1")) == network_key(ip_address("2001:db8:1:2ff::1"))
+    assert network_key(ip_address("2001:db8:1:200::1")) != network_key(ip_address("2001:db8:1:300::1"))
 
 
 def test_forwarded_for_is_ignored_without_a_trusted_proxy(image):

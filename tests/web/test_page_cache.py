@@ -68,3 +68,47 @@ def test_cache_hits_are_served_early_with_security_headers(client):
     assert ar["X-Akhbar-Cache"] == "miss" and 'dir="rtl"' in ar.content.decode()
     api_miss, api_hit = client.get("/api/v1/articles"), client.get("/api/v1/articles")
     assert api_hit["X-Akhbar-Cache"] == "hit" and api_hit.content == api_miss.content
+
+
+# --- the key: scheme and host count, junk query strings do not grow the cache -------------------
+
+def _entries() -> int:
+    from django.core.cache import caches
+
+    return len(caches["pages"]._cache)  # LocMemCache's store: what the worker's memory holds
+
+
+def test_cached_pages_are_kept_per_host_and_scheme(client):
+    article = make_article(make_source(), title="Titre absolu")
+    api = "/api/v1/articles"
+    page = f"/fr/articles/{article.pk}/"
+    assert client.get(api, HTTP_HOST="localhost")["X-Akhbar-Cache"] == "miss"
+    for host, secure in (("127.0.0.1", False), ("localhost", True), ("localhost", False)):
+        scheme = "https" if secure else "http"
+        data = client.get(api, HTTP_HOST=host, secure=secure).json()
+        assert data["items"][0]["page_url"] == f"{scheme}://{host}{page}"
+        html = client.get(page, HTTP_HOST=host, secure=secure).content.decode()
+        assert f"{scheme}://{host}{page}" in html
+    assert client.get(api, HTTP_HOST="localhost", secure=True)["X-Akhbar-Cache"] == "hit"
+
+
+def test_junk_query_strings_do_not_grow_the_cache(client):
+    source = make_source("lematin")
+    make_article(source, title="Titre")
+    paths = ("/fr/", "/fr/sources/lematin/", "/fr/search/?q=titre&", "/api/v1/sources")
+    for path in paths:
+        client.get(path)
+    before = _entries()
+    for n in range(50):
+        for path in paths:
+            sep = "&" if "?" in path else "?"
+            resp = client.get(f"{path}{sep}utm_source=x{n}")
+            assert resp.status_code == 200 and resp["X-Akhbar-Cache"] == "bypass"
+        client.get(f"/fr/sources/lematin/?page={10**9 + n}")  # pagers answer the last page
+        client.get(f"/fr/?page={n}")  # the home page has no pages
+    assert _entries() == before
+    # The parameters a page reads still get their cached copy, whatever their order.
+    assert client.get("/fr/search/?page=1&q=titre")["X-Akhbar-Cache"] == "miss"
+    assert client.get("/fr/search/?q=titre&page=1")["X-Akhbar-Cache"] == "hit"
+    assert client.get("/fr/sources/lematin/?page=1")["X-Akhbar-Cache"] == "miss"
+    assert client.get("/fr/sources/lematin/?page=1")["X-Akhbar-Cache"] == "hit"

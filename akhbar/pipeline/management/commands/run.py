@@ -23,6 +23,7 @@ from akhbar.pipeline.scheduler import (
     release_dead_leases,
 )
 from akhbar.pipeline.stories import assign_stories
+from akhbar.web.services import SESSION_SWEEP_SECONDS, clear_expired_sessions
 
 log = logging.getLogger("akhbar.run")
 
@@ -136,7 +137,7 @@ class Command(BaseCommand):
             f"akhbar on http://{opts['bind']}/ — data in {settings.CONFIG.data_dir} "
             f"({'serving only' if opts['no_crawl'] else str(opts['workers']) + ' workers'}); Ctrl-C stops"
         )
-        last_tick = 0.0
+        last_tick = last_sweep = 0.0
         try:
             while not stopping:
                 now = time.monotonic()
@@ -144,6 +145,12 @@ class Command(BaseCommand):
                     if child.proc is not None and child.proc.poll() is not None:
                         reap_task_rows({child.argv[-1]})
                     child.ensure(now)
+                if now - last_sweep >= SESSION_SWEEP_SECONDS:  # sessions never expire by themselves
+                    last_sweep = now
+                    try:
+                        clear_expired_sessions()
+                    except Exception:
+                        log.exception("clearing expired sessions failed")
                 if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
                     last_tick = now
                     try:
