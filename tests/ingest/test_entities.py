@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from akhbar.ingest.entities import ENTITY_TABLE, AnchorExtractor, anchors
+from akhbar.ingest.cluster.entities import ENTITY_TABLE, AnchorExtractor, anchors
 
 
 @pytest.fixture(scope="module")
