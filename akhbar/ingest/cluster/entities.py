@@ -3,218 +3,72 @@
 An anchor is a short string such as ``place:al_hoceima``, ``person:tebboune``, ``year:2019``,
 ``score:1-2``, ``num:1200`` or ``name:ive``. Two articles about one event tend to share anchors
 whatever their language, because Arabic, French and English spellings of the names that matter in
-Maghreb news map to one canonical key through :data:`ENTITY_TABLE`.
+Maghreb news map to one canonical key through the entity table (``data/entities.toml``, read by
+:func:`load_entity_table`).
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 
 from akhbar.ingest.normalize import fold_arabic, fold_text
 
-# canonical key -> (kind, surface forms in any script). Forms are folded with fold_text when the
-# index is built, so accents, case, hyphens and Arabic spelling variants need not be listed.
-# Arabic forms are listed with their article "ال" when they carry it; clitics (و ف ب ل ك, لل)
-# are stripped when matching.
-ENTITY_TABLE: Mapping[str, tuple[str, tuple[str, ...]]] = MappingProxyType(
-    {
-        # --- countries (with the adjectives that usually stand for them) ---
-        "maroc": ("country", ("المغرب", "المملكة المغربية", "Maroc", "Morocco", "Royaume du Maroc",
-                              "marocain", "marocaine", "marocains", "marocaines", "Moroccan",
-                              "Moroccans", "المغربي", "المغربية", "المغاربة")),
-        "algerie": ("country", ("الجزائر", "الجزائر العاصمة", "Alger", "Algiers", "Algérie", "Algeria", "algérien", "algérienne",
-                                "algériens", "algériennes", "Algerian", "Algerians",
-                                "الجزائري", "الجزائرية", "الجزائريين")),
-        "tunisie": ("country", ("تونس", "Tunisie", "Tunisia", "Tunis", "tunisien", "tunisienne",
-                                "tunisiens", "tunisiennes", "Tunisian", "Tunisians",
-                                "التونسي", "التونسية", "التونسيين")),
-        "libye": ("country", ("ليبيا", "Libye", "Libya", "libyen", "libyenne", "Libyan",
-                              "الليبي", "الليبية")),
-        "mauritanie": ("country", ("موريتانيا", "Mauritanie", "Mauritania", "mauritanien",
-                                   "Mauritanian", "الموريتاني", "الموريتانية")),
-        "egypte": ("country", ("مصر", "Égypte", "Egypt", "égyptien", "Egyptian", "المصري",
-                               "المصرية")),
-        "france": ("country", ("فرنسا", "France", "français", "française", "French",
-                               "الفرنسي", "الفرنسية")),
-        "espagne": ("country", ("إسبانيا", "اسبانيا", "Espagne", "Spain", "espagnol",
-                                "espagnole", "Spanish", "الإسباني", "الإسبانية")),
-        "portugal": ("country", ("البرتغال", "Portugal", "portugais", "Portuguese")),
-        "etats_unis": ("country", ("الولايات المتحدة", "أمريكا", "أميركا", "États-Unis",
-                                   "Etats Unis", "United States", "USA", "américain",
-                                   "américaine", "American", "الأمريكي", "الأمريكية")),
-        "palestine": ("country", ("فلسطين", "Palestine", "palestinien", "palestinienne",
-                                  "Palestinian", "الفلسطيني", "الفلسطينية")),
-        "israel": ("country", ("إسرائيل", "Israël", "Israel", "israélien", "Israeli",
-                               "الإسرائيلي", "الإسرائيلية")),
-        "senegal": ("country", ("السنغال", "Sénégal", "Senegal", "sénégalais", "Senegalese")),
-        "sahara_occidental": ("place", ("الصحراء الغربية", "Sahara occidental",
-                                        "Western Sahara")),
-        "qatar": ("country", ("قطر", "Qatar", "qatari", "Qatari")),
-        "arabie_saoudite": ("country", ("السعودية", "المملكة العربية السعودية",
-                                        "Arabie saoudite", "Saudi Arabia", "saoudien",
-                                        "Saudi")),
-        "mali": ("country", ("Mali", "malien", "Malian")),
-        # --- Moroccan cities ---
-        "rabat": ("place", ("الرباط", "Rabat")),
-        "casablanca": ("place", ("الدار البيضاء", "Casablanca")),
-        "marrakech": ("place", ("مراكش", "Marrakech", "Marrakesh")),
-        "fes": ("place", ("فاس", "Fès", "Fez")),
-        "tanger": ("place", ("طنجة", "Tanger", "Tangier", "Tangiers")),
-        "agadir": ("place", ("أكادير", "اكادير", "أغادير", "Agadir")),
-        "oujda": ("place", ("وجدة", "Oujda")),
-        "al_hoceima": ("place", ("الحسيمة", "Al Hoceima", "Al-Hoceïma", "Alhucemas",
-                                 "El Hoceima")),
-        "nador": ("place", ("الناظور", "Nador")),
-        "tetouan": ("place", ("تطوان", "Tétouan", "Tetouan")),
-        "meknes": ("place", ("مكناس", "Meknès", "Meknes")),
-        "laayoune": ("place", ("العيون", "Laâyoune", "Laayoune", "El Aaiún")),
-        "dakhla": ("place", ("الداخلة", "Dakhla")),
-        "kenitra": ("place", ("القنيطرة", "Kénitra", "Kenitra")),
-        "safi": ("place", ("آسفي", "اسفي", "Safi")),
-        "ouarzazate": ("place", ("ورزازات", "Ouarzazate")),
-        "al_haouz": ("place", ("الحوز", "Al Haouz", "Al-Haouz", "El Haouz")),
-        "ceuta": ("place", ("سبتة", "Ceuta", "Sebta")),
-        "melilla": ("place", ("مليلية", "Melilla")),
-        # --- Algerian cities ---
-                "oran": ("place", ("وهران", "Oran")),
-        "constantine": ("place", ("قسنطينة", "Constantine")),
-        "annaba": ("place", ("عنابة", "Annaba")),
-        "tizi_ouzou": ("place", ("تيزي وزو", "Tizi Ouzou")),
-        "bejaia": ("place", ("بجاية", "Béjaïa", "Bejaia", "Bougie")),
-        "setif": ("place", ("سطيف", "Sétif", "Setif")),
-        "tlemcen": ("place", ("تلمسان", "Tlemcen")),
-        "blida": ("place", ("البليدة", "Blida")),
-        "tamanrasset": ("place", ("تمنراست", "Tamanrasset")),
-        # --- Tunisian cities ---
-        "sfax": ("place", ("صفاقس", "Sfax")),
-        "sousse": ("place", ("سوسة", "Sousse")),
-        "kairouan": ("place", ("القيروان", "Kairouan")),
-        "gabes": ("place", ("قابس", "Gabès", "Gabes")),
-        "bizerte": ("place", ("بنزرت", "Bizerte")),
-        "djerba": ("place", ("جربة", "Djerba", "Jerba")),
-        "gafsa": ("place", ("قفصة", "Gafsa")),
-        "monastir": ("place", ("المنستير", "Monastir")),
-        # --- elsewhere ---
-        "tripoli": ("place", ("طرابلس", "Tripoli")),
-        "nouakchott": ("place", ("نواكشوط", "Nouakchott")),
-        "paris": ("place", ("باريس", "Paris")),
-        "madrid": ("place", ("مدريد", "Madrid")),
-        "gaza": ("place", ("غزة", "Gaza")),
-        "le_caire": ("place", ("القاهرة", "Le Caire", "Cairo")),
-        "doha": ("place", ("الدوحة", "Doha")),
-        # --- people: Morocco ---
-        "mohammed_vi": ("person", ("محمد السادس", "Mohammed VI", "Mohammed 6", "Mohamed VI")),
-        "akhannouch": ("person", ("أخنوش", "عزيز أخنوش", "Akhannouch", "Aziz Akhannouch")),
-        "bourita": ("person", ("بوريطة", "Bourita", "Nasser Bourita")),
-        "laftit": ("person", ("لفتيت", "Laftit", "Abdelouafi Laftit")),
-        "ouahbi": ("person", ("وهبي", "Ouahbi", "Abdellatif Ouahbi")),
-        "benkirane": ("person", ("بنكيران", "Benkirane")),
-        "el_othmani": ("person", ("العثماني", "El Othmani", "Saadeddine El Othmani")),
-        "lekjaa": ("person", ("لقجع", "Lekjaa", "Fouzi Lekjaa", "Fouzi Lekjaâ")),
-        "regragui": ("person", ("الركراكي", "Regragui", "Walid Regragui")),
-        "hakimi": ("person", ("حكيمي", "Hakimi", "Achraf Hakimi")),
-        "ziyech": ("person", ("زياش", "Ziyech", "Hakim Ziyech")),
-        "bounou": ("person", ("بونو", "Bounou", "Yassine Bounou")),
-        "jouahri": ("person", ("الجواهري", "Jouahri", "Abdellatif Jouahri")),
-        # --- people: Algeria ---
-        "tebboune": ("person", ("تبون", "عبد المجيد تبون", "Tebboune", "Abdelmadjid Tebboune")),
-        "chengriha": ("person", ("شنقريحة", "Chanegriha", "Chengriha", "Saïd Chanegriha")),
-        "attaf": ("person", ("عطاف", "Attaf", "Ahmed Attaf")),
-        "bouteflika": ("person", ("بوتفليقة", "Bouteflika")),
-        "belmadi": ("person", ("بلماضي", "Belmadi", "Djamel Belmadi")),
-        "mahrez": ("person", ("محرز", "Mahrez", "Riyad Mahrez")),
-        "petkovic": ("person", ("بيتكوفيتش", "Petkovic", "Vladimir Petkovic")),
-        "larbaoui": ("person", ("العرباوي", "Larbaoui", "Nadir Larbaoui")),
-        # --- people: Tunisia ---
-        "kais_saied": ("person", ("قيس سعيد", "الرئيس سعيد", "Kaïs Saïed", "Kais Saied", "Kaies Said",
-                                  "Saïed", "Saied")),
-        "ghannouchi": ("person", ("الغنوشي", "Ghannouchi", "Rached Ghannouchi")),
-        "bouden": ("person", ("بودن", "نجلاء بودن", "Bouden", "Najla Bouden")),
-        "hachani": ("person", ("الحشاني", "Hachani", "Ahmed Hachani")),
-        "nabil_ammar": ("person", ("نبيل عمار", "Nabil Ammar")),
-        "kadri": ("person", ("القادري", "Jalel Kadri", "Kadri")),
-        # --- people: elsewhere ---
-        "brahim_ghali": ("person", ("إبراهيم غالي", "Brahim Ghali")),
-        "macron": ("person", ("ماكرون", "Macron", "Emmanuel Macron")),
-        "sanchez": ("person", ("سانشيز", "Sánchez", "Sanchez", "Pedro Sánchez")),
-        "guterres": ("person", ("غوتيريش", "Guterres", "António Guterres")),
-        "de_mistura": ("person", ("دي ميستورا", "de Mistura", "Staffan de Mistura")),
-        # --- institutions, ministries ---
-        "ministere_interieur": ("org", ("وزارة الداخلية", "ministère de l'Intérieur",
-                                        "Interior Ministry", "Ministry of Interior",
-                                        "Ministry of the Interior")),
-        "ministere_sante": ("org", ("وزارة الصحة", "ministère de la Santé", "Health Ministry",
-                                    "Ministry of Health")),
-        "ministere_education": ("org", ("وزارة التربية الوطنية", "وزارة التربية",
-                                        "ministère de l'Éducation nationale",
-                                        "ministère de l'Éducation", "Ministry of Education",
-                                        "Education Ministry")),
-        "ministere_affaires_etrangeres": ("org", ("وزارة الخارجية", "وزارة الشؤون الخارجية",
-                                                  "ministère des Affaires étrangères",
-                                                  "Foreign Ministry",
-                                                  "Ministry of Foreign Affairs")),
-        "ministere_justice": ("org", ("وزارة العدل", "ministère de la Justice",
-                                      "Justice Ministry", "Ministry of Justice")),
-        "bank_al_maghrib": ("org", ("بنك المغرب", "Bank Al-Maghrib", "BAM")),
-        "banque_algerie": ("org", ("بنك الجزائر", "Banque d'Algérie", "Bank of Algeria")),
-        "onu": ("org", ("الأمم المتحدة", "ONU", "Nations unies", "United Nations", "UN")),
-        "conseil_securite": ("org", ("مجلس الأمن", "Conseil de sécurité", "Security Council")),
-        "union_africaine": ("org", ("الاتحاد الإفريقي", "الاتحاد الأفريقي", "Union africaine",
-                                    "African Union")),
-        "union_europeenne": ("org", ("الاتحاد الأوروبي", "Union européenne", "European Union",
-                                     "UE", "EU")),
-        "fmi": ("org", ("صندوق النقد الدولي", "FMI", "IMF", "Fonds monétaire international",
-                        "International Monetary Fund")),
-        "sonatrach": ("org", ("سوناطراك", "Sonatrach")),
-        "ocp": ("org", ("المكتب الشريف للفوسفاط", "OCP")),
-        "fifa": ("org", ("الفيفا", "فيفا", "FIFA")),
-        "caf": ("org", ("الكاف", "الكونفدرالية الإفريقية لكرة القدم", "CAF")),
-        "frmf": ("org", ("الجامعة الملكية المغربية لكرة القدم", "FRMF")),
-        "faf": ("org", ("الاتحادية الجزائرية لكرة القدم", "FAF")),
-        "ugtt": ("org", ("الاتحاد العام التونسي للشغل", "UGTT")),
-        "polisario": ("org", ("البوليساريو", "جبهة البوليساريو", "Polisario",
-                              "Front Polisario")),
-        # --- parties ---
-        "rni": ("party", ("التجمع الوطني للأحرار", "حزب الأحرار", "RNI",
-                          "Rassemblement national des indépendants")),
-        "pjd": ("party", ("العدالة والتنمية", "PJD", "Parti de la justice et du développement")),
-        "pam": ("party", ("الأصالة والمعاصرة", "PAM", "Parti authenticité et modernité")),
-        "istiqlal": ("party", ("حزب الاستقلال", "Istiqlal")),
-        "usfp": ("party", ("الاتحاد الاشتراكي", "USFP")),
-        "fln": ("party", ("جبهة التحرير الوطني", "FLN")),
-        "rnd": ("party", ("التجمع الوطني الديمقراطي", "RND")),
-        "ennahdha": ("party", ("حركة النهضة", "Ennahdha", "Ennahda")),
-        # --- football clubs ---
-        "raja": ("club", ("الرجاء", "الرجاء البيضاوي", "Raja", "Raja Casablanca", "Raja CA")),
-        "wydad": ("club", ("الوداد", "الوداد البيضاوي", "Wydad", "WAC", "Wydad Casablanca")),
-        "as_far": ("club", ("الجيش الملكي", "ASFAR", "FAR Rabat")),
-        "rs_berkane": ("club", ("نهضة بركان", "RS Berkane", "RSB", "Berkane")),
-        "mc_alger": ("club", ("مولودية الجزائر", "MC Alger", "MCA", "Mouloudia d'Alger")),
-        "js_kabylie": ("club", ("شبيبة القبائل", "JS Kabylie", "JSK")),
-        "usm_alger": ("club", ("اتحاد العاصمة", "USM Alger", "USMA")),
-        "cr_belouizdad": ("club", ("شباب بلوزداد", "CR Belouizdad", "CRB")),
-        "esperance_tunis": ("club", ("الترجي", "الترجي الرياضي", "Espérance de Tunis",
-                                     "Espérance sportive de Tunis", "EST", "Esperance")),
-        "club_africain": ("club", ("النادي الإفريقي", "Club Africain", "CA")),
-        "etoile_sahel": ("club", ("النجم الساحلي", "Étoile du Sahel", "Etoile Sahel", "ESS")),
-        "cs_sfaxien": ("club", ("النادي الصفاقسي", "CS Sfaxien", "CSS")),
-        "al_ahly": ("club", ("الأهلي", "Al Ahly", "Al-Ahly")),
-        "zamalek": ("club", ("الزمالك", "Zamalek")),
-        # --- national teams ---
-        "lions_atlas": ("team", ("أسود الأطلس", "Lions de l'Atlas", "Atlas Lions")),
-        "fennecs": ("team", ("محاربو الصحراء", "محاربي الصحراء", "Fennecs",
-                             "Les Verts", "Desert Warriors")),
-        "aigles_carthage": ("team", ("نسور قرطاج", "Aigles de Carthage", "Carthage Eagles")),
-        # --- competitions ---
-        "can": ("event", ("كأس أمم إفريقيا", "كأس أمم أفريقيا", "CAN",
-                          "Coupe d'Afrique des nations", "Africa Cup of Nations", "AFCON")),
-        "coupe_du_monde": ("event", ("كأس العالم", "المونديال", "مونديال", "Coupe du monde",
-                                     "Mondial", "World Cup")),
-    }
-)
+#: Where the default entity table shipped with the project lives (a source checkout).
+DEFAULT_ENTITIES_PATH = Path(__file__).resolve().parents[3] / "data" / "entities.toml"
+
+#: The kinds of entity an entry may have (the prefix of its anchors).
+ENTITY_KINDS = ("country", "place", "person", "org", "party", "club", "team", "event")
+
+#: canonical key -> (kind, surface forms in any script), in the file's order.
+EntityTable = Mapping[str, tuple[str, tuple[str, ...]]]
+
+_KEY = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+
+
+class EntityTableError(ValueError):
+    """The entity table file is unreadable or invalid; the message names the file and entry."""
+
+
+def load_entity_table(path: str | Path = DEFAULT_ENTITIES_PATH) -> EntityTable:
+    """Read and validate an entity table TOML file (``data/entities.toml`` by default)."""
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EntityTableError(f"{file}: cannot read ({exc})") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise EntityTableError(f"{file}: invalid TOML ({exc})") from exc
+    extra = sorted(set(data) - {"entities"})
+    if extra:
+        raise EntityTableError(f"{file}: unknown top-level key(s) {', '.join(map(repr, extra))}")
+    entries = data.get("entities")
+    if not isinstance(entries, dict) or not entries:
+        raise EntityTableError(f"{file}: missing [entities.<key>] tables")
+    table: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for key, entry in entries.items():
+        where = f"{file}: [entities.{key}]"
+        if not _KEY.fullmatch(key):
+            raise EntityTableError(f"{where}: the key must be lowercase ASCII words joined by '_'")
+        if not isinstance(entry, dict) or set(entry) != {"kind", "forms"}:
+            raise EntityTableError(f"{where}: must hold exactly 'kind' and 'forms'")
+        kind, forms = entry["kind"], entry["forms"]
+        if kind not in ENTITY_KINDS:
+            raise EntityTableError(
+                f"{where}: unknown kind {kind!r}; known kinds: {', '.join(ENTITY_KINDS)}"
+            )
+        if not isinstance(forms, list) or not forms:
+            raise EntityTableError(f"{where}: 'forms' must be a non-empty list of strings")
+        for form in forms:
+            if not isinstance(form, str) or not fold_text(form).split():
+                raise EntityTableError(f"{where}: form {form!r} is not a name (empty once folded)")
+        table[key] = (kind, tuple(forms))
+    return MappingProxyType(table)
+
 
 # Latin words that start sentences or headlines without naming anything.
 _CAPITAL_STOPWORDS = frozenset(
@@ -267,7 +121,7 @@ def _is_acronym(form: str) -> bool:
     return form.isascii() and form.isupper() and len(form) <= 6 and " " not in form
 
 
-def _build_index(table: Mapping[str, tuple[str, tuple[str, ...]]]) -> dict[tuple[str, ...], str]:
+def _build_index(table: EntityTable) -> dict[tuple[str, ...], str]:
     """Folded token sequences -> anchor, including Arabic forms without their article."""
     index: dict[tuple[str, ...], str] = {}
     for key, (kind, forms) in table.items():
@@ -289,11 +143,14 @@ class AnchorExtractor:
 
     def __init__(
         self,
-        table: Mapping[str, tuple[str, tuple[str, ...]]] = ENTITY_TABLE,
+        table: EntityTable | None = None,
         *,
         lead_chars: int = 400,
         names: bool = True,
     ) -> None:
+        """table: the entity table (None: :func:`load_entity_table`'s default file)."""
+        if table is None:
+            table = load_entity_table()
         self._index = _build_index(table)
         # Acronyms are matched case-sensitively on the raw text: folded, "EST" would be "est".
         self._acronyms = {
@@ -387,8 +244,8 @@ class AnchorExtractor:
 
 
 def anchors(title: str, text: str = "", language: str | None = None) -> frozenset[str]:
-    """Anchors of one article with the default table (builds the index: reuse an
-    AnchorExtractor when extracting many)."""
+    """Anchors of one article with the default table (reads it and builds the index: reuse
+    an AnchorExtractor when extracting many)."""
     return AnchorExtractor().anchors(title, text, language)
 
 
