@@ -9,6 +9,7 @@ terms), :mod:`.entities` (cross-script anchors), :mod:`.embed` (sentence embeddi
 
 from akhbar.ingest.cluster.clusterer import StoryClusterer
 from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
+from akhbar.ingest.cluster.memory import terms_are_current, with_current_terms
 from akhbar.ingest.cluster.terms import (
     TERM_BUCKETS,
     TERMS_VERSION,
@@ -26,4 +27,6 @@ __all__ = [
     "content_stems",
     "encode_terms",
     "lexical_terms",
+    "terms_are_current",
+    "with_current_terms",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from akhbar.ingest.cluster.config import ClusterConfig
+from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
 from akhbar.ingest.cluster.embed import Vectors
 from akhbar.ingest.cluster.terms import (
     NO_TERMS,
@@ -21,6 +21,7 @@ from akhbar.ingest.cluster.terms import (
     TERMS_VERSION,
     decode_terms,
     encode_terms,
+    lexical_terms,
 )
 
 
@@ -102,6 +103,25 @@ def member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime |
     return Member(doc_id, vector, frozenset(data["anchors"]), published,
                   bool(data.get("title_only", False)),
                   decode_terms(data), data.get("language") or None)
+
+
+def terms_are_current(features: Mapping[str, Any]) -> bool:
+    """Whether stored features were made under the current term rules (TERMS_VERSION)."""
+    return features.get("terms_version") == TERMS_VERSION
+
+
+def with_current_terms(
+    features: Mapping[str, Any], doc: ClusterDoc, config: ClusterConfig
+) -> dict[str, Any]:
+    """Stored features with their lexical terms recomputed under the current rules from doc
+    (the article they were made from), as StoryClusterer.features computes them; the vector
+    and the anchors are kept (no re-embedding)."""
+    terms = lexical_terms(doc.title, doc.text[: config.lead_chars], features.get("anchors", ()))
+    updated = dict(features) | {"terms": encode_terms(terms), "terms_version": TERMS_VERSION}
+    updated.setdefault("language", doc.language or None)
+    # Features stored before the lexical terms existed held title stems instead.
+    updated.pop("stems", None)
+    return updated
 
 
 def age_key(story: Story) -> tuple[int, datetime | int, int]:
