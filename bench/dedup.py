@@ -7,9 +7,12 @@ Run: ``.venv/bin/python bench/dedup.py [--quick]``. Prints markdown:
    added, two added, one removed, sentences shuffled, 3/6/10 % of words edited, combinations),
    with synthetic "same boilerplate, different news" negatives, for a Jaccard-only rule and for
    Jaccard-or-containment rules over a range of thresholds; title prepended vs body only;
-2. the module's own decision (``is_copy``) and ``assign_originals`` on the same set, over shuffles;
-3. documents per second to fingerprint, and µs per ``find_original`` / ``candidates`` query with
-   10k and 100k synthetic documents indexed.
+2. the module's own decision (``is_copy``) and ``assign_originals`` (articles stored one by one
+   through ``link_copies``, as production stores them) on the same set, over shuffles;
+3. documents per second to fingerprint, and µs per stored article (``link_copies``: band keys,
+   candidates, verification, relinking — the code production runs, on the in-memory store
+   instead of the database tables) and per ``candidates`` query with 10k and 100k synthetic
+   documents stored.
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from akhbar.ingest import dedup  # noqa: E402
-from akhbar.ingest.dedup import (  # noqa: E402
-    CopyIndex,
+from akhbar.ingest import copies as dedup  # noqa: E402
+from akhbar.ingest.copies import (  # noqa: E402
     Fingerprint,
     Fingerprinter,
+    MemoryCopyStore,
     assign_originals,
+    band_keys,
     containment,
     is_copy,
     similarity,
@@ -166,7 +170,7 @@ def build_set(rng: random.Random) -> list[Doc]:
     fixtures = load_fixtures()
     docs = list(fixtures)
     firsts: dict[str, Doc] = {}
-    for d in sorted(fixtures, key=lambda d: dedup._order(d.published, d.key)):
+    for d in sorted(fixtures, key=lambda d: dedup.order_key(d.published, d.key)):
         firsts.setdefault(d.group, d)
     titles: dict[str, list[str]] = {}
     for d in fixtures:
@@ -197,7 +201,7 @@ def build_set(rng: random.Random) -> list[Doc]:
 @dataclass(frozen=True)
 class Pair:
     same: bool
-    vs_original: bool  # a copy paired with its group's original (what find_original must link)
+    vs_original: bool  # a copy paired with its group's original (what link_copies must link)
     j: float
     c: float
     ratio: float
@@ -208,7 +212,7 @@ class Pair:
 def originals_of(docs: list[Doc]) -> dict[str, str]:
     """Each group's original key: its earliest document."""
     out: dict[str, str] = {}
-    for d in sorted(docs, key=lambda d: dedup._order(d.published, d.key)):
+    for d in sorted(docs, key=lambda d: dedup.order_key(d.published, d.key)):
         out.setdefault(d.group, d.key)
     return out
 
@@ -370,12 +374,14 @@ def quality(quick: bool) -> None:
         )
 
     # LSH recall: pairs that the rule calls copies but the index never offers as candidates.
-    index = CopyIndex.rebuild((d.key, body[d.key], d.published) for d in docs)
+    store = MemoryCopyStore()
+    for d in docs:
+        store.add(d.key, body[d.key], d.published)
     rule_pairs = lost = 0
     for a, b in itertools.combinations(docs, 2):
         if is_copy(body[a.key], body[b.key]):
             rule_pairs += 1
-            lost += b.key not in index.candidates(body[a.key])
+            lost += b.key not in store.candidates(a.key, body[a.key], band_keys(body[a.key]))
     print(
         f"\nLSH (threshold {dedup.LSH_THRESHOLD}): {lost} of {rule_pairs} pairs that `is_copy` accepts "
         "were not offered as candidates by the index."
@@ -468,7 +474,7 @@ def speed(quick: bool) -> None:
         f"- module function `fingerprint()` (new permutations each call): {1 / per_doc_fn:,.0f} docs/s\n"
     )
     print(
-        "| indexed docs | build (s) | find_original, new text (µs) | find_original, a copy (µs) | candidates (µs) | candidates per query |"
+        "| stored docs | build (s) | link_copies, new text (µs) | link_copies, a copy (µs) | candidates (µs) | candidates per query |"
     )
     print("|---|---|---|---|---|---|")
     fps = [fpr.fingerprint("", text) for text in texts[: max(sizes)]]
@@ -476,18 +482,18 @@ def speed(quick: bool) -> None:
     rng = random.Random(3)
     for size in sizes:
         t = time.perf_counter()
-        index = CopyIndex.rebuild(
-            (f"d{i}", fp, T0 + timedelta(minutes=i)) for i, fp in enumerate(fps[:size])
-        )
+        store = MemoryCopyStore()
+        for i, fp in enumerate(fps[:size]):
+            store.add(f"d{i}", fp, T0 + timedelta(minutes=i))
         build = time.perf_counter() - t
         t = time.perf_counter()
         ncand = 0
         for q in queries:
-            ncand += len(index.candidates(q))
+            ncand += len(store.candidates("query", q, band_keys(q)))
         per_cand = (time.perf_counter() - t) / len(queries)
         t = time.perf_counter()
-        for q in queries:
-            index.find_original("new", q, T0 + timedelta(days=400))
+        for j, q in enumerate(queries):
+            store.add(f"new{j}", q, T0 + timedelta(days=400))
         per_new = (time.perf_counter() - t) / len(queries)
         # Copies of indexed texts (6% of words edited) must find their original.
         copies = []
@@ -498,9 +504,9 @@ def speed(quick: bool) -> None:
             )
         t = time.perf_counter()
         found = 0
-        for i, q in copies:
-            m = index.find_original("copy", q, T0 + timedelta(days=400))
-            found += m is not None and m.key == f"d{i}"
+        for j, (i, q) in enumerate(copies):
+            original = store.add(f"copy{j}", q, T0 + timedelta(days=400))
+            found += original == f"d{i}"
         per_copy = (time.perf_counter() - t) / len(copies)
         print(
             f"| {size:,} | {build:.1f} | {per_new * 1e6:,.0f} | {per_copy * 1e6:,.0f} "

@@ -1,17 +1,19 @@
 """Syndicated copies: link a republished dispatch to the earliest article of its group.
 
-Fingerprints come from ``akhbar.ingest.dedup``; the LSH index lives in the database
-(``ArticleBand``) so that every worker process finds the same candidates without a rebuild.
+Fingerprints, band keys, the copy decision and the relinking of a group all come from
+``akhbar.ingest.copies``; this module is where they are kept: the LSH index lives in the
+database (``ArticleBand``) so that every worker process finds the same candidates without a
+rebuild.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import struct
+from collections.abc import Iterable
 from datetime import datetime
 
-from akhbar.ingest.dedup import LSH_PARAMS, Fingerprint, Fingerprinter, is_copy
+from akhbar.ingest import copies
+from akhbar.ingest.copies import Fingerprint, Fingerprinter, fingerprint_from_json
 from akhbar.news.models import Article, ArticleBand
 from akhbar.web.cache import pages_changed
 
@@ -26,32 +28,45 @@ def fingerprint_of(title: str, text: str) -> Fingerprint:
     return fingerprinter().fingerprint(title, text)
 
 
-def to_json(fp: Fingerprint) -> dict[str, object]:
-    return {"minhash": list(fp.minhash), "shingles": fp.shingles, "length": fp.length}
+class ArticleCopyStore:
+    """The copy index in the database: fingerprints on Article rows, band keys as
+    ArticleBand rows, originals as Article.copy_of."""
 
+    def __init__(self) -> None:
+        # The originals this store changed (the caller's instance is kept in step with them).
+        self.changed: dict[int, int | None] = {}
 
-def from_json(exact: str, data: dict[str, object] | None) -> Fingerprint | None:
-    if not data:
-        return None
-    return Fingerprint(exact=exact, minhash=tuple(data["minhash"]),  # type: ignore[arg-type]
-                       shingles=int(data["shingles"]), length=int(data["length"]))  # type: ignore[call-overload]
+    def save(self, key: int, fp: Fingerprint, published: datetime | None, bands: list[int]) -> None:
+        del published  # already on the row
+        Article.objects.filter(pk=key).update(fp_exact=fp.exact,
+                                              fingerprint=copies.fingerprint_to_json(fp))
+        ArticleBand.objects.filter(article_id=key).delete()
+        ArticleBand.objects.bulk_create([ArticleBand(article_id=key, band=b) for b in bands])
 
+    def candidates(self, key: int, fp: Fingerprint, bands: list[int]) -> set[int]:
+        found = set(
+            Article.objects.filter(fp_exact=fp.exact).exclude(pk=key).values_list("pk", flat=True)
+        )
+        if bands:
+            found |= set(
+                ArticleBand.objects.filter(band__in=bands).exclude(article_id=key)
+                .values_list("article_id", flat=True)
+            )
+        return found
 
-def band_hashes(fp: Fingerprint) -> list[int]:
-    """The article's LSH band keys: (band number, its rows) hashed to a signed 64-bit integer."""
-    if not fp.minhash:
-        return []
-    bands, rows = LSH_PARAMS
-    out = []
-    for b in range(bands):
-        chunk = fp.minhash[b * rows:(b + 1) * rows]
-        digest = hashlib.blake2b(struct.pack(f"<I{len(chunk)}Q", b, *chunk), digest_size=8).digest()
-        out.append(struct.unpack("<q", digest)[0])
-    return out
+    def stored(self, keys: set[int]) -> Iterable[tuple[int, Fingerprint | None, int | None]]:
+        rows = Article.objects.filter(pk__in=keys).only("id", "fp_exact", "fingerprint", "copy_of")
+        return [(a.pk, fingerprint_from_json(a.fp_exact, a.fingerprint), a.copy_of_id)
+                for a in rows]
 
+    def group(self, roots: set[int]) -> Iterable[tuple[int, datetime | None, int | None]]:
+        rows = (Article.objects.filter(pk__in=roots).only("id", "published", "copy_of")
+                | Article.objects.filter(copy_of_id__in=roots).only("id", "published", "copy_of"))
+        return [(a.pk, a.published, a.copy_of_id) for a in rows]
 
-def _order(article: Article) -> tuple[datetime, int]:
-    return (article.published, article.pk)
+    def set_original(self, key: int, original: int | None) -> None:
+        Article.objects.filter(pk=key).update(copy_of_id=original)
+        self.changed[key] = original
 
 
 def link_copies(article: Article, fp: Fingerprint) -> Article | None:
@@ -62,44 +77,11 @@ def link_copies(article: Article, fp: Fingerprint) -> Article | None:
     original of all the others, so an earlier article that arrives late takes over the group.
     Call inside the transaction that stores the article.
     """
-    Article.objects.filter(pk=article.pk).update(fp_exact=fp.exact, fingerprint=to_json(fp))
-    ArticleBand.objects.filter(article=article).delete()
-    bands = band_hashes(fp)
-    ArticleBand.objects.bulk_create([ArticleBand(article=article, band=b) for b in bands])
-    if fp.length == 0:
-        return None
-    candidate_ids = set(
-        Article.objects.filter(fp_exact=fp.exact).exclude(pk=article.pk).values_list("pk", flat=True)
-    )
-    if bands:
-        candidate_ids |= set(
-            ArticleBand.objects.filter(band__in=bands).exclude(article=article)
-            .values_list("article_id", flat=True)
-        )
-    if not candidate_ids:
-        return None
-    matched = [
-        c for c in Article.objects.filter(pk__in=candidate_ids).only(
-            "id", "published", "fp_exact", "fingerprint", "copy_of")
-        if (cfp := from_json(c.fp_exact, c.fingerprint)) is not None and is_copy(fp, cfp)
-    ]
-    if not matched:
-        return None
-    roots = {article.pk} | {m.pk for m in matched} | {m.copy_of_id for m in matched if m.copy_of_id}
-    group = list(
-        Article.objects.filter(pk__in=roots).only("id", "published", "copy_of")
-        | Article.objects.filter(copy_of_id__in=roots).only("id", "published", "copy_of")
-    )
-    members = {a.pk: a for a in group}
-    members[article.pk] = article
-    original = min(members.values(), key=_order)
-    relinked = []
-    for member in members.values():
-        wanted = None if member.pk == original.pk else original.pk
-        if member.copy_of_id != wanted:
-            Article.objects.filter(pk=member.pk).update(copy_of_id=wanted)
-            relinked.append(member.pk)
-    if relinked:
-        pages_changed(articles=relinked)
-    article.copy_of_id = None if original.pk == article.pk else original.pk
-    return None if original.pk == article.pk else original
+    store = ArticleCopyStore()
+    original_id = copies.link_copies(store, article.pk, fp, article.published, article.copy_of_id)
+    if store.changed:
+        # Other articles' "reprise" links changed (update() sends no signal).
+        pages_changed(articles=list(store.changed))
+    if article.pk in store.changed:
+        article.copy_of_id = store.changed[article.pk]
+    return None if original_id is None else Article.objects.get(pk=original_id)

@@ -139,7 +139,7 @@ class Article(models.Model):
     extract_attempts = models.PositiveSmallIntegerField(default=1)
     revision = models.PositiveIntegerField(default=1)
     hidden = models.BooleanField(default=False)
-    # Syndication: the text's fingerprint (akhbar.ingest.dedup) and, for a republished wire
+    # Syndication: the text's fingerprint (akhbar.ingest.copies) and, for a republished wire
     # dispatch, the earliest article of its group ("reprise").
     fp_exact = models.CharField(max_length=64, blank=True, db_index=True)
     fingerprint = models.JSONField(null=True, blank=True)

@@ -21,8 +21,14 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
-from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
-from akhbar.ingest.embed import make_embedder
+from akhbar.ingest.cluster import (
+    TERMS_VERSION,
+    ClusterConfig,
+    ClusterDoc,
+    StoryClusterer,
+    with_current_terms,
+)
+from akhbar.ingest.cluster.embed import make_embedder
 from akhbar.news.models import Article, ClusterState, Story, _new_epoch
 from akhbar.web.cache import pages_changed
 
@@ -87,6 +93,42 @@ def _reseat(state: _ProcessClusterer, seq: int) -> int:
         state.clusterer.restore(str(article.pk), article.cluster_features, article.published,
                                 article.story.key)
     return seq
+
+
+def _recompute_terms(config: ClusterConfig, now: datetime) -> int:
+    """Recompute the lexical terms of features stored under other term rules (another
+    ``terms_version``, or none), keeping vectors and stories: the terms only, no re-embedding.
+    Limited, like re-embedding after an embedder change, to the articles a clusterer still
+    reads (not placed yet, or recent enough to be in memory); run before a process builds its
+    memory, so that it never loads stale terms. Returns how many were recomputed."""
+    stale = (
+        Article.objects.filter(cluster_features__isnull=False)
+        .filter(Q(story__isnull=True)
+                | Q(published__gte=now - timedelta(hours=config.retention_hours)))
+        # A missing key compares as NULL, which a plain exclude() would keep out.
+        .filter(~Q(cluster_features__has_key="terms_version")
+                | ~Q(cluster_features__terms_version=TERMS_VERSION))
+        .select_related("source")
+        .only("id", "title", "text", "summary", "language", "published", "cluster_features",
+              "source__slug")
+    )
+    changed: list[Article] = []
+    count = 0
+    for article in stale.iterator(chunk_size=BATCH):
+        assert article.cluster_features is not None
+        article.cluster_features = with_current_terms(article.cluster_features, _doc(article),
+                                                      config)
+        changed.append(article)
+        if len(changed) >= BATCH:
+            Article.objects.bulk_update(changed, ["cluster_features"])
+            count += len(changed)
+            changed = []
+    Article.objects.bulk_update(changed, ["cluster_features"])
+    count += len(changed)
+    if count:
+        log.info("recomputed the lexical terms of %d articles (terms version %d)",
+                 count, TERMS_VERSION)
+    return count
 
 
 def _new_clusterer() -> StoryClusterer:
@@ -209,6 +251,7 @@ def assign_stories(limit: int = 500) -> int:
                 or _state.seq > cluster_state.last_seq):
             # First use, or the database is not the one this process's memory came from.
             _state = _ProcessClusterer(_new_clusterer(), cluster_state.epoch)
+            _recompute_terms(_state.clusterer.config, now)
         _catch_up(_state, cluster_state.last_seq, now)
         seq = _reseat(_state, cluster_state.last_seq)
         touched: dict[str, Story] = {}

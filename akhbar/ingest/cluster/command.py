@@ -3,7 +3,7 @@
 Input: JSON Lines in stream order; ``id`` is required, ``title``, ``text``, ``language``,
 ``published`` (ISO 8601; naive times are read as UTC) and ``source`` are optional, other fields
 are ignored. Output: ``id<TAB>story_key`` per input line, in input order. The articles go through
-:class:`~akhbar.ingest.cluster.StoryClusterer` with the default :class:`ClusterConfig` — the
+:class:`~akhbar.ingest.cluster.clusterer.StoryClusterer` with the default :class:`ClusterConfig` — the
 live pipeline's code path and settings — one at a time, then one merge pass (as the periodic
 pass does live); printed keys are the surviving ones.
 """
@@ -18,8 +18,9 @@ from typing import Any, TextIO
 
 from akhbar.config import ConfigError
 from akhbar.config import embedder_name as embedder_name_from_env
-from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer
-from akhbar.ingest.embed import Embedder, make_embedder
+from akhbar.ingest.cluster.clusterer import StoryClusterer
+from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
+from akhbar.ingest.cluster.embed import Embedder, make_embedder
 from akhbar.ingest.normalize import aware_utc
 
 

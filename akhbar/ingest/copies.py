@@ -1,27 +1,32 @@
-"""Syndicated-copy detection: text fingerprints (exact hash + MinHash) and a near-duplicate index.
+"""Syndicated copies: text fingerprints (exact hash + MinHash), LSH band keys, the copy
+decision, and the linking of a copy group to its original — one implementation, run by the
+database-backed index of :mod:`akhbar.news.copies` and by the in-memory one here.
 
 A wire dispatch (MAP, APS, TAP, AFP…) republished by several outlets, possibly under another
 headline, with a paragraph added or light edits, is recognised as a copy of the earliest published
 version. Text is folded with :func:`akhbar.ingest.normalize.fold_text` (accents, Arabic spelling
 variants, digits, punctuation) before shingling, so spelling variants do not count as edits.
 
-Semantics, shared by the online :class:`CopyIndex` and the batch :func:`assign_originals`:
-two articles are *near-duplicates* when :func:`is_copy` says so; an article's *direct original*
-is the earliest (by published date, undated last, then key) among itself and its near-duplicates;
-its *original* follows direct originals down to one that is its own (an original maps to None).
-The result depends only on the set of articles, never on the order they arrived in.
+Two articles are copies when :func:`is_copy` says so. When an article is stored,
+:func:`link_copies` finds the stored articles it copies (same exact hash, or a shared LSH band
+and :func:`is_copy`), takes their originals and those originals' copies as its group, and makes
+the group's earliest article (published, undated last, then key) the original of all the
+others: an earlier article that arrives late takes the group over.
 """
 
 from __future__ import annotations
 
 import hashlib
+import struct
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
 
 from akhbar.ingest.normalize import fold_text
 
@@ -75,16 +80,6 @@ class Fingerprint:
     def near_matchable(self) -> bool:
         """Whether this text is long enough for near-duplicate (MinHash) matching."""
         return bool(self.minhash)
-
-
-@dataclass(frozen=True)
-class CopyMatch:
-    """An article's original (or one near-duplicate) and how close the two texts are."""
-
-    key: str
-    similarity: float  # estimated Jaccard of the shingle sets (1.0 for an exact copy)
-    containment: float  # estimated share of the shorter text's shingles found in the longer
-    exact: bool
 
 
 def _words(text: str) -> list[bytes]:
@@ -221,201 +216,171 @@ def is_copy(a: Fingerprint, b: Fingerprint) -> bool:
     return a.exact == b.exact or _decide(a, b, j)
 
 
-def _order(published: datetime | None, key: str) -> tuple[int, float, str]:
-    """Sort key: earliest first, undated last, ties by key (so results are deterministic)."""
+def fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
+    """The fingerprint as stored next to its exact hash (see fingerprint_from_json)."""
+    return {"minhash": list(fp.minhash), "shingles": fp.shingles, "length": fp.length}
+
+
+def fingerprint_from_json(exact: str, data: dict[str, Any] | None) -> Fingerprint | None:
+    """A stored fingerprint (None when none was stored)."""
+    if not data:
+        return None
+    return Fingerprint(exact=exact, minhash=tuple(data["minhash"]),
+                       shingles=int(data["shingles"]), length=int(data["length"]))
+
+
+def band_keys(fp: Fingerprint) -> list[int]:
+    """The text's LSH band keys: (band number, its rows) hashed to a signed 64-bit integer
+    (stored as ArticleBand rows: changing this means re-banding what is stored)."""
+    if not fp.minhash:
+        return []
+    bands, rows = LSH_PARAMS
+    out = []
+    for b in range(bands):
+        chunk = fp.minhash[b * rows:(b + 1) * rows]
+        digest = hashlib.blake2b(struct.pack(f"<I{len(chunk)}Q", b, *chunk), digest_size=8).digest()
+        out.append(struct.unpack("<q", digest)[0])
+    return out
+
+
+_UNDATED = datetime.min.replace(tzinfo=UTC)
+
+
+def order_key(published: datetime | None, key: Any) -> tuple[bool, datetime, Any]:
+    """Sort key of a copy group's members: earliest first, undated last, ties by key."""
     if published is None:
-        return (1, 0.0, key)
+        return (True, _UNDATED, key)
     if published.tzinfo is None:
         published = published.replace(tzinfo=UTC)  # naive dates are read as UTC
-    return (0, published.timestamp(), key)
+    return (False, published, key)
 
 
-@dataclass(frozen=True)
-class _Entry:
-    fp: Fingerprint
-    published: datetime | None
-    values: np.ndarray | None  # the MinHash as an array, for fast comparisons
+K = TypeVar("K", bound=Hashable)
 
 
-class CopyIndex:
-    """In-memory near-duplicate index (MinHash LSH + exact hashes) over recent articles."""
+class CopyStore(Protocol[K]):
+    """Where fingerprints, band keys and originals are kept: database tables in production
+    (akhbar.news.copies), dictionaries in benchmarks and tests (MemoryCopyStore)."""
 
-    def __init__(self, *, num_perm: int = NUM_PERM, lsh_threshold: float = LSH_THRESHOLD) -> None:
-        self.num_perm = num_perm
-        if num_perm == NUM_PERM and lsh_threshold == LSH_THRESHOLD:
-            self._lsh = MinHashLSH(num_perm=num_perm, params=LSH_PARAMS)
-        else:
-            self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
-        self._entries: dict[str, _Entry] = {}
-        self._by_exact: dict[str, set[str]] = {}
+    def save(self, key: K, fp: Fingerprint, published: datetime | None, bands: list[int]) -> None:
+        """Record an article's fingerprint and band keys (replacing earlier ones)."""
+        ...
 
-    @classmethod
-    def rebuild(
-        cls,
-        items: Iterable[tuple[str, Fingerprint, datetime | None]],
-        *,
-        num_perm: int = NUM_PERM,
-        lsh_threshold: float = LSH_THRESHOLD,
-    ) -> CopyIndex:
-        """An index holding ``items`` (key, fingerprint, published), e.g. from stored rows."""
-        index = cls(num_perm=num_perm, lsh_threshold=lsh_threshold)
-        for key, fp, published in items:
-            index.add(key, fp, published)
-        return index
+    def candidates(self, key: K, fp: Fingerprint, bands: list[int]) -> set[K]:
+        """The other articles with the same exact hash or sharing a band key."""
+        ...
+
+    def stored(self, keys: set[K]) -> Iterable[tuple[K, Fingerprint | None, K | None]]:
+        """Each of these articles' fingerprint and current original."""
+        ...
+
+    def group(self, roots: set[K]) -> Iterable[tuple[K, datetime | None, K | None]]:
+        """The articles in roots or whose original is in roots: published, current original."""
+        ...
+
+    def set_original(self, key: K, original: K | None) -> None:
+        """Make original the article's original (None: it is an original)."""
+        ...
+
+
+def link_copies(store: CopyStore[K], key: K, fp: Fingerprint, published: datetime | None,
+                original: K | None = None) -> K | None:
+    """Record an article's fingerprint and relink its copy group; its original, or None.
+
+    original is the article's current original as the caller knows it (None for a new one).
+    The group is the article, the stored articles whose text it copies, their originals and
+    those originals' copies; its earliest member is the original of all the others.
+    """
+    bands = band_keys(fp)
+    store.save(key, fp, published, bands)
+    if fp.length == 0:
+        return None
+    candidates = store.candidates(key, fp, bands)
+    if not candidates:
+        return None
+    matched = [(k, o) for k, cfp, o in store.stored(candidates)
+               if cfp is not None and is_copy(fp, cfp)]
+    if not matched:
+        return None
+    roots = {key} | {k for k, _ in matched} | {o for _, o in matched if o is not None}
+    members = {k: (when, o) for k, when, o in store.group(roots)}
+    members[key] = (published, original)
+    first = min(members, key=lambda k: order_key(members[k][0], k))
+    for member, (_, current) in members.items():
+        wanted = None if member == first else first
+        if current != wanted:
+            store.set_original(member, wanted)
+    return None if first == key else first
+
+
+class MemoryCopyStore:
+    """A CopyStore in dictionaries, for benchmarks and tests: with :func:`link_copies`, the
+    code production runs, without the database."""
+
+    def __init__(self) -> None:
+        self.fingerprints: dict[str, Fingerprint] = {}
+        self.published: dict[str, datetime | None] = {}
+        self.originals: dict[str, str | None] = {}
+        self._bands: dict[str, list[int]] = {}
+        self._by_band: defaultdict[int, set[str]] = defaultdict(set)
+        self._by_exact: defaultdict[str, set[str]] = defaultdict(set)
+        self._copies: defaultdict[str, set[str]] = defaultdict(set)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.fingerprints)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
+    def add(self, key: str, fp: Fingerprint, published: datetime | None) -> str | None:
+        """Store an article as production does (link_copies); its original or None."""
+        return link_copies(self, key, fp, published, self.originals.get(key))
 
-    def _lean(self, values: np.ndarray) -> LeanMinHash:
-        return LeanMinHash(seed=MINHASH_SEED, hashvalues=values, scheme=MINHASH_SCHEME)
+    def save(self, key: str, fp: Fingerprint, published: datetime | None, bands: list[int]) -> None:
+        for band in self._bands.pop(key, []):
+            self._by_band[band].discard(key)
+        old = self.fingerprints.get(key)
+        if old is not None:
+            self._by_exact[old.exact].discard(key)
+        self.fingerprints[key] = fp
+        self.published[key] = published
+        self.originals.setdefault(key, None)
+        self._bands[key] = bands
+        for band in bands:
+            self._by_band[band].add(key)
+        self._by_exact[fp.exact].add(key)
 
-    def _values(self, fp: Fingerprint) -> np.ndarray | None:
-        if not fp.minhash:
-            return None
-        if len(fp.minhash) != self.num_perm:
-            raise ValueError(
-                f"fingerprint has {len(fp.minhash)} values, index expects {self.num_perm}"
-            )
-        return np.asarray(fp.minhash, dtype=np.uint32)
+    def candidates(self, key: str, fp: Fingerprint, bands: list[int]) -> set[str]:
+        found = set(self._by_exact.get(fp.exact, ()))
+        for band in bands:
+            found |= self._by_band.get(band, set())
+        found.discard(key)
+        return found
 
-    def add(self, key: str, fp: Fingerprint, published: datetime | None) -> None:
-        """Index an article (replacing what was indexed under the same key)."""
-        if key in self._entries:
-            self.remove(key)
-        values = self._values(fp)
-        self._entries[key] = _Entry(fp, published, values)
-        if fp.length > 0:
-            self._by_exact.setdefault(fp.exact, set()).add(key)
-        if values is not None:
-            self._lsh.insert(key, self._lean(values), check_duplication=False)
+    def stored(self, keys: set[str]) -> list[tuple[str, Fingerprint | None, str | None]]:
+        return [(k, self.fingerprints.get(k), self.originals.get(k)) for k in keys]
 
-    def remove(self, key: str) -> bool:
-        """Forget an article; False when it was not indexed."""
-        entry = self._entries.pop(key, None)
-        if entry is None:
-            return False
-        bucket = self._by_exact.get(entry.fp.exact)
-        if bucket is not None:
-            bucket.discard(key)
-            if not bucket:
-                del self._by_exact[entry.fp.exact]
-        if entry.values is not None:
-            self._lsh.remove(key)
-        return True
+    def group(self, roots: set[str]) -> list[tuple[str, datetime | None, str | None]]:
+        keys = {k for k in roots if k in self.fingerprints}
+        for root in roots:
+            keys |= self._copies.get(root, set())
+        return [(k, self.published[k], self.originals[k]) for k in keys]
 
-    def candidates(self, fp: Fingerprint) -> list[str]:
-        """Keys that may be near-duplicates of ``fp`` (LSH buckets and exact hash), unverified."""
-        found: set[str] = set()
-        if fp.length > 0:
-            found |= self._by_exact.get(fp.exact, set())
-        values = self._values(fp)
-        if values is not None:
-            found.update(self._lsh.query(self._lean(values)))
-        return sorted(found)
-
-    def _compare(
-        self, fp: Fingerprint, values: np.ndarray | None, other: _Entry
-    ) -> tuple[float, float, bool] | None:
-        """(Jaccard, containment, exact) between a text and an indexed one; None if no copy."""
-        if fp.length == 0 or other.fp.length == 0:
-            return None
-        if fp.exact == other.fp.exact:
-            return (1.0, 1.0, True)
-        if values is None or other.values is None:
-            return None
-        j = float(np.count_nonzero(values == other.values)) / len(values)
-        if not _decide(fp, other.fp, j):
-            return None
-        return (j, _containment_from(j, fp.shingles, other.fp.shingles), False)
-
-    def matches(self, fp: Fingerprint, *, exclude: Iterable[str] = ()) -> list[CopyMatch]:
-        """The indexed near-duplicates of ``fp``, verified, earliest published first."""
-        skip = {exclude} if isinstance(exclude, str) else set(exclude)
-        values = self._values(fp)
-        found: list[tuple[tuple[int, float, str], CopyMatch]] = []
-        for key in self.candidates(fp):
-            if key in skip:
-                continue
-            other = self._entries[key]
-            m = self._compare(fp, values, other)
-            if m is not None:
-                found.append((_order(other.published, key), CopyMatch(key, *m)))
-        found.sort(key=lambda pair: pair[0])
-        return [m for _, m in found]
-
-    def find_original(
-        self, key: str, fp: Fingerprint, published: datetime | None
-    ) -> CopyMatch | None:
-        """The original this article republishes (the earliest of its near-duplicates, followed
-        down to an article that is its own original), or None when it is itself an original.
-
-        The article need not be indexed; if it is, the ``fp`` and ``published`` given here win.
-        """
-        current, current_fp, current_order = key, fp, _order(published, key)
-        while True:
-            # Each step goes strictly earlier, so the query article itself is never met again.
-            earlier = [
-                m
-                for m in self.matches(current_fp, exclude=(key, current))
-                if _order(self._entries[m.key].published, m.key) < current_order
-            ]
-            if not earlier:
-                break
-            current = earlier[0].key
-            entry = self._entries[current]
-            current_fp, current_order = entry.fp, _order(entry.published, current)
-        if current == key:
-            return None
-        original = self._entries[current].fp
-        return CopyMatch(
-            current,
-            similarity(fp, original),
-            containment(fp, original),
-            fp.length > 0 and fp.exact == original.exact,
-        )
-
-    def group(self, key: str, *, limit: int = 10_000) -> list[str]:
-        """Keys connected to an indexed article by near-duplicate links, earliest first."""
-        if key not in self._entries:
-            raise KeyError(key)
-        seen = {key}
-        todo = [key]
-        while todo and len(seen) < limit:
-            current = todo.pop()
-            for m in self.matches(self._entries[current].fp, exclude=current):
-                if m.key not in seen:
-                    seen.add(m.key)
-                    todo.append(m.key)
-        return sorted(seen, key=lambda k: _order(self._entries[k].published, k))
-
-    def relink(self, key: str) -> dict[str, str | None]:
-        """The original of every article in an indexed article's group, to store after ``add``
-        (an earlier article arriving late becomes the original of copies already stored)."""
-        out: dict[str, str | None] = {}
-        for k in self.group(key):
-            entry = self._entries[k]
-            m = self.find_original(k, entry.fp, entry.published)
-            out[k] = None if m is None else m.key
-        return out
+    def set_original(self, key: str, original: str | None) -> None:
+        current = self.originals.get(key)
+        if current is not None:
+            self._copies[current].discard(key)
+        self.originals[key] = original
+        if original is not None:
+            self._copies[original].add(key)
 
 
 def assign_originals(
     items: Sequence[tuple[str, Fingerprint, datetime | None]],
-    *,
-    index_factory: Callable[[], CopyIndex] = CopyIndex,
 ) -> dict[str, str | None]:
-    """Each article's original among ``items`` (None for an original); independent of order."""
+    """Each article's original among items (None for an original), stored one by one in the
+    given order as production stores them."""
     keys = [key for key, _, _ in items]
     if len(set(keys)) != len(keys):
         raise ValueError("duplicate keys in items")
-    index = index_factory()
+    store = MemoryCopyStore()
     for key, fp, published in items:
-        index.add(key, fp, published)
-    out: dict[str, str | None] = {}
-    for key, fp, published in sorted(items, key=lambda it: _order(it[2], it[0])):
-        m = index.find_original(key, fp, published)
-        out[key] = None if m is None else m.key
-    return out
+        store.add(key, fp, published)
+    return {key: store.originals[key] for key in keys}

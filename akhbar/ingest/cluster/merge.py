@@ -1,0 +1,198 @@
+"""The merge pass: joins stories that converged after their first articles were placed.
+
+First, stories whose members all score high against an older story (the score used for
+assignment); then the neighbourhood pass, which joins stories whose members have the same
+nearest neighbours (second-order similarity, average linkage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from akhbar.ingest.cluster.memory import Story, StoryMemory, age_key
+from akhbar.ingest.cluster.score import Scorer, conflicts
+from akhbar.ingest.cluster.terms import TERM_BUCKETS
+
+
+def converged(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> list[tuple[str, str]]:
+    """The first part of the merge pass: stories whose members all score at least
+    merge_threshold against an older story, comparing only pairs with a changed story;
+    (absorbed, survivor) pairs."""
+    cfg = memory.config
+    merges: list[tuple[str, str]] = []
+    stories = memory.by_age()
+    absorbed: set[str] = set()
+    for j, younger in enumerate(stories):
+        older = [
+            s for s in stories[:j]
+            if s.key not in absorbed
+            and (younger.key in changed or s.key in changed)
+            and not memory.apart(s, younger)
+        ]
+        # Every member must reach the threshold, so the first must: one vectorised pass
+        # for it leaves few stories to score in full.
+        for survivor, lexical in scorer.reachable(younger.members[0], older, cfg.merge_threshold):
+            if scorer.story_score(younger.members[0], survivor, lexical) < cfg.merge_threshold:
+                continue
+            if any(scorer.story_score(m, survivor) < cfg.merge_threshold
+                   for m in younger.members[1:]):
+                continue
+            memory.absorb(younger, survivor)
+            absorbed.add(younger.key)
+            merges.append((younger.key, survivor.key))
+            break
+    return merges
+
+
+def _recent_stories(memory: StoryMemory) -> list[Story]:
+    """The stories the neighbourhood pass looks at, oldest first: the newest created
+    (those in memory are recent) up to neighbour_members articles."""
+    cfg = memory.config
+    stories = sorted(memory.stories.values(), key=lambda s: s.order, reverse=True)
+    kept: list[Story] = []
+    total = 0
+    for story in stories:
+        total += len(story.members)
+        if total > cfg.neighbour_members and kept:
+            break
+        kept.append(story)
+    return sorted(kept, key=age_key)
+
+
+def _similarities(memory: StoryMemory, stories: Sequence[Story]) -> npt.NDArray[np.float32]:
+    """Similarity (cosine + lexical_weight * lexical, with the cross-language credit) of
+    every pair of the stories' members (end to end); pairs further apart in time than
+    the window, and each article with itself, get -inf. The lexical part is the same
+    IDF-weighted cosine as Scorer.lexical, for all pairs at once (one sparse product). In
+    float32 and in place, to keep the pass's memory small at the neighbour_members cap."""
+    cfg = memory.config
+    members = [m for s in stories for m in s.members]
+    n = len(members)
+    vectors = np.stack([m.vector for m in members]).astype(np.float32)
+    columns = np.concatenate([m.terms for m in members]).astype(np.uint32)
+    weights = memory.idf(columns).astype(np.float32)
+    rows = np.repeat(np.arange(n), [len(m.terms) for m in members])
+    terms = sparse.csr_matrix((weights, (rows, columns)), shape=(n, TERM_BUCKETS))
+    lexical = np.asarray((terms @ terms.T).toarray(), dtype=np.float32)
+    del terms
+    norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n))
+    # An article without terms shares none: dividing by inf leaves 0.
+    inverse = np.where(norms > 1e-6, 1.0 / np.maximum(norms, 1e-6), 0.0).astype(np.float32)
+    lexical *= inverse[:, None]
+    lexical *= inverse[None, :]
+    languages = np.array([m.language or "" for m in members])
+    two = ((languages[:, None] != languages[None, :])
+           & (languages[:, None] != "") & (languages[None, :] != ""))
+    np.maximum(lexical, np.float32(cfg.cross_language_lexical), out=lexical, where=two)
+    del two
+    similar = vectors @ vectors.T
+    similar += np.float32(cfg.lexical_weight) * lexical
+    del lexical
+    hours = np.array([m.published.timestamp() / 3600.0 if m.published else np.nan
+                      for m in members])
+    with np.errstate(invalid="ignore"):
+        far = np.abs(hours[:, None] - hours[None, :]) > cfg.window_hours
+    similar[far] = -np.inf
+    np.fill_diagonal(similar, -np.inf)
+    return similar
+
+
+def _may_merge(memory: StoryMemory, older: Story, younger: Story) -> bool:
+    """Whether two stories are close enough in time and agree on years and scores."""
+    if memory.apart(older, younger):
+        return False
+    return not any(conflicts([a for m in older.members for a in m.anchors],
+                             [a for m in younger.members for a in m.anchors]))
+
+
+def neighbour_pass(memory: StoryMemory) -> list[tuple[str, str]]:
+    """Merge stories whose members have the same nearest neighbours.
+
+    Each recent article's profile holds its similarity to its ``neighbours`` nearest
+    articles (those reaching ``neighbour_floor``) and 1 for itself; two stories' affinity
+    is the mean cosine of their members' profiles (average linkage on second-order
+    similarity). The pair with the highest affinity merges first, the older surviving,
+    while it reaches ``neighbour_threshold``; stories whose members are not alike enough
+    on average (``neighbour_min_similarity``), too far apart in time, or whose years or
+    match scores conflict never merge.
+    """
+    cfg = memory.config
+    stories = _recent_stories(memory)
+    sizes = np.array([len(s.members) for s in stories], dtype=np.float64)
+    n = int(sizes.sum())
+    if len(stories) < 2 or cfg.neighbours < 1:
+        return []
+    similar = _similarities(memory, stories)
+    k = min(cfg.neighbours, n - 1)
+    rows = np.arange(n)[:, None]
+    nearest = np.argpartition(-similar, k - 1, axis=1)[:, :k]
+    values = similar[rows, nearest]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    # First-order similarity summed per pair of stories (pairs out of the window count 0).
+    finite = np.where(np.isfinite(similar), similar, np.float32(0.0))
+    direct = np.add.reduceat(np.add.reduceat(finite, starts, axis=0, dtype=np.float64),
+                             starts, axis=1)
+    del finite, similar
+    profiles = np.zeros((n, n), dtype=np.float32)
+    profiles[rows, nearest] = np.where(values >= cfg.neighbour_floor, values, 0.0)
+    profiles[np.arange(n), np.arange(n)] = 1.0
+    profiles /= np.linalg.norm(profiles, axis=1, keepdims=True)
+    story_profiles = np.add.reduceat(profiles, starts, axis=0, dtype=np.float64)
+    del profiles
+    sums = story_profiles @ story_profiles.T
+    affinity = sums / np.outer(sizes, sizes)
+    np.fill_diagonal(affinity, -np.inf)
+    merges: list[tuple[str, str]] = []
+    gone = np.zeros(len(stories), dtype=bool)
+    while True:
+        a, b = np.unravel_index(int(np.argmax(affinity)), affinity.shape)
+        if affinity[a, b] < cfg.neighbour_threshold:
+            break
+        older, younger = (int(a), int(b)) if a < b else (int(b), int(a))
+        mean_direct = direct[older, younger] / (sizes[older] * sizes[younger])
+        if (mean_direct < cfg.neighbour_min_similarity
+                or not _may_merge(memory, stories[older], stories[younger])):
+            affinity[older, younger] = affinity[younger, older] = -np.inf
+            continue
+        memory.absorb(stories[younger], stories[older])
+        merges.append((stories[younger].key, stories[older].key))
+        sums[older] += sums[younger]
+        sums[:, older] += sums[:, younger]
+        direct[older] += direct[younger]
+        direct[:, older] += direct[:, younger]
+        sizes[older] += sizes[younger]
+        gone[younger] = True
+        # The merged story is compared afresh (a longer span or more years may now agree).
+        affinity[older] = affinity[:, older] = sums[older] / (sizes[older] * sizes)
+        affinity[gone, :] = -np.inf
+        affinity[:, gone] = -np.inf
+        affinity[older, older] = -np.inf
+    return merges
+
+
+def merge_pass(memory: StoryMemory, scorer: Scorer, *, force: bool = False) -> list[tuple[str, str]]:
+    """Merge stories that converged; returns (absorbed, survivor) pairs, the older survives.
+
+    Periodic: it does nothing until ``merge_every`` articles have been placed (or restored)
+    since the last pass, so callers may call it after every article or every batch and get
+    the same merges (force: now, if any article arrived). Merging early, while stories are one
+    or two articles, joins too much.
+
+    First, two stories converge when every member of the younger one scores at least
+    ``merge_threshold`` against the older story, and their time spans are within the window
+    of each other; only pairs with a story that gained members since the last pass are
+    compared (a survivor counts as changed for the next pass). Then the neighbourhood pass.
+    """
+    if not memory.since_merge or (memory.since_merge < memory.config.merge_every and not force):
+        return []
+    memory.since_merge = 0
+    changed = memory.dirty & set(memory.stories)
+    memory.dirty = set()
+    merges = converged(memory, scorer, changed) if changed else []
+    merges += neighbour_pass(memory)
+    memory.dirty = {survivor for _, survivor in merges if survivor in memory.stories}
+    return merges
