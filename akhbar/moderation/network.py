@@ -69,7 +69,7 @@ def network_prefix(addr: IPAddress, ipv6_prefix: int | None = None) -> IPNetwork
     elif ipv6_prefix is not None:
         prefix = ipv6_prefix
     else:
-        prefix = int(getattr(settings, "AKHBAR_IPV6_NETWORK_PREFIX", DEFAULT_IPV6_PREFIX))
+        prefix = int(settings.CONFIG.ipv6_network_prefix)
     return ip_network(f"{addr}/{prefix}", strict=False)
 
 

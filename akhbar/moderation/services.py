@@ -44,7 +44,7 @@ def threshold_for(image: Image) -> int:
     source_ids = Article.objects.filter(image=image).values("source_id")
     override = SourceModeration.objects.filter(source_id__in=source_ids).aggregate(
         m=Min("report_threshold"))["m"]
-    return int(override or settings.AKHBAR_REPORT_THRESHOLD)
+    return int(override or settings.CONFIG.report_threshold)
 
 
 def counted_reporters(image: Image) -> int:
@@ -53,7 +53,7 @@ def counted_reporters(image: Image) -> int:
     Reports discarded by a restore do not count, and neither do new reports from the networks
     those came from: a new block needs the full threshold from new people.
     """
-    cap = int(settings.AKHBAR_REPORTS_PER_NETWORK)
+    cap = int(settings.CONFIG.reports_per_network)
     reports = ImageReport.objects.filter(image=image)
     spent = set(reports.filter(discarded=True).values_list("network", flat=True))
     per_network = (reports.filter(discarded=False).exclude(network__in=spent)
@@ -62,10 +62,10 @@ def counted_reporters(image: Image) -> int:
 
 
 def _rate_limited(reporter: str, network: str) -> bool:
-    since = timezone.now() - timedelta(seconds=float(settings.AKHBAR_REPORT_RATE_WINDOW))
+    since = timezone.now() - timedelta(seconds=float(settings.CONFIG.report_rate_window))
     recent = ImageReport.objects.filter(created_at__gte=since)
-    return (recent.filter(network=network).count() >= int(settings.AKHBAR_REPORT_RATE_NETWORK)
-            or recent.filter(reporter=reporter).count() >= int(settings.AKHBAR_REPORT_RATE_SESSION))
+    return (recent.filter(network=network).count() >= int(settings.CONFIG.report_rate_network)
+            or recent.filter(reporter=reporter).count() >= int(settings.CONFIG.report_rate_session))
 
 
 def record_image_report(image_id: int, *, reason: str, reporter_token: str,
@@ -118,7 +118,7 @@ def image_twins(image: Image) -> list[Image]:
     if image.sha256:
         found.update((i.pk, i) for i in candidates.filter(sha256=image.sha256))
     if len(image.phash) == 16:
-        distance = int(settings.AKHBAR_IMAGE_TWIN_DISTANCE)
+        distance = int(settings.CONFIG.image_twin_distance)
         # A scan of (id, phash) pairs: blocks are rare and 100k hashes compare in ~80 ms of
         # Python (measured, plus the fetch of the pairs), so
         # no index of hash fragments is worth its upkeep yet.

@@ -117,7 +117,7 @@ def report_image(request: HttpRequest, pk: int) -> HttpResponse:
             token = secrets.token_urlsafe(24)
         address = client_address(request.META.get("REMOTE_ADDR", ""),
                                  request.META.get("HTTP_X_FORWARDED_FOR", ""),
-                                 settings.AKHBAR_TRUSTED_PROXIES)
+                                 settings.CONFIG.trusted_proxies)
         try:
             outcome = services.record_image_report(
                 pk, reason=reason, reporter_token=str(token), address=address)

@@ -49,7 +49,7 @@ def _load_embedder(name: str) -> Any:
 def _embedder() -> Any:
     # One model per process and name (AKHBAR_EMBEDDER), loaded on first use (the web server
     # never needs it).
-    return _load_embedder(settings.AKHBAR_EMBEDDER)
+    return _load_embedder(settings.CONFIG.embedder)
 
 
 @dataclass

@@ -80,16 +80,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 # A refused CSRF check on the report endpoint answers JSON like the endpoint itself.
 CSRF_FAILURE_VIEW = "akhbar.moderation.views.csrf_failure"
 
-# Reader image reports (see akhbar.config and akhbar.moderation).
-AKHBAR_REPORT_THRESHOLD = CONFIG.report_threshold
-AKHBAR_REPORTS_PER_NETWORK = CONFIG.reports_per_network
-AKHBAR_REPORT_RATE_NETWORK = CONFIG.report_rate_network
-AKHBAR_REPORT_RATE_SESSION = CONFIG.report_rate_session
-AKHBAR_REPORT_RATE_WINDOW = CONFIG.report_rate_window
-AKHBAR_IMAGE_TWIN_DISTANCE = CONFIG.image_twin_distance
-AKHBAR_IPV6_NETWORK_PREFIX = CONFIG.ipv6_network_prefix
-AKHBAR_EMBEDDER = CONFIG.embedder
-AKHBAR_TRUSTED_PROXIES = CONFIG.trusted_proxies
+# akhbar's own settings are read one way only: settings.CONFIG (akhbar.config.Config).
 
 ROOT_URLCONF = "akhbar.urls"
 WSGI_APPLICATION = "akhbar.wsgi.application"

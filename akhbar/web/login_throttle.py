@@ -27,7 +27,7 @@ def client_network(request: HttpRequest) -> str:
     """The network a login attempt comes from, as the address axes records (AXES_CLIENT_IP_CALLABLE)."""
     addr = client_address(request.META.get("REMOTE_ADDR", ""),
                           request.META.get("HTTP_X_FORWARDED_FOR", ""),
-                          settings.AKHBAR_TRUSTED_PROXIES)
+                          settings.CONFIG.trusted_proxies)
     if addr is None:
         return UNKNOWN_NETWORK
     return str(network_prefix(addr).network_address)

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.test import override_settings
 
 from akhbar.ingest.images import process_image
 from akhbar.moderation.models import ImageReport, ModerationDecision
 from akhbar.news.models import Article, Image
 from akhbar.news.services import IMAGE_WIDTHS, store_renditions
+from tests.config import config
 from tests.e2e.conftest import confine, screenshot
 from tests.e2e.test_browser import describe, run_axe
 from tests.web.factories import make_article, make_source
@@ -74,7 +74,7 @@ def test_three_readers_block_an_image_and_the_placeholder_replaces_it(
         browser: Browser, live_server: Any, reported_article: Article) -> None:
     article, path = reported_article, f"/fr/articles/{reported_article.pk}/"
     # Every reader comes from 127.0.0.1: the per-network cap is lifted for this test only.
-    with override_settings(AKHBAR_REPORTS_PER_NETWORK=10):
+    with config(reports_per_network=10):
         answers = []
         for reason in ("Violente", "Sans rapport avec l'article", "Autre"):
             context, problems = reader_context(browser, live_server)

@@ -3,17 +3,12 @@ every field we choose (links that are not links, thousands of items), pages writ
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.conf import settings
-from django.test import override_settings
-
 from akhbar.sources.models import Feed, Source
+from tests.config import config  # noqa: F401  (re-exported for the hostile tests)
 from tests.press import FixturePress
 from tests.web.press_site import article_page
 
@@ -67,10 +62,3 @@ def dated(n: int, base: datetime | None = None) -> datetime:
     """The n-th of a series of dates, newest first (n = 0 is the newest)."""
     base = base or datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     return base - timedelta(minutes=n)
-
-
-@contextmanager
-def config(**changes: Any) -> Iterator[None]:
-    """akhbar's validated settings with a few values changed for one test."""
-    with override_settings(CONFIG=dataclasses.replace(settings.CONFIG, **changes)):
-        yield

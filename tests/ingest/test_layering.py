@@ -59,3 +59,11 @@ def test_no_import_goes_up_a_layer() -> None:
     assert not wrong, "\n".join(wrong)
     # The check sees imports at all: the pipeline does import the layers below it.
     assert "akhbar.news.services" in _imports(root / "akhbar/pipeline/refresh.py")
+
+
+def test_no_module_over_500_lines() -> None:
+    root = Path(__file__).resolve().parents[2] / "akhbar"
+    long = {str(p.relative_to(root)): n for p in root.rglob("*.py")
+            if "migrations" not in p.parts
+            and (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert not long, f"split these by concern: {long}"

