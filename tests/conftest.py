@@ -38,3 +38,6 @@ def _fresh_page_cache() -> None:
     if settings.configured:
         for alias in settings.CACHES:
             caches[alias].clear()
+        from akhbar.web.cache import CHANGES
+
+        CHANGES.reset()  # the database's change log starts over with each test

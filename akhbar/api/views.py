@@ -21,7 +21,7 @@ from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
 from akhbar.sources import queries as source_queries
 from akhbar.sources.models import Source
-from akhbar.web.cache import cached_page
+from akhbar.web.cache import cached_page, tag_page
 from akhbar.web.errors import api_error
 
 MAX_LIMIT = 200
@@ -219,6 +219,7 @@ def story(request: HttpRequest, pk: int) -> JsonResponse:
         found = Story.objects.filter(pk=found.merged_into_id).first()
     if found is None:
         return api_error(f"unknown story {pk}", 404)
+    tag_page(request, f"story:{found.pk}")
     articles = queries.visible_articles().filter(story=found).order_by("published", "id")
     return _json({
         "id": found.pk,

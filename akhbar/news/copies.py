@@ -81,7 +81,9 @@ def link_copies(article: Article, fp: Fingerprint) -> Article | None:
     original_id = copies.link_copies(store, article.pk, fp, article.published, article.copy_of_id)
     if store.changed:
         # Other articles' "reprise" links changed (update() sends no signal).
-        pages_changed(articles=list(store.changed))
+        # The originals list their copies ("also published by") and lists fold them.
+        originals = [o for o in store.changed.values() if o is not None]
+        pages_changed(articles=[*store.changed, *originals])
     if article.pk in store.changed:
         article.copy_of_id = store.changed[article.pk]
     return None if original_id is None else Article.objects.get(pk=original_id)

@@ -1,4 +1,4 @@
-"""Every change that shows on pages bumps the content version (see akhbar.web.cache)."""
+"""Every saved change that shows on pages says what changed (see akhbar.web.cache)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,40 @@ from akhbar.news.models import Article, ArticleRevision, Image
 from akhbar.sources.models import Source
 from akhbar.web.cache import pages_changed
 
+# Article fields that no page shows: saving only these changes nothing for readers.
+UNSEEN_FIELDS = frozenset({"extract_attempts", "entry_hash", "feed_updated", "fp_exact",
+                           "fingerprint", "cluster_features", "cluster_seq", "fetched_at"})
+
+
+def article_pages_changed(article: Article) -> None:
+    """The pages showing ``article``: its own, its outlet's, section's and story's, the lists."""
+    pages_changed(articles=[article.pk], sources=[article.source_id], sections=[article.section],
+                  stories=[article.story_id])
+
+
+def image_pages_changed(image_id: int) -> None:
+    """The pages showing an image: its articles' pages and the lists around them."""
+    rows = list(Article.objects.filter(image_id=image_id).values_list(
+        "pk", "source_id", "section", "story_id"))
+    pages_changed(images=[image_id], articles=[r[0] for r in rows], sources=[r[1] for r in rows],
+                  sections=[r[2] for r in rows], stories=[r[3] for r in rows])
+
 
 def _changed(sender: type, **kwargs: Any) -> None:
-    # In the same transaction as the change: readers see the old version with the old content
-    # until commit, then the new version with the new content, never a new key on old content.
+    # In the same transaction as the change: the change is logged when the content commits.
     instance = kwargs["instance"]
     if isinstance(instance, Article):
-        pages_changed(articles=[instance.pk], stories=[instance.story_id] if instance.story_id else ())
+        fields = kwargs.get("update_fields")
+        if fields is not None and set(fields) <= UNSEEN_FIELDS:
+            return
+        article_pages_changed(instance)
     elif isinstance(instance, ArticleRevision):
         pages_changed(articles=[instance.article_id])
     elif isinstance(instance, Image):
-        pages_changed(images=[instance.pk])
+        image_pages_changed(instance.pk)
     else:
-        pages_changed(sources=[instance.pk])
+        # An outlet's name and pause show on every page that lists its articles.
+        pages_changed(sources=[instance.pk], everything=True)
 
 
 def connect() -> None:

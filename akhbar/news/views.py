@@ -19,7 +19,7 @@ from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
 from akhbar.news.templatetags.akhbar_links import http_url
 from akhbar.sources.models import Source
-from akhbar.web.cache import cached_page
+from akhbar.web.cache import cached_page, tag_page
 
 
 def _edition() -> str:
@@ -31,6 +31,7 @@ def _edition() -> str:
 def home(request: HttpRequest) -> HttpResponse:
     """The edition's home: top stories, the ticker of the latest 50 headlines, sections."""
     edition = _edition()
+    tag_page(request, "front")
     ids = queries.edition_source_ids(edition)
     return render(request, "news/home.html", {
         "top": queries.top_stories(edition, source_ids=ids),
@@ -43,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @cached_page
 def ticker(request: HttpRequest) -> HttpResponse:
     """The ticker's list alone, for the page's periodic refresh."""
+    tag_page(request, "front")
     return render(request, "news/_headlines.html", {
         "headlines": queries.latest_headlines(_edition(), 50),
     })
@@ -81,6 +83,10 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     image_url = (request.build_absolute_uri(article.image.display_url)
                  if article.image and article.image.display_url else "")
     original, copies = queries.syndication(article)
+    # What this page shows; its "related" list and the ticker may lag (cache.FRESH_FOR).
+    tag_page(request, f"article:{article.pk}", f"source:{article.source_id}",
+             f"story:{article.story_id}" if article.story_id else None,
+             f"image:{article.image_id}" if article.image_id else None)
     return render(request, "news/article.html", {
         "article": article,
         "original": original,
@@ -101,6 +107,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An outlet's page with its paginated archive, newest first."""
     source = get_object_or_404(Source, slug=slug)
+    tag_page(request, f"source:{source.pk}")
     page = Paginator(
         queries.visible_articles().filter(source=source).defer("text", "html", "summary"),
         30,
@@ -115,6 +122,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def source_day(request: HttpRequest, slug: str, year: int, month: int, day: int) -> HttpResponse:
     """An outlet's archive for one day (in AKHBAR_TIME_ZONE), with the previous and next days."""
     source = get_object_or_404(Source, slug=slug)
+    tag_page(request, f"source:{source.pk}")
     try:
         when = date(year, month, day)
         # The day's bounds in UTC must exist too: 9999-12-31 has no next day, year 1 in a
@@ -133,6 +141,7 @@ def section_detail(request: HttpRequest, key: str) -> HttpResponse:
     """A section of the edition (politics, economy…), paginated, newest first."""
     if key not in queries.SECTIONS:
         raise Http404("no such section")
+    tag_page(request, f"section:{key}")
     page = Paginator(
         queries.edition_articles(_edition()).filter(section=key).defer("text", "html", "summary"),
         30,
@@ -147,6 +156,7 @@ def section_detail(request: HttpRequest, key: str) -> HttpResponse:
 def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     """One author's articles in one outlet (the same name in two outlets may be two people)."""
     source = get_object_or_404(Source, slug=slug)
+    tag_page(request, f"source:{source.pk}")
     name = " ".join(name.split())
     qs = queries.visible_articles().filter(source=source, authors_key__contains=f"|{name}|")
     page = Paginator(qs.defer("text", "html", "summary"), 30).get_page(request.GET.get("page"))
@@ -173,6 +183,7 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
         while survivor.merged_into_id:
             survivor = Story.objects.get(pk=survivor.merged_into_id)
         return redirect("story", pk=survivor.pk, permanent=True)
+    tag_page(request, f"story:{story.pk}")
     articles = list(queries.visible_articles().filter(story=story).defer(
         "text", "html", "fingerprint", "cluster_features").order_by("published", "id"))
     if not articles:

@@ -16,8 +16,8 @@ from akhbar.ingest.fetch.client import Fetcher
 from akhbar.ingest.images import process_image
 from akhbar.news.models import Image
 from akhbar.news.services import IMAGE_WIDTHS, remove_partial_renditions, store_renditions
+from akhbar.news.signals import image_pages_changed
 from akhbar.pipeline.leases import holder_is_gone, new_owner
-from akhbar.web.cache import pages_changed
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
         return image
     Image.objects.filter(pk=image.pk).update(**stored, fetched_at=result.fetched_at, error_kind="",
                                              fetch_owner="")
-    pages_changed(images=[image.pk])  # the picture now shows on its articles' pages
+    image_pages_changed(image.pk)  # the picture now shows on its articles' pages
     image.refresh_from_db()
     return image
 

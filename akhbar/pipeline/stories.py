@@ -256,6 +256,7 @@ def assign_stories(limit: int = 500) -> int:
         seq = _reseat(_state, cluster_state.last_seq)
         touched: dict[str, Story] = {}
         merged: list[int] = []  # absorbed stories: their pages now redirect
+        moved: list[int] = []  # articles placed in a story by this call
         pending = (
             Article.objects.filter(story__isnull=True, cluster_features__isnull=False,
                                    copy_of__isnull=True)
@@ -274,7 +275,9 @@ def assign_stories(limit: int = 500) -> int:
             seq += 1
             Article.objects.filter(pk=article.pk).update(story=story, cluster_seq=seq)
             # Copies follow their original.
-            Article.objects.filter(copy_of=article).update(story=story, cluster_seq=seq)
+            copies = Article.objects.filter(copy_of=article)
+            moved += [article.pk, *copies.values_list("pk", flat=True)]
+            copies.update(story=story, cluster_seq=seq)
             touched[key] = story
             placed += 1
             # After each article, as ``akhbar cluster`` does: the pass itself is periodic.
@@ -286,13 +289,15 @@ def assign_stories(limit: int = 500) -> int:
         late_copies = Article.objects.filter(story__isnull=True, copy_of__story__isnull=False)
         for copy_id, story_id in late_copies.values_list("pk", "copy_of__story_id"):
             Article.objects.filter(pk=copy_id).update(story_id=story_id)
+            moved.append(copy_id)
             story = Story.objects.get(pk=story_id)
             touched[story.key] = story
         for story in touched.values():
             _refresh_story(story)
         if touched or merged:
-            # Groupings, "Full coverage" and story titles changed (update() sends no signal).
-            pages_changed(stories=[*(s.pk for s in touched.values()), *merged])
+            # Groupings, "Full coverage" and story titles changed (update() sends no signal);
+            # the pages of articles that had no story yet now link to one.
+            pages_changed(stories=[*(s.pk for s in touched.values()), *merged], articles=moved)
         cluster_state.last_seq = seq
         cluster_state.save(update_fields=["last_seq"])
         _state.seq = seq

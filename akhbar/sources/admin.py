@@ -65,13 +65,13 @@ class SourceAdmin(admin.ModelAdmin):
     def pause(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         with transaction.atomic():
             queryset.update(paused=True)
-            pages_changed(sources=list(queryset.values_list("pk", flat=True)))
+            pages_changed(sources=list(queryset.values_list("pk", flat=True)), everything=True)
 
     @admin.action(description=_("Resume the selected sources"))
     def resume(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         with transaction.atomic():
             queryset.update(paused=False)
-            pages_changed(sources=list(queryset.values_list("pk", flat=True)))
+            pages_changed(sources=list(queryset.values_list("pk", flat=True)), everything=True)
 
 
 @admin.register(Feed)

@@ -1,67 +1,250 @@
-"""Whole-page cache keyed by a content version that every visible change bumps.
+"""Whole-page cache, invalidated by what changed, with single flight and stale-while-revalidate.
 
-Web processes keep rendered pages in their own memory; the version lives in the database, so a
-worker that stores an article (another process) invalidates every web process's copies at once.
-One indexed single-row read per request replaces the page's queries and rendering.
+Web processes keep rendered pages in their own memory. Each page is tagged with what it shows
+(``article:12``, ``source:3``, ``story:7``, ``section:politics``, ``front`` for edition fronts,
+``lists`` for other article lists). Every write says what it changed (``pages_changed``), which
+logs those tags in the writing transaction (``PageChange``); each process reads the log rows it
+has not seen (one indexed query per request, usually empty) and from then on treats the pages
+carrying those tags as stale. A new article thus makes its outlet, section, story and the
+edition fronts stale, not the other articles' pages.
+
+A stale page is rendered again by one request while the others are served the previous copy
+(stale-while-revalidate); a page with no copy yet is rendered once while the others wait for it
+(single flight). Both hold within a process, as the cache does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 CACHE_ALIAS = "pages"
-PAGE_TTL = 600  # seconds: a bound on memory; freshness comes from the version
+PAGE_TTL = 600  # seconds: a bound on memory
+# A page is rendered again at least this often, whatever changed: its embedded lists (related
+# articles, the latest headlines) may be this old, and the page's script refreshes the ticker.
+FRESH_FOR = 300.0
+# How long requests wait for another request's render of a page that has no copy yet.
+WAIT_FOR_RENDER = 10.0
+# A render that has not finished after this long no longer blocks others (it may have died).
+RENDER_CLAIM = 30.0
+# Log rows are kept this long; a process that read none for longer starts afresh.
+CHANGE_LOG_KEEP = timedelta(hours=1)
+IDLE_RESET = 45 * 60.0
+# Rows committed out of id order (concurrent PostgreSQL transactions) are looked for again in
+# this window, this often.
+LATE_WINDOW = timedelta(seconds=20)
+LATE_SCAN_EVERY = 1.0
+MAX_ROWS_PER_READ = 5000
+
+EVERYTHING = "*"
+DEFAULT_TAGS = ("front", "lists")
 
 
-def content_version() -> int:
-    """The current content version (0 before anything was stored)."""
-    from akhbar.web.models import SiteState
-
-    # Raw SQL: compiling the equivalent ORM query costs more than running it, on every hit.
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version FROM {SiteState._meta.db_table} WHERE id = 1")
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+# --- what changed --------------------------------------------------------------------------
 
 
-def bump_content_version() -> None:
-    """Invalidate every cached page, in every process."""
-    from akhbar.web.models import SiteState
-
-    if not SiteState.objects.filter(pk=1).update(version=F("version") + 1):
-        SiteState.objects.get_or_create(pk=1, defaults={"version": 1})
+def change_tags(
+    *,
+    articles: Iterable[int] = (),
+    stories: Iterable[int | None] = (),
+    sources: Iterable[int | None] = (),
+    sections: Iterable[str | None] = (),
+    images: Iterable[int] = (),
+    everything: bool = False,
+) -> set[str]:
+    """The page tags a change touches."""
+    tags = {f"article:{a}" for a in articles}
+    if tags:
+        tags |= {"front", "lists"}  # every article list may show (or fold) a changed article
+    for story in stories:
+        if story:
+            tags |= {f"story:{story}", "front"}
+    tags |= {f"source:{s}" for s in sources if s}
+    tags |= {f"section:{k}" for k in sections if k}
+    tags |= {f"image:{i}" for i in images}
+    if everything:
+        tags.add(EVERYTHING)
+    return tags
 
 
 def pages_changed(
     *,
     articles: Iterable[int] = (),
-    stories: Iterable[int] = (),
-    sources: Iterable[int] = (),
+    stories: Iterable[int | None] = (),
+    sources: Iterable[int | None] = (),
+    sections: Iterable[str | None] = (),
     images: Iterable[int] = (),
+    everything: bool = False,
 ) -> None:
     """The one call a write makes when what readers see changed: which articles, stories,
-    sources and images it touched.
+    sources, sections and images it touched (``everything`` for a change shown on every page,
+    such as an outlet's name).
 
-    Call it inside the write's transaction: readers see the old version with the old content
-    until commit, then the new version with the new content. Model saves call it through
-    signals; writes with ``.update()`` call it themselves. Every cached page is dropped for
-    now (one content version); the arguments say what changed so that invalidation can narrow
-    to the pages that show it.
+    Call it inside the write's transaction: the change is logged when the write commits, so a
+    reader never sees the new log with the old content. Model saves call it through signals;
+    writes with ``.update()`` call it themselves.
     """
-    del articles, stories, sources, images  # not used yet: every page is invalidated
-    bump_content_version()
+    from akhbar.web.models import PageChange
 
+    tags = change_tags(articles=articles, stories=stories, sources=sources, sections=sections,
+                       images=images, everything=everything)
+    if tags:
+        now = timezone.now()
+        PageChange.objects.bulk_create([PageChange(tag=t[:100], at=now) for t in sorted(tags)])
+
+
+def prune_page_changes(now: Any = None) -> int:
+    """Delete log rows older than the time any process may still need them; how many."""
+    from akhbar.web.models import PageChange
+
+    cutoff = (now or timezone.now()) - CHANGE_LOG_KEEP
+    deleted, _ = PageChange.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+class ChangeFeed:
+    """This process's reading of the change log: which tags changed at which local epoch.
+
+    Epochs are local counters, not log ids: a row committed late (out of id order) still gets
+    an epoch after every page rendered before it was seen, so those pages are stale.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.epoch = 0
+        self._tag_epoch: dict[str, int] = {}
+        self._last_id: int | None = None
+        self._seen: dict[int, float] = {}
+        self._last_read = 0.0
+        self._last_late_scan = 0.0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._reset(time.monotonic())
+
+    def _reset(self, now: float) -> None:
+        # Everything cached before is stale: a new epoch under the everything tag.
+        self.epoch += 1
+        self._tag_epoch = {EVERYTHING: self.epoch}
+        self._last_id = None
+        self._seen.clear()
+        self._last_read = now
+
+    def read(self) -> int:
+        """Take in the log rows not seen yet; the current epoch."""
+        from akhbar.web.models import PageChange
+
+        table = PageChange._meta.db_table
+        with self._lock:
+            now = time.monotonic()
+            if self._last_id is None or now - self._last_read > IDLE_RESET:
+                if self._last_id is not None:
+                    self._reset(now)
+                self._start_from_now(table, now)
+                return self.epoch
+            self._last_read = now
+            # Raw SQL: compiling the ORM query would cost more than running it, on every hit.
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id, tag FROM {table} WHERE id > %s ORDER BY id LIMIT %s",
+                               [self._last_id, MAX_ROWS_PER_READ])
+                rows = cursor.fetchall()
+                # SQLite has one writer at a time: its rows commit in id order.
+                if connection.vendor != "sqlite" and now - self._last_late_scan >= LATE_SCAN_EVERY:
+                    self._last_late_scan = now
+                    cursor.execute(f"SELECT id, tag FROM {table} WHERE at >= %s AND id <= %s",
+                                   [timezone.now() - LATE_WINDOW, self._last_id])
+                    rows += [r for r in cursor.fetchall() if r[0] not in self._seen]
+            if len(rows) >= MAX_ROWS_PER_READ:
+                self._reset(now)
+                self._start_from_now(table, now)
+                return self.epoch
+            if rows:
+                self.epoch += 1
+                for row_id, tag in rows:
+                    self._tag_epoch[tag] = self.epoch
+                    self._seen[int(row_id)] = now
+                    self._last_id = max(self._last_id, int(row_id))
+                if len(self._seen) > 10_000 or rows:
+                    horizon = now - 2 * LATE_WINDOW.total_seconds()
+                    self._seen = {i: t for i, t in self._seen.items() if t >= horizon}
+            return self.epoch
+
+    def _start_from_now(self, table: str, now: float) -> None:
+        # Rows already in the log are before anything this process has cached (its cache is
+        # empty, or was just declared stale): read from the newest on, and take the recent
+        # ones as seen so the late-row scan does not count them.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE at >= %s",
+                           [timezone.now() - LATE_WINDOW])
+            self._seen = {int(r[0]): now for r in cursor.fetchall()}
+            cursor.execute(f"SELECT MAX(id) FROM {table}")
+            self._last_id = int(cursor.fetchone()[0] or 0)
+        self._last_read = self._last_late_scan = now
+
+    def fresh(self, tags: Iterable[str], epoch: int) -> bool:
+        """Whether a page rendered at ``epoch`` showing ``tags`` is unchanged since."""
+        got = self._tag_epoch.get
+        if got(EVERYTHING, 0) > epoch:
+            return False
+        return all(got(tag, 0) <= epoch for tag in tags)
+
+
+CHANGES = ChangeFeed()
+
+
+# --- single flight ---------------------------------------------------------------------------
+
+
+class RenderClaims:
+    """Which pages some request of this process is rendering now."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._claims: dict[str, tuple[float, object]] = {}
+
+    def claim(self, key: str) -> object | None:
+        """A token when this request may render ``key`` (nobody else is), else None."""
+        with self._cond:
+            held = self._claims.get(key)
+            if held is not None and time.monotonic() - held[0] < RENDER_CLAIM:
+                return None
+            token = object()
+            self._claims[key] = (time.monotonic(), token)
+            return token
+
+    def release(self, key: str, token: object) -> None:
+        """Give ``key`` back, if this token still holds it."""
+        with self._cond:
+            held = self._claims.get(key)
+            if held is not None and held[1] is token:
+                del self._claims[key]
+                self._cond.notify_all()
+
+    def wait(self, key: str, timeout: float) -> None:
+        """Until the render of ``key`` ends (or ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while key in self._claims and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)
+
+
+CLAIMS = RenderClaims()
+
+
+# --- keys and entries ------------------------------------------------------------------------
 
 EDITION_PREFIXES = ("/fr/", "/ar/", "/en/")
-
 
 # Every cached value is bounded: a query string longer than this, or with a longer value, is
 # served uncached rather than stored under a key of its own.
@@ -70,8 +253,8 @@ MAX_VALUE_CHARS = 256
 MAX_PAGE_DIGITS = 5
 
 
-def page_key(request: HttpRequest, version: int) -> str:
-    """The cache key of a page: content version, scheme, host, edition, path and query.
+def page_key(request: HttpRequest) -> str:
+    """The cache key of a page: scheme, host, edition, path and query.
 
     Scheme and host are part of it because pages hold absolute URLs built from them (canonical
     link, JSON-LD, the API's ``page_url``): one host's copy must not be served to another. The
@@ -82,7 +265,7 @@ def page_key(request: HttpRequest, version: int) -> str:
     edition = path[1:3] if path.startswith(EDITION_PREFIXES) else "-"
     query = sorted((k, v) for k, values in request.GET.lists() for v in values)
     raw = f"{request.scheme}\n{request.get_host()}\n{path}\n{query!r}"
-    return f"page:{version}:{edition}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return f"page:{edition}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 def cacheable_query(request: HttpRequest, params: frozenset[str]) -> bool:
@@ -105,13 +288,87 @@ def cacheable_query(request: HttpRequest, params: frozenset[str]) -> bool:
     return True
 
 
-def _from_cache(hit: tuple[int, str, bytes], edition: str | None) -> HttpResponse:
-    status, content_type, body = hit
-    response = HttpResponse(body, status=status, content_type=content_type)
+@dataclass(frozen=True)
+class Entry:
+    """A cached page: the response, what it shows, and when it was rendered."""
+
+    status: int
+    content_type: str
+    body: bytes
+    tags: tuple[str, ...]
+    epoch: int
+    rendered_at: float  # time.monotonic() (entries never leave their process)
+
+    def fresh(self) -> bool:
+        return (time.monotonic() - self.rendered_at < FRESH_FOR
+                and CHANGES.fresh(self.tags, self.epoch))
+
+
+def tag_page(request: HttpRequest, *tags: str | None) -> None:
+    """Say what a page shows, for its cache entry (views call it; untagged pages show lists)."""
+    have: list[str] = getattr(request, "page_tags", [])
+    have.extend(t for t in tags if t)
+    request.page_tags = have  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Pending:
+    """A request that renders a page for the cache (it holds the page's claim, or not)."""
+
+    key: str
+    epoch: int
+    token: object | None = None  # the claim, when this request holds it
+
+    @property
+    def claimed(self) -> bool:
+        return self.token is not None
+
+    def release(self) -> None:
+        if self.token is not None:
+            CLAIMS.release(self.key, self.token)
+            self.token = None
+
+
+def _response(entry: Entry, state: str, edition: str | None) -> HttpResponse:
+    response = HttpResponse(entry.body, status=entry.status, content_type=entry.content_type)
     if edition:
         response["Content-Language"] = edition
-    response["X-Akhbar-Cache"] = "hit"
+    response["X-Akhbar-Cache"] = state
     return response
+
+
+def _lookup(request: HttpRequest, *, claim_new: bool
+            ) -> tuple[str, Entry | None, _Pending | None]:
+    """("hit" | "stale", entry, None) to answer from the cache, or ("render", None, pending).
+
+    A stale page is claimed for rendering here. A page without any copy is claimed (or waited
+    for, when another request renders it) only with ``claim_new``: ``early_hits`` cannot know
+    whether the view caches at all, the view's decorator does.
+    """
+    epoch = CHANGES.read()
+    key = page_key(request)
+    entry: Entry | None = caches[CACHE_ALIAS].get(key)
+    if entry is not None and entry.fresh():
+        return "hit", entry, None
+    if entry is not None:
+        token = CLAIMS.claim(key)
+        if token is not None:
+            return "render", None, _Pending(key, epoch, token)
+        return "stale", entry, None  # another request is rendering the new copy
+    pending = _Pending(key, epoch)
+    return _claim_or_wait(pending) if claim_new else ("render", None, pending)
+
+
+def _claim_or_wait(pending: _Pending) -> tuple[str, Entry | None, _Pending | None]:
+    """Render a page that has no copy yet, or wait for the request that renders it."""
+    pending.token = CLAIMS.claim(pending.key)
+    if pending.token is not None:
+        return "render", None, pending
+    CLAIMS.wait(pending.key, WAIT_FOR_RENDER)
+    entry = caches[CACHE_ALIAS].get(pending.key)
+    if entry is not None:
+        return "hit", entry, None
+    return "render", None, _Pending(pending.key, CHANGES.read())
 
 
 def early_hits(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
@@ -126,18 +383,22 @@ def early_hits(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
         if request.method in ("GET", "HEAD") and (
             request.path.startswith(EDITION_PREFIXES) or request.path.startswith("/api/v1/")
         ):
-            version = content_version()
-            # The view's decorator reuses it on a miss: one version read per request.
-            request.content_version = version  # type: ignore[attr-defined]
-            hit = caches[CACHE_ALIAS].get(page_key(request, version))
-            if hit is not None:
+            state, entry, pending = _lookup(request, claim_new=False)
+            if entry is not None:
                 edition = request.path[1:3] if request.path.startswith(EDITION_PREFIXES) else None
-                response = _from_cache(hit, edition)
+                response = _response(entry, state, edition)
                 response["Content-Security-Policy"] = CSP
                 response["X-Frame-Options"] = "DENY"
                 if request.method == "HEAD":
                     response.content = b""
                 return response
+            # The view's decorator renders and stores it (and gives the claim back).
+            request.page_pending = pending  # type: ignore[attr-defined]
+            try:
+                return get_response(request)
+            finally:
+                if pending is not None:
+                    pending.release()
         return get_response(request)
 
     return middleware
@@ -145,12 +406,12 @@ def early_hits(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
 
 def cached_page(view: Callable[..., HttpResponse] | None = None, *,
                 params: Iterable[str] = ()) -> Any:
-    """Serve a GET page from the cache while the content version is unchanged.
+    """Serve a GET page from the cache while nothing it shows has changed.
 
     ``@cached_page`` or ``@cached_page(params=("page",))``: ``params`` are the query parameters
     the view reads; a request with any other is rendered but not stored (see
-    ``cacheable_query``). Only responses without cookies are stored, so nothing of one
-    visitor's session is ever served to another.
+    ``cacheable_query``). The view says what the page shows with ``tag_page``. Only responses
+    without cookies are stored, so nothing of one visitor's session is ever served to another.
     """
     allowed = frozenset(params)
 
@@ -163,18 +424,27 @@ def cached_page(view: Callable[..., HttpResponse] | None = None, *,
                 response = view(request, *args, **kwargs)
                 response["X-Akhbar-Cache"] = "bypass"
                 return response
-            cache = caches[CACHE_ALIAS]
-            version = getattr(request, "content_version", None)
-            key = page_key(request, content_version() if version is None else version)
-            hit = cache.get(key)
-            if hit is not None:
-                return _from_cache(hit, None)
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
-            if response.status_code == 200 and not response.cookies and not response.streaming:
-                cache.set(key, (response.status_code, response["Content-Type"], response.content),
-                          PAGE_TTL)
+            pending: _Pending | None = getattr(request, "page_pending", None)
+            if pending is None:  # not seen by early_hits (another path): look up here
+                state, entry, pending = _lookup(request, claim_new=True)
+            elif not pending.claimed:
+                state, entry, pending = _claim_or_wait(pending)
+            else:
+                entry = None
+            if entry is not None:
+                return _response(entry, state, None)
+            assert pending is not None
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response.render()
+                if response.status_code == 200 and not response.cookies and not response.streaming:
+                    tags = tuple(dict.fromkeys(getattr(request, "page_tags", None) or DEFAULT_TAGS))
+                    caches[CACHE_ALIAS].set(pending.key, Entry(
+                        response.status_code, response["Content-Type"], response.content, tags,
+                        pending.epoch, time.monotonic()), PAGE_TTL)
+            finally:
+                pending.release()
             response["X-Akhbar-Cache"] = "miss"
             return response
 

@@ -23,6 +23,7 @@ from akhbar.pipeline.scheduler import (
     release_dead_leases,
 )
 from akhbar.pipeline.stories import assign_stories
+from akhbar.web.cache import prune_page_changes
 from akhbar.web.services import SESSION_SWEEP_SECONDS, clear_expired_sessions
 
 log = logging.getLogger("akhbar.run")
@@ -149,6 +150,7 @@ class Command(BaseCommand):
                     last_sweep = now
                     try:
                         clear_expired_sessions()
+                        prune_page_changes()  # the cache's change log: an hour is kept
                     except Exception:
                         log.exception("clearing expired sessions failed")
                 if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
