@@ -1,7 +1,7 @@
 """Moderation writes: record a reader's report, block (and spread), confirm, restore, thresholds.
 
 Blocking hides and restoring brings back: nothing here deletes a row. Every status change goes
-through ``Image.save()``, whose signal bumps the content version, so cached pages drop the image
+through ``Image.save()``, whose signal tells the page cache which pages show the image
 at once in every process.
 """
 
