@@ -143,8 +143,10 @@ class Article(models.Model):
     # dispatch, the earliest article of its group ("reprise").
     fp_exact = models.CharField(max_length=64, blank=True, db_index=True)
     fingerprint = models.JSONField(null=True, blank=True)
+    # Indexed only where set (see Meta): "copy_of IS NULL" (an original) must not look
+    # selective to the query planner, which then sorted whole editions to find the latest.
     copy_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="copies")
+                                related_name="copies", db_index=False)
     # Story clustering: the clusterer's features (vector, anchors) computed once, and the
     # order in which articles were assigned (lets each process catch up with the others).
     story = models.ForeignKey(Story, on_delete=models.SET_NULL, null=True, blank=True,
@@ -157,7 +159,12 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "identity"], name="article_source_identity"),
         ]
-        indexes = [models.Index(fields=["source", "-published"], name="article_source_published")]
+        indexes = [
+            models.Index(fields=["source", "-published"], name="article_source_published"),
+            models.Index(fields=["section", "-published"], name="article_section_published"),
+            models.Index(fields=["copy_of"], condition=models.Q(copy_of__isnull=False),
+                         name="article_copy_of"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,7 +62,11 @@ def edition_articles(edition: str, source_ids: list[int] | None = None) -> Query
         edition = "fr"
     if source_ids is None:
         source_ids = edition_source_ids(edition)
-    return visible_articles().filter(source_id__in=source_ids)
+    # Outlets come in a second query (prefetch), not a join: joined to "source IN (…)", the
+    # planner drives the query from the outlets table and sorts every article of the edition
+    # to find its latest (0.3 s at 100,000 articles, against 0.3 ms walking the date index).
+    return (visible_articles().filter(source_id__in=source_ids)
+            .select_related(None).select_related("image").prefetch_related("source"))
 
 
 def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None) -> list[Article]:
@@ -70,7 +74,10 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
     distinct outlets in the last 48 hours first (then freshest); then the latest articles."""
     qs = edition_articles(edition, source_ids).filter(copy_of__isnull=True).defer(
         "text", "html", "summary", "fingerprint", "cluster_features")
-    newest = qs.values_list("published", flat=True).first()
+    # "The last 48 hours" end at the newest article anywhere (one step down the published
+    # index), not the edition's own newest, which the planner may find by sorting the edition.
+    newest = (Article.objects.filter(hidden=False).order_by("-published")
+              .values_list("published", flat=True).first())
     picked: list[Article] = []
     if newest is not None:
         stories = list(
@@ -105,16 +112,19 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
 def section_fronts(
     edition: str, per_section: int = 4, source_ids: list[int] | None = None
 ) -> list[tuple[str, object, list[Article]]]:
-    """For each section that has articles: its key, label and latest headlines (one query)."""
-    ranked = edition_articles(edition, source_ids).filter(
-        section__in=list(SECTIONS), copy_of__isnull=True).annotate(
-        rank=Window(RowNumber(), partition_by=[F("section")],
-                    order_by=[F("published").desc(), F("id").desc()])
-    ).filter(rank__lte=per_section).defer("text", "html", "summary", "fingerprint")
-    by_section: dict[str, list[Article]] = {}
-    for article in ranked:
-        by_section.setdefault(article.section, []).append(article)
-    return [(key, label, by_section[key]) for key, label in SECTIONS.items() if key in by_section]
+    """For each section that has articles: its key, label and latest headlines.
+
+    One small query per section, each walking the (section, published) index: a window over
+    every article of the edition cost a whole scan at 100,000 articles.
+    """
+    base = edition_articles(edition, source_ids).filter(copy_of__isnull=True).defer(
+        "text", "html", "summary", "fingerprint", "cluster_features")
+    fronts: list[tuple[str, object, list[Article]]] = []
+    for key, label in SECTIONS.items():
+        latest = list(base.filter(section=key)[:per_section])
+        if latest:
+            fronts.append((key, label, latest))
+    return fronts
 
 
 def latest_headlines(edition: str, limit: int = 50,
@@ -122,8 +132,8 @@ def latest_headlines(edition: str, limit: int = 50,
     """The ticker: the latest headlines of the edition, with outlet and time."""
     # Syndicated copies are folded under their original: the ticker shows each dispatch once.
     return list(edition_articles(edition, source_ids).filter(copy_of__isnull=True).only(
-        "id", "title", "published", "language", "url", "source__slug", "source__name",
-        "source__display", "image__id", "image__status", "image__local_path", "image__source_url",
+        "id", "title", "published", "language", "url", "source_id", "image__id", "image__status",
+        "image__local_path", "image__source_url",
     )[:limit])
 
 

@@ -81,15 +81,15 @@ def test_slow_pages_are_cut_by_the_seconds_budget():
 
 
 def test_one_worker_at_a_time_and_the_heartbeat_keeps_the_lease(monkeypatch):
-    # A lease of one second, extended every 0.1 s: without the heartbeat a 2.4 s refresh would
-    # lose its feed to the second worker after one second.
-    monkeypatch.setattr(services, "LEASE", timedelta(seconds=1))
+    # A lease of 3 s, extended every 0.1 s (between entries): without the heartbeat a 6 s
+    # refresh would lose its feed to the second worker after 3 s.
+    monkeypatch.setattr(services, "LEASE", timedelta(seconds=3))
     monkeypatch.setattr(services, "HEARTBEAT_EVERY", 0.1)
     with FixturePress() as press:
         items = [item(f"Lent {i}", link=press.url(f"/slow/{i}.html"), date=dated(i))
-                 for i in range(6)]
+                 for i in range(12)]
         press.route("/slow.xml", rss(items), content_type="application/rss+xml")
-        press.route_prefix("/slow/", handler=article_handler, delay=0.4)
+        press.route_prefix("/slow/", handler=article_handler, delay=0.5)
         feed = add_source(press, "slow", "/slow.xml")
         results: list[str] = []
 
@@ -112,7 +112,7 @@ def test_one_worker_at_a_time_and_the_heartbeat_keeps_the_lease(monkeypatch):
     assert results == ["ok"]
     assert len(others) >= 5 and set(others) == {"busy"}
     pages = [r.path for r in press.requests if r.path.startswith("/slow/")]
-    assert len(pages) == len(set(pages)) == 6  # no page fetched twice
+    assert len(pages) == len(set(pages)) == 12  # no page fetched twice
     feed.refresh_from_db()
     assert feed.lease_owner == "" and feed.lease_until is None
 

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from akhbar.pipeline.leases import new_owner
+from akhbar.pipeline.maintenance import analyze_database
 from akhbar.pipeline.scheduler import (
     enqueue_discovery,
     enqueue_due_feeds,
@@ -151,6 +152,7 @@ class Command(BaseCommand):
                     try:
                         clear_expired_sessions()
                         prune_page_changes()  # the cache's change log: an hour is kept
+                        analyze_database()  # the planner's statistics follow the archive
                     except Exception:
                         log.exception("clearing expired sessions failed")
                 if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
