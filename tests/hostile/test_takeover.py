@@ -84,6 +84,11 @@ def test_one_worker_at_a_time_and_the_heartbeat_keeps_the_lease(monkeypatch):
     # A lease of 3 s, extended every 0.1 s (between entries): without the heartbeat a 6 s
     # refresh would lose its feed to the second worker after 3 s.
     monkeypatch.setattr(services, "LEASE", timedelta(seconds=3))
+    # The first extraction of a process loads trafilatura (seconds on a busy machine): done
+    # before, so each entry of the refresh takes about its page's delay.
+    from akhbar.ingest.extract.article import extract_article
+
+    extract_article(page("Échauffement").encode(), url="https://example.org/a")
     monkeypatch.setattr(services, "HEARTBEAT_EVERY", 0.1)
     with FixturePress() as press:
         items = [item(f"Lent {i}", link=press.url(f"/slow/{i}.html"), date=dated(i))
