@@ -77,10 +77,11 @@ class SourceAdmin(admin.ModelAdmin):
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
     list_display = ("url", "source", "kind", "active", "last_success_at", "last_status",
-                    "health", "error_count", "next_poll_at")
+                    "health", "error_count", "backlog", "next_poll_at")
     list_filter = ("kind", "active", "error_kind", "source__country")
     search_fields = ("url", "source__name")
-    readonly_fields = ("etag", "last_modified", "last_fetched_at", "last_success_at", "last_new_at",
+    readonly_fields = ("backlog", "lease_owner", "lease_until",
+                       "etag", "last_modified", "last_fetched_at", "last_success_at", "last_new_at",
                        "last_status", "error_kind", "error_message", "error_count", "enqueued_at")
     # "Refresh now" is added by akhbar.pipeline.admin: the pipeline runs ingestion, and the
     # sources app imports nothing above it.
