@@ -56,8 +56,24 @@ def pages_changed(
     now (one content version); the arguments say what changed so that invalidation can narrow
     to the pages that show it.
     """
-    del articles, stories, sources, images  # not used yet: every page is invalidated
+    changed = {"articles": list(articles), "stories": list(stories), "sources": list(sources),
+               "images": list(images)}
+    for listener in _listeners:
+        listener(**changed)
+    # Every cached page is dropped for now; the arguments are for the listeners (the search
+    # index) and for narrower invalidation later.
     bump_content_version()
+
+
+_listeners: list[Callable[..., None]] = []
+
+
+def on_pages_changed(listener: Callable[..., None]) -> None:
+    """Call ``listener(articles=…, stories=…, sources=…, images=…)`` on every change, in the
+    write's transaction. Apps above news and sources subscribe here (the search index), so the
+    layers that write never import them."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 EDITION_PREFIXES = ("/fr/", "/ar/", "/en/")
