@@ -34,6 +34,7 @@ class Term:
 
     kind: str  # "word", "phrase" or "prefix"
     words: tuple[str, ...]  # surface words (akhbar.ingest.textsearch.surface_words)
+    raw: str = field(default="", compare=False)  # as the reader typed it (for suggestions)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Query:
 
 
 def _show(term: Term) -> str:
-    text = " ".join(term.words)
+    text = term.raw or " ".join(term.words)
     return f'"{text}"' if term.kind == "phrase" else text + ("*" if term.kind == "prefix" else "")
 
 
@@ -60,11 +61,12 @@ def _term(text: str, *, quoted: bool) -> Term | None:
     words = surface_words(text.rstrip("*") if prefix else text)[:MAX_PHRASE_WORDS]
     if not words:
         return None
+    raw = " ".join(text.rstrip("*").replace('"', " ").split())
     if len(words) > 1:
-        return Term("phrase", tuple(words))
+        return Term("phrase", tuple(words), raw)
     if prefix and len(words[0]) >= MIN_PREFIX:
-        return Term("prefix", (words[0],))
-    return Term("word", (words[0],))
+        return Term("prefix", (words[0],), raw)
+    return Term("word", (words[0][:64],), raw)
 
 
 def parse_query(raw: str) -> Query:
