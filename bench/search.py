@@ -105,11 +105,14 @@ def generate(n: int, seed: int = 13) -> float:
     weights = {lang: 1 / np.arange(1, len(v) + 1) ** 1.1 for lang, v in vocab.items()}
     probs = {lang: w / w.sum() for lang, w in weights.items()}
     start = datetime.now(UTC) - timedelta(days=730)
-    langs = np.array(["fr", "ar", "en"])
+    langs = np.array(["fr", "ar", "en"])[rng.choice(3, size=n, p=[0.45, 0.4, 0.15])]
+    # Drawn all at once per language: one draw per article recomputes the distribution.
+    drawn = {lang: iter(rng.choice(vocab[lang], size=(int((langs == lang).sum()), 70), p=probs[lang]))
+             for lang in WORDS}
     batch = []
     for i in range(n):
-        lang = str(langs[rng.choice(3, p=[0.45, 0.4, 0.15])])
-        words = rng.choice(vocab[lang], size=70, p=probs[lang])
+        lang = str(langs[i])
+        words = next(drawn[lang])
         title = " ".join(words[:9]).capitalize()
         text = " ".join(words[9:])
         batch.append(Article(
