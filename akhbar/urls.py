@@ -12,6 +12,7 @@ from akhbar.moderation import views as moderation_views
 from akhbar.news import feeds
 from akhbar.news import views as news_views
 from akhbar.news.sitemaps import SITEMAPS
+from akhbar.search import views as search_views
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -36,6 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/articles", api_views.articles, name="api-articles"),
     path("api/v1/sources", api_views.sources, name="api-sources"),
+    path("api/v1/search", api_views.search, name="api-search"),
     path("api/v1/stories/<int:pk>", api_views.story, name="api-story"),
     path("api/v1/openapi.json", api_views.openapi, name="api-openapi"),
     path("healthz", healthz),
@@ -47,7 +49,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", news_views.home, name="home"),
     path("ticker/", news_views.ticker, name="ticker"),
-    path("search/", news_views.search, name="search"),
+    path("search/", search_views.search, name="search"),
     path("stories/<int:pk>/", news_views.story_detail, name="story"),
     path("sections/<slug:key>/", news_views.section_detail, name="section"),
     path("sections/<slug:key>/feed.rss", feeds.SectionFeed(), name="section-feed-rss"),

@@ -96,6 +96,25 @@ COMPONENTS: dict[str, Any] = {
             "articles": {"type": "array", "items": {"$ref": "#/components/schemas/Article"}},
         },
     },
+    "SearchResult": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Article"},
+            {"type": "object", "required": ["snippet"], "properties": {
+                "snippet": {"type": "string",
+                            "description": "HTML: escaped text around the matched words, each "
+                                           "in <mark>; no other element"}}},
+        ],
+    },
+    "SearchPage": {
+        "type": "object",
+        "required": ["items", "count", "next"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
+            "count": {"type": "integer", "minimum": 0,
+                      "description": "how many results (about, beyond the newest 2,000 matches)"},
+            "next": {"type": ["string", "null"], "format": "uri"},
+        },
+    },
     "Error": ERROR,
 }
 
@@ -137,6 +156,32 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     "200": _json_response("a page of articles", "ArticlePage"),
                     "400": _json_response("an invalid parameter", "Error"),
                     "404": _json_response("unknown source", "Error"),
+                },
+            }},
+            "/api/v1/search": {"get": {
+                "summary": "Full-text search, best first (relevance and freshness); syndicated "
+                           "copies folded under their original",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True,
+                     "description": 'words (all must match), "a phrase", -excluded, prefix*, OR',
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 500}},
+                    _param("lang", "articles in this language only", {"type": "string",
+                                                                      "enum": ["fr", "ar", "en"]}),
+                    _param("source", "an outlet's slug", {"type": "string"}),
+                    _param("section", "a section key",
+                           {"type": "string", "enum": ["politics", "economy", "society", "sports",
+                                                       "culture", "world", "tech"]}),
+                    _param("since", "published at or after: YYYY-MM-DD, or ISO 8601 with offset",
+                           {"type": "string"}),
+                    _param("until", "published before: YYYY-MM-DD (that day included), or ISO "
+                           "8601 with offset", {"type": "string"}),
+                    _param("limit", "items per page", {"type": "integer", "minimum": 1,
+                                                       "maximum": 100, "default": 20}),
+                    _param("cursor", "the position given in `next`", {"type": "string"}),
+                ],
+                "responses": {
+                    "200": _json_response("a page of results", "SearchPage"),
+                    "400": _json_response("an unusable query or an invalid parameter", "Error"),
                 },
             }},
             "/api/v1/stories/{id}": {"get": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from akhbar.api.schema import openapi_document
 from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
+from akhbar.search import queries as search_queries
 from akhbar.sources import queries as source_queries
 from akhbar.sources.models import Source
 from akhbar.web.cache import cached_page, tag_page
@@ -240,3 +241,78 @@ def story(request: HttpRequest, pk: int) -> JsonResponse:
 def openapi(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/openapi.json — the OpenAPI 3.1 description of this API."""
     return _json(openapi_document(request.build_absolute_uri("/")))
+
+
+SEARCH_PARAMS = ("q", "lang", "source", "section", "since", "until", "limit", "cursor")
+SEARCH_MAX_LIMIT = 100
+
+
+def _search_date(raw: str, name: str, *, end: bool = False) -> datetime:
+    """A ``since``/``until`` value: a day (YYYY-MM-DD, UTC; ``until`` includes it) or a date
+    and time with an offset."""
+    if len(raw) == 10:
+        try:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day, time.min, tzinfo=UTC) + (timedelta(days=1) if end else timedelta())
+        except (ValueError, OverflowError):
+            raise BadRequest(f"{name} must be YYYY-MM-DD or an ISO 8601 date and time with an offset") from None
+    try:
+        when = parse_datetime(raw)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise BadRequest(f"{name} must be YYYY-MM-DD or an ISO 8601 date and time with an offset")
+    return _utc(when)
+
+
+def _search_filters(request: HttpRequest) -> search_queries.Filters:
+    lang = request.GET.get("lang", "")
+    if lang and lang not in queries.EDITION_LANGUAGES:
+        raise BadRequest("lang must be fr, ar or en")
+    source_id = None
+    slug = request.GET.get("source")
+    if slug:
+        source_id = Source.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        if source_id is None:
+            raise BadRequest(f"unknown source {slug!r}")
+    section = request.GET.get("section", "")
+    if section and section not in queries.SECTIONS:
+        raise BadRequest(f"section must be one of {', '.join(queries.SECTIONS)}")
+    since = _search_date(request.GET["since"], "since") if request.GET.get("since") else None
+    until = _search_date(request.GET["until"], "until", end=True) if request.GET.get("until") else None
+    return search_queries.Filters(languages=(lang,) if lang else (), source_id=source_id,
+                                  section=section, since=since, until=until)
+
+
+@get_only
+@cached_page(params=SEARCH_PARAMS)
+def search(request: HttpRequest) -> JsonResponse:
+    """GET /api/v1/search?q= — best first, in ``items`` with a ``snippet``; ``count``; ``next``."""
+    try:
+        q = request.GET.get("q", "")
+        if not q.strip():
+            raise BadRequest("q is required: the words to search for")
+        raw_limit = request.GET.get("limit", "20")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= SEARCH_MAX_LIMIT:
+            raise BadRequest(f"limit must be between 1 and {SEARCH_MAX_LIMIT}")
+        limit = int(raw_limit)
+        offset = 0
+        if request.GET.get("cursor"):
+            try:
+                offset = int(base64.urlsafe_b64decode(request.GET["cursor"] + "==").decode())
+            except (ValueError, binascii.Error, UnicodeDecodeError):
+                raise BadRequest("cursor is not one this API gave out") from None
+            if not 0 <= offset <= 10_000:
+                raise BadRequest("cursor is not one this API gave out")
+        results = search_queries.search(q, _search_filters(request), offset=offset, limit=limit)
+    except BadRequest as exc:
+        return api_error(str(exc), 400)
+    except search_queries.QueryError as exc:
+        return api_error(str(exc), 400)
+    next_url = None
+    if results.has_next:
+        params = request.GET.copy()
+        params["cursor"] = base64.urlsafe_b64encode(str(offset + limit).encode()).decode().rstrip("=")
+        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    items = [{**article_json(hit.article, request), "snippet": hit.snippet} for hit in results.hits]
+    return _json({"items": items, "count": results.count, "next": next_url})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -14,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
-from akhbar.ingest.normalize import fold_text
 from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
 from akhbar.news.templatetags.akhbar_links import http_url
@@ -206,24 +204,6 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
                    for lang in order],
         "outlets": len({a.source_id for a in articles}),
         "edition": _edition(),
-    })
-
-
-SEARCH_MAX_QUERY = 200
-
-
-@cached_page(params=("q", "page"))
-def search(request: HttpRequest) -> HttpResponse:
-    """Title search within the edition (full-text search comes with the search issue)."""
-    q = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_QUERY]
-    page = None
-    if q:
-        qs = queries.edition_articles(_edition()).defer("text", "html", "summary")
-        for word in fold_text(q).split()[:8]:
-            qs = qs.filter(title_folded__contains=word)
-        page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "news/search.html", {
-        "q": q, "page": page, "edition": _edition(), "query_prefix": f"q={quote_plus(q)}&",
     })
 
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "axes",
     "akhbar.sources",
     "akhbar.news",
+    "akhbar.search",
     "akhbar.pipeline",
     "akhbar.moderation",
 ]

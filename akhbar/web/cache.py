@@ -97,6 +97,9 @@ def pages_changed(
     """
     from akhbar.web.models import PageChange
 
+    articles, stories, sources, images = list(articles), list(stories), list(sources), list(images)
+    for listener in _listeners:
+        listener(articles=articles, stories=stories, sources=sources, images=images)
     tags = change_tags(articles=articles, stories=stories, sources=sources, sections=sections,
                        images=images, everything=everything)
     if tags:
@@ -243,6 +246,17 @@ CLAIMS = RenderClaims()
 
 
 # --- keys and entries ------------------------------------------------------------------------
+
+_listeners: list[Callable[..., None]] = []
+
+
+def on_pages_changed(listener: Callable[..., None]) -> None:
+    """Call ``listener(articles=…, stories=…, sources=…, images=…)`` on every change, in the
+    write's transaction. Apps above news and sources subscribe here (the search index), so the
+    layers that write never import them."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
 
 EDITION_PREFIXES = ("/fr/", "/ar/", "/en/")
 

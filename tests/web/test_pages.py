@@ -205,7 +205,7 @@ def test_editions_list_outlets_by_language_and_registry_editions(client):
     assert "English headline" in en_html and "Titre FR" not in en_html
 
 
-def test_title_search_within_the_edition(client):
+def test_search_within_the_edition(client):
     fr = make_source("lematin", "Le Matin")
     ar = make_source("hespress-ar", "هسبريس", languages=("ar",))
     make_article(fr, title="Séisme dans la région d'Al Haouz : le bilan s'alourdit")
@@ -213,10 +213,10 @@ def test_title_search_within_the_edition(client):
     make_article(ar, title="زلزال الحوز: ارتفاع الحصيلة", language="ar")
     html = client.get("/fr/search/?q=séisme+haouz").content.decode()
     assert "le bilan s&#x27;alourdit" in html and "Budget 2024" not in html
-    assert "1 titre pour" in html
+    assert "1 résultat pour" in html
     ar_html = client.get("/ar/search/?q=زلزال").content.decode()
     assert "ارتفاع الحصيلة" in ar_html
-    assert "Type words" not in client.get("/fr/search/").content.decode()  # translated prompt
+    assert "Search every article" not in client.get("/fr/search/").content.decode()  # translated
     assert 'role="search"' in client.get("/fr/").content.decode()
 
 
@@ -343,9 +343,9 @@ def test_search_pages_keep_the_query(client):
     for i in range(35):
         make_article(source, title=f"Élections législatives {i}")
     html = client.get("/fr/search/?q=élections").content.decode()
-    assert 'href="?q=%C3%A9lections&amp;page=2"' in html
+    assert 'href="?q=%C3%A9lections&amp;page=2"' in html  # 20 results a page
     second = client.get("/fr/search/?q=élections&page=2").content.decode()
-    assert second.count('class="title"') == 5
+    assert second.count('class="result"') == 15
 
 
 def test_top_stories_lead_with_an_article_in_the_editions_language(client):

@@ -1,0 +1,274 @@
+"""The two engines behind one interface: SQLite FTS5 and PostgreSQL ``tsvector`` + GIN.
+
+Both index the same analysed tokens (akhbar.ingest.textsearch) and receive the same parsed
+query (akhbar.ingest.textquery), compiled here into their own syntax from tokens that hold
+only word characters: the reader's text never reaches an engine raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+from akhbar.ingest.textquery import Query, Term
+from akhbar.ingest.textsearch import LATIN_LANGUAGES, is_arabic, stem, stem_forms
+
+# Longer bodies are indexed up to this many words: PostgreSQL keeps positions up to 16,383,
+# and the first thousands of words of an article are what a reader searches for.
+MAX_BODY_WORDS = 12000
+
+
+@dataclass(frozen=True)
+class IndexedText:
+    """What one article contributes to the index, analysed (see services.document)."""
+
+    article_id: int
+    title: list[str]  # stems
+    body: list[str]
+    extra: list[str]  # outlet name and authors
+    surface: list[str]  # unstemmed words, for prefixes
+    tags: list[str]  # filters: edition, language, source, section, month
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters applied inside the engine's query (so the bounded set is already filtered)."""
+
+    editions: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    source_id: int | None = None
+    section: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def tags(self) -> list[list[str]]:
+        """Each inner list: tags of which one must be present."""
+        out = []
+        if self.editions:
+            out.append([f"e{e}" for e in self.editions])
+        if self.languages:
+            out.append([f"l{lang}" for lang in self.languages])
+        if self.source_id is not None:
+            out.append([f"s{self.source_id}"])
+        if self.section:
+            out.append([f"c{self.section}"])
+        months = month_tags(self.since, self.until)
+        if months:
+            out.append(months)
+        return out
+
+
+MAX_MONTH_TAGS = 24  # a longer range is filtered by date only (it excludes little anyway)
+
+
+def month_tag(when: datetime) -> str:
+    return f"m{when.year:04d}{when.month:02d}"
+
+
+def month_tags(since: datetime | None, until: datetime | None) -> list[str]:
+    """The month tags covering [since, until], when few: the engine then skips other months
+    through its index instead of reading their dates."""
+    if since is None:
+        return []
+    end = until or datetime.now(since.tzinfo)
+    year, month, tags = since.year, since.month, []
+    while (year, month) <= (end.year, end.month):
+        tags.append(f"m{year:04d}{month:02d}")
+        if len(tags) > MAX_MONTH_TAGS:
+            return []
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tags
+
+
+def _phrase_forms(term: Term, languages: Sequence[str]) -> list[list[str]]:
+    """A phrase's stems in each language it may be written in (one list per language)."""
+    if any(is_arabic(w) for w in term.words):
+        langs = ["ar"]
+    else:
+        langs = [lang for lang in languages if lang in LATIN_LANGUAGES] or list(LATIN_LANGUAGES)
+    forms: list[list[str]] = []
+    for lang in langs:
+        stems = [stem(w, lang) for w in term.words]
+        if stems not in forms:
+            forms.append(stems)
+    return forms
+
+
+class Engine:
+    """The interface: write and delete documents, and find candidates for a query."""
+
+    vendor = ""
+
+    def write(self, docs: Iterable[IndexedText]) -> None:
+        raise NotImplementedError
+
+    def delete(self, article_ids: Sequence[int]) -> None:
+        raise NotImplementedError
+
+    def compile(self, query: Query, filters: Filters) -> str:
+        raise NotImplementedError
+
+    def candidates(self, query: Query, filters: Filters, cap: int) -> list[tuple[int, float, datetime]]:
+        """Up to ``cap`` matching articles, newest stored first: (id, relevance, published).
+
+        Bounding by recency keeps a very common word as fast as a rare one: only the newest
+        ``cap`` matches are scored, which is also what a news reader wants first.
+        """
+        raise NotImplementedError
+
+    def raw_sql(self) -> str:
+        """The bare engine query (no ranking, no filters) for the benchmark's comparison."""
+        raise NotImplementedError
+
+
+class SqliteEngine(Engine):
+    vendor = "sqlite"
+    # bm25 weights per column: title, body, outlet/authors; surface and tags never score.
+    WEIGHTS = "8.0, 1.0, 2.0, 0.0, 0.0"
+
+    def write(self, docs: Iterable[IndexedText]) -> None:
+        rows = [(d.article_id, " ".join(d.title), " ".join(d.body[:MAX_BODY_WORDS]),
+                 " ".join(d.extra), " ".join(dict.fromkeys(d.surface)), " ".join(d.tags))
+                for d in docs]
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(r[0],) for r in rows])
+            cursor.executemany(
+                "INSERT INTO search_fts (rowid, title, body, extra, surface, tags) "
+                "VALUES (%s, %s, %s, %s, %s, %s)", rows)
+
+    def delete(self, article_ids: Sequence[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(i,) for i in article_ids])
+
+    def _term(self, term: Term, languages: Sequence[str]) -> str:
+        if term.kind == "prefix":
+            return f'{{surface}} : "{term.words[0]}" *'
+        if term.kind == "phrase":
+            alts = [f'"{" ".join(f)}"' for f in _phrase_forms(term, languages)]
+        else:
+            alts = [f'"{f}"' for f in stem_forms(term.words[0], languages)]
+        return f"{{title body extra}} : ({' OR '.join(alts)})"
+
+    def compile(self, query: Query, filters: Filters) -> str:
+        langs = filters.languages
+        parts = ["(" + " OR ".join(f"({self._term(t, langs)})" for t in clause) + ")"
+                 for clause in query.clauses]
+        parts += ["{tags} : (" + " OR ".join(f'"{t}"' for t in group) + ")" for group in filters.tags()]
+        expr = " AND ".join(parts)
+        for term in query.excluded:
+            expr = f"({expr}) NOT ({self._term(term, langs)})"
+        return expr
+
+    def candidates(self, query: Query, filters: Filters, cap: int) -> list[tuple[int, float, datetime]]:
+        sql = (f"SELECT f.rowid, -bm25(search_fts, {self.WEIGHTS}), d.published "
+               "FROM search_fts f JOIN search_searchdoc d ON d.article_id = f.rowid "
+               "WHERE search_fts MATCH %s")
+        params: list[Any] = [self.compile(query, filters)]
+        if filters.since:
+            sql += " AND d.published >= %s"
+            params.append(filters.since)
+        if filters.until:
+            sql += " AND d.published < %s"
+            params.append(filters.until)
+        sql += " ORDER BY f.rowid DESC LIMIT %s"
+        params.append(cap)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(int(r[0]), float(r[1]), _aware(r[2])) for r in cursor.fetchall()]
+
+    def raw_sql(self) -> str:
+        return "SELECT rowid FROM search_fts WHERE search_fts MATCH %s LIMIT %s"
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class PostgresEngine(Engine):
+    vendor = "postgresql"
+
+    @staticmethod
+    def document(doc: IndexedText) -> str:
+        """The tsvector literal of a document: stems with positions and weights (title A,
+        outlet/authors B, body C; a gap between fields so no phrase spans two), then the
+        surface words ("_" + word) and the tags ("~" + tag) without positions."""
+        positions: dict[str, list[str]] = {}
+        pos = 1
+        for tokens, weight in ((doc.title, "A"), (doc.extra, "B"), (doc.body, "C")):
+            for token in tokens:
+                if pos > 16383:
+                    break
+                positions.setdefault(token, []).append(f"{pos}{weight}")
+                pos += 1
+            pos += 2
+        parts = [f"{_lexeme(t)}:{','.join(p[:256])}" for t, p in positions.items()]
+        parts += [_lexeme("_" + w) for w in dict.fromkeys(doc.surface)]
+        parts += [_lexeme("~" + t) for t in doc.tags]
+        return " ".join(parts)
+
+    def write(self, docs: Iterable[IndexedText]) -> None:
+        rows = [(self.document(d), d.article_id) for d in docs]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE search_searchdoc SET document = %s::tsvector WHERE article_id = %s", rows)
+
+    def delete(self, article_ids: Sequence[int]) -> None:
+        pass  # the document is a column of the row services delete
+
+    def _term(self, term: Term, languages: Sequence[str]) -> str:
+        if term.kind == "prefix":
+            return f"{_lexeme('_' + term.words[0])}:*"
+        if term.kind == "phrase":
+            alts = [" <-> ".join(_lexeme(s) for s in f) for f in _phrase_forms(term, languages)]
+        else:
+            alts = [_lexeme(f) for f in stem_forms(term.words[0], languages)]
+        return "(" + " | ".join(f"({a})" for a in alts) + ")"
+
+    def compile(self, query: Query, filters: Filters) -> str:
+        langs = filters.languages
+        parts = ["(" + " | ".join(self._term(t, langs) for t in clause) + ")" for clause in query.clauses]
+        parts += ["(" + " | ".join(_lexeme("~" + t) for t in group) + ")" for group in filters.tags()]
+        parts += [f"!{self._term(t, langs)}" for t in query.excluded]
+        return " & ".join(parts)
+
+    def candidates(self, query: Query, filters: Filters, cap: int) -> list[tuple[int, float, datetime]]:
+        sql = ("SELECT article_id, ts_rank_cd(document, q), published "
+               "FROM search_searchdoc, CAST(%s AS tsquery) q WHERE document @@ q")
+        params: list[Any] = [self.compile(query, filters)]
+        if filters.since:
+            sql += " AND published >= %s"
+            params.append(filters.since)
+        if filters.until:
+            sql += " AND published < %s"
+            params.append(filters.until)
+        sql += " ORDER BY published DESC LIMIT %s"
+        params.append(cap)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(int(r[0]), float(r[1]), _aware(r[2])) for r in cursor.fetchall()]
+
+    def raw_sql(self) -> str:
+        return ("SELECT article_id FROM search_searchdoc "
+                "WHERE document @@ CAST(%s AS tsquery) LIMIT %s")
+
+
+def _aware(value: object) -> datetime:
+    from datetime import UTC
+
+    from django.utils.dateparse import parse_datetime
+    from django.utils.timezone import is_naive, make_aware
+
+    when = value if isinstance(value, datetime) else parse_datetime(str(value))
+    assert when is not None
+    return make_aware(when, UTC) if is_naive(when) else when
+
+
+def engine() -> Engine:
+    """The engine of the database in use."""
+    return PostgresEngine() if connection.vendor == "postgresql" else SqliteEngine()

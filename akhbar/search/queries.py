@@ -1,0 +1,142 @@
+"""Reads of the search index: ranked, filtered, folded results with snippets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from akhbar.ingest.textquery import Query, QueryError, parse_query, snippet
+from akhbar.news import queries as news_queries
+from akhbar.news.models import Article
+from akhbar.search.engines import Filters, engine
+from akhbar.search.models import SearchDoc
+
+__all__ = ["Filters", "QueryError", "Results", "parse_query", "search"]
+
+# The scored set: only the newest CAP matches are ranked (see Engine.candidates).
+CAP = 2000
+# Freshness: an article FRESHNESS_DAYS old counts half as much as today's at equal relevance.
+FRESHNESS_DAYS = 30.0
+
+
+@dataclass
+class Hit:
+    """One result: the article (with source and image) and its highlighted snippet."""
+
+    article: Article
+    snippet: str
+    copies: int = 0  # syndicated copies folded under it
+
+
+@dataclass
+class Results:
+    """A page of results and what the page says about them."""
+
+    query: Query
+    hits: list[Hit]
+    count: int  # after folding copies (an estimate when ``approximate``)
+    approximate: bool
+    offset: int
+    limit: int
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.limit < self.count and len(self.hits) == self.limit
+
+
+def _score(relevance: float, published: datetime, now: datetime) -> float:
+    age_days = max(0.0, (now - published).total_seconds() / 86400)
+    return relevance / (1.0 + age_days / FRESHNESS_DAYS)
+
+
+def ranked_ids(query: Query, filters: Filters, *, per_story: bool = False,
+               cap: int = CAP) -> tuple[list[tuple[int, int]], int, bool]:
+    """Matching article ids best first, as (id, copies folded under it); the count of
+    results and whether it is an estimate."""
+    found = engine().candidates(query, filters, cap)
+    if not found:
+        return [], 0, False
+    now = datetime.now(UTC)
+    # What readers may see is read live, not from the index: hidden articles (and whatever
+    # listings hide) never show even if the index were behind.
+    live = {pk: (copy_of, story) for pk, copy_of, story in news_queries.visible_articles()
+            .filter(pk__in=[f[0] for f in found]).values_list("pk", "copy_of_id", "story_id")}
+    scored = sorted(((_score(rel, when, now), pk) for pk, rel, when in found if pk in live),
+                    reverse=True)
+    matched = {pk for _, pk in scored}
+    out: list[tuple[int, int]] = []
+    position: dict[object, int] = {}
+    for _, pk in scored:
+        copy_of, story = live[pk]
+        # A syndicated copy is folded under its original when the original matched too (the
+        # original takes the copy's place if the copy ranked higher); with ``per_story``,
+        # everything is folded under the best result of its story.
+        head = copy_of if copy_of in matched else pk
+        key: object = ("story", story) if per_story and story is not None else head
+        if key in position:
+            index = position[key]
+            if pk != out[index][0]:
+                out[index] = (out[index][0], out[index][1] + 1)
+            continue
+        position[key] = len(out)
+        out.append((head, 0 if head == pk else 1))
+    count, approximate = len(out), False
+    if len(found) >= cap:
+        # Beyond the scored set: extrapolate over the time the index covers (an "about").
+        oldest = SearchDoc.objects.order_by("published").values_list("published", flat=True).first()
+        covered = (now - min(f[2] for f in found)).total_seconds()
+        if oldest is not None and covered > 0:
+            count = max(count, int(count * (now - oldest).total_seconds() / covered))
+        approximate = True
+    return out, count, approximate
+
+
+def _snippet_text(article: Article) -> str:
+    if article.source.display == "excerpt":
+        return news_queries.excerpt(article.text or article.summary)
+    return article.text or article.summary or article.title
+
+
+def search(raw: str, filters: Filters, *, offset: int = 0, limit: int = 20,
+           per_story: bool = False, suggest: bool = False) -> Results:
+    """One page of results for a reader's query (``QueryError`` when it has no words)."""
+    query = parse_query(raw)
+    ranked, count, approximate = ranked_ids(query, filters, per_story=per_story)
+    page = ranked[offset:offset + limit]
+    articles = news_queries.visible_articles().filter(pk__in=[pk for pk, _ in page]).defer(
+        "html", "fingerprint", "cluster_features").in_bulk()
+    hits = [Hit(articles[pk], snippet(_snippet_text(articles[pk]), query, articles[pk].language),
+                copies) for pk, copies in page if pk in articles]
+    results = Results(query, hits, count, approximate, offset, limit)
+    if suggest and not hits and offset == 0:
+        results.suggestions = suggestions(query, filters)
+    return results
+
+
+def suggestions(query: Query, filters: Filters) -> list[str]:
+    """Queries that would find something: the same without one of its words (at most three)."""
+    out: list[str] = []
+    words = query.words()
+    if len(words) < 2:
+        return out
+    for i in range(min(len(words), 6)):
+        shorter = " ".join(w for j, w in enumerate(words) if j != i)
+        try:
+            if engine().candidates(parse_query(shorter), filters, 1):
+                out.append(shorter)
+        except QueryError:
+            continue
+        if len(out) >= 3:
+            break
+    return out
+
+
+def found_elsewhere(raw: str, filters: Filters) -> bool:
+    """Whether the query finds something without the edition and language filters."""
+    wider = Filters(source_id=filters.source_id, section=filters.section, since=filters.since,
+                    until=filters.until)
+    try:
+        return bool(engine().candidates(parse_query(raw), wider, 1))
+    except QueryError:
+        return False

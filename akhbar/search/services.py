@@ -1,0 +1,161 @@
+"""Writes of the search index: follow every visible change, rebuild everything on demand."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from akhbar.ingest.textsearch import analyze
+from akhbar.news import queries as news_queries
+from akhbar.news.models import Article
+from akhbar.search.engines import IndexedText, engine, month_tag
+from akhbar.search.models import SearchDoc, SearchSource
+from akhbar.sources.models import Source
+
+BATCH = 500
+
+
+def _body(article: Article) -> str:
+    # An excerpt-only outlet is searched in what readers see of it, not in the full text we
+    # never show (its snippets could otherwise quote what the outlet asked us not to).
+    if article.source.display == "excerpt":
+        return news_queries.excerpt(article.text or article.summary)
+    return article.text or article.summary
+
+
+def _editions(source: Source) -> list[str]:
+    return sorted(news_queries.source_editions(list(source.languages or []),
+                                               list(source.editions or [])))
+
+
+def document(article: Article) -> tuple[IndexedText, str]:
+    """An article's indexed text and the digest of everything it was made from."""
+    lang = article.language or ""
+    body = _body(article)
+    extra = " ".join([article.source.name, *(a for a in article.authors if isinstance(a, str))])
+    title_stems, title_words = analyze(article.title, lang)
+    body_stems, body_words = analyze(body, lang)
+    extra_stems, extra_words = analyze(extra, lang)
+    tags = [*(f"e{e}" for e in _editions(article.source)), f"l{lang or 'xx'}",
+            f"s{article.source_id}", month_tag(article.published)]
+    if article.section:
+        tags.append(f"c{article.section}")
+    raw = "\x00".join([article.title, body, extra, lang, article.section or "",
+                       article.published.isoformat(), *tags])
+    doc = IndexedText(article.pk, title_stems, body_stems, extra_stems,
+                      title_words + extra_words + body_words, tags)
+    return doc, hashlib.sha1(raw.encode()).hexdigest()
+
+
+def index_articles(article_ids: Iterable[int], *, force: bool = False) -> int:
+    """Bring the index up to date for these articles (inside the caller's transaction):
+    visible ones indexed, hidden or deleted ones removed. Returns how many rows were written."""
+    ids = sorted({int(i) for i in article_ids if i is not None})
+    written = 0
+    eng = engine()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        articles = {a.pk: a for a in news_queries.visible_articles().filter(pk__in=chunk)
+                    .select_related(None)
+                    .select_related("source").only(
+                        "id", "title", "text", "summary", "language", "section", "authors",
+                        "published", "source_id", "source__name", "source__display",
+                        "source__languages", "source__editions")}
+        gone = [i for i in chunk if i not in articles]
+        if gone:
+            eng.delete(gone)
+            SearchDoc.objects.filter(article_id__in=gone).delete()
+        known = dict(SearchDoc.objects.filter(article_id__in=list(articles))
+                     .values_list("article_id", "digest"))
+        docs, rows = [], []
+        for article in articles.values():
+            doc, digest = document(article)
+            if not force and known.get(article.pk) == digest:
+                continue  # a save that changed nothing searchable (image, story, cluster)
+            docs.append(doc)
+            rows.append(SearchDoc(article_id=article.pk, source_id=article.source_id,
+                                  language=article.language or "", section=article.section or "",
+                                  published=article.published, digest=digest))
+        if rows:
+            SearchDoc.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["article_id"],
+                update_fields=["source_id", "language", "section", "published", "digest"])
+            eng.write(docs)
+            written += len(rows)
+    return written
+
+
+def _source_state(source: Source) -> str:
+    raw = "\x00".join([source.name, source.display, *_editions(source)])
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def index_sources(source_ids: Iterable[int]) -> int:
+    """Re-index the articles of outlets whose indexed state (name, display, editions) changed.
+
+    A source is saved on every fetch and on a pause: those change nothing indexed, and cost
+    one small read here.
+    """
+    written = 0
+    for source in Source.objects.filter(pk__in=list(source_ids)):
+        state = _source_state(source)
+        current = SearchSource.objects.filter(source_id=source.pk).values_list("state", flat=True).first()
+        if current == state:
+            continue
+        if current is not None:
+            ids = list(Article.objects.filter(source=source).values_list("pk", flat=True))
+            written += index_articles(ids)
+        SearchSource.objects.update_or_create(source_id=source.pk, defaults={"state": state})
+    return written
+
+
+def follow_changes(*, articles: Sequence[int] = (), stories: Sequence[int] = (),
+                   sources: Sequence[int] = (), images: Sequence[int] = ()) -> None:
+    """The index's side of ``pages_changed``: same call, same transaction.
+
+    Stories and images are not indexed: results read them live (a blocked image is never
+    shown, a story merge is seen at once), so they need nothing here.
+    """
+    del stories, images
+    if articles:
+        index_articles(articles)
+    if sources:
+        index_sources(sources)
+
+
+def reindex_all(progress: Callable[[int], Any] | None = None) -> int:
+    """Rebuild the whole index from the articles (``akhbar search --reindex``).
+
+    The index is emptied first, then filled batch by batch, each batch its own transaction (a
+    million articles in one transaction would hold SQLite's write lock for minutes): searches
+    during a rebuild find the part already rebuilt. A write during the rebuild indexes its
+    article itself.
+    """
+    eng = engine()
+    with transaction.atomic():
+        SearchDoc.objects.all().delete()
+        SearchSource.objects.all().delete()
+        if eng.vendor == "sqlite":
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM search_fts")
+        for source in Source.objects.all():
+            SearchSource.objects.create(source_id=source.pk, state=_source_state(source))
+    ids = list(Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True))
+    total = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        with transaction.atomic():
+            total += index_articles(chunk, force=True)
+        if progress:
+            progress(len(chunk))
+    return total
+
+
+def article_count() -> int:
+    """How many articles a rebuild will index (for its progress bar)."""
+    return Article.objects.filter(hidden=False).count()
