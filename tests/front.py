@@ -42,8 +42,11 @@ def site_conf(prefix: Path, port: int, upstream: str) -> str:
 class NginxFront:
     """``with NginxFront(tmp, port, "127.0.0.1:8000") as front:`` nginx in the foreground."""
 
-    def __init__(self, prefix: Path, port: int, upstream: str, *, workers: int = 1) -> None:
+    def __init__(self, prefix: Path, port: int, upstream: str, *, workers: int = 1,
+                 extra: str = "") -> None:
+        """``extra``: more of the http {} block (bench/web.py adds a plain static server)."""
         self.prefix, self.port, self.upstream, self.workers = prefix, port, upstream, workers
+        self.extra = extra
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> NginxFront:
@@ -68,6 +71,7 @@ http {{
   default_type application/octet-stream;
 {temp}
   include {p / 'akhbar.conf'};
+{self.extra}
 }}
 """, encoding="utf-8")
         self.proc = subprocess.Popen(
