@@ -109,6 +109,11 @@ class Config:
     hsts_include_subdomains: bool = True
     hsts_preload: bool = False
     ssl_redirect: bool = False
+    # HTTP caching of anonymous pages (akhbar.web.http): seconds a browser or a shared cache (the
+    # nginx front) may reuse a page without asking, and seconds it may keep serving a stale copy
+    # while it fetches the new one in the background.
+    http_max_age: int = 5
+    http_stale_seconds: int = 30
 
     @property
     def user_agent(self) -> str:
@@ -360,4 +365,6 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         hsts_include_subdomains=_bool(env, "AKHBAR_HSTS_INCLUDE_SUBDOMAINS", True),
         hsts_preload=_bool(env, "AKHBAR_HSTS_PRELOAD", False),
         ssl_redirect=_bool(env, "AKHBAR_SSL_REDIRECT", False),
+        http_max_age=_int(env, "AKHBAR_HTTP_MAX_AGE", 5),
+        http_stale_seconds=_int(env, "AKHBAR_HTTP_STALE_SECONDS", 30),
     )

@@ -1,11 +1,16 @@
-"""Web serving benchmark: dynamic pages against the same bytes served as a static file.
+"""Web serving benchmark: akhbar's pages through the nginx front and directly, at rest and
+while a crawl stores articles, against nginx serving the home page's bytes.
 
-Starts the production server (gunicorn, 2 workers, WhiteNoise for static files) on 127.0.0.1
-over a throw-away SQLite database seeded with synthetic articles, then loads each URL with wrk
-(``apt-get install wrk``) and prints requests/s and latency percentiles, and the ratio of each
-dynamic page to the static copy of the home page served by the same server in the same run.
+Starts the production server (gunicorn, 2 workers x 4 threads) over a throw-away SQLite
+database seeded with synthetic articles and stories, the production front in front of it
+(deploy/nginx/akhbar.conf, run by the real nginx), and a plain nginx server for the baseline:
+the home page's bytes as a file. Every URL (home, article, outlet, story, search, API) is
+loaded with wrk (``apt-get install wrk nginx``) through the front and directly, first at rest,
+then while ``akhbar crawl --once`` runs in a loop against a local fixture press whose outlets
+publish about ``--ingest-rate`` articles a minute; the articles actually stored per minute and
+akhbar's page cache hit ratio (``X-Akhbar-Cache``) while ingesting are reported.
 
-    .venv/bin/python bench/web.py [--duration 10] [--connections 16] [--articles 2000]
+    .venv/bin/python -m bench.web [--duration 10] [--connections 16] [--articles 2000]
 """
 
 from __future__ import annotations
@@ -16,14 +21,23 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.front import NginxFront, nginx_path  # noqa: E402
+from tests.press import FixturePress, RecordedRequest  # noqa: E402
+from tests.web.press_site import article_page  # noqa: E402
 
 
 def free_port() -> int:
@@ -55,12 +69,43 @@ for n in range({articles}):
                         text=text, language=src.languages[0],
                         published=base + timedelta(minutes=n)))
 Article.objects.bulk_create(rows, batch_size=500)
+from akhbar.news.models import Story
+# Stories of 2 to 5 outlets' articles, like a crawl's clustering makes them.
+stories = [Story.objects.create(key=f"bench-{{i}}", title=f"Histoire {{i}}", outlet_count=4)
+           for i in range(50)]
+for i, art in enumerate(Article.objects.order_by("-published")[:200]):
+    Article.objects.filter(pk=art.pk).update(story=stories[i // 4])
 """
     subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
 
 
-def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+# Counts akhbar's page cache answers (X-Akhbar-Cache) and those the front served from its
+# cache (X-Cache-Status HIT, or STALE/UPDATING while one request refreshes), per thread.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) hit = 0; miss = 0; other = 0; front = 0 end
+function response(status, headers, body)
+  local c = headers["X-Akhbar-Cache"]
+  if c == "hit" then hit = hit + 1 elseif c == "miss" then miss = miss + 1 else other = other + 1 end
+  local f = headers["X-Cache-Status"]
+  if f == "HIT" or f == "STALE" or f == "UPDATING" or f == "REVALIDATED" then front = front + 1 end
+end
+function done(summary, latency, requests)
+  local h, m, o, f = 0, 0, 0, 0
+  for _, t in ipairs(threads) do
+    h = h + t:get("hit"); m = m + t:get("miss"); o = o + t:get("other"); f = f + t:get("front")
+  end
+  io.write(string.format("CACHE hit=%d miss=%d other=%d front=%d\\n", h, m, o, f))
+end
+"""
+
+
+def wrk(url: str, duration: int, connections: int, script: str) -> dict[str, float]:
+    # Accept-Encoding: gzip, as browsers send it (akhbar and the front then send ~1/5 of the
+    # bytes); the baseline file is sent as it is.
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
+                          "-H", "Accept-Encoding: gzip", "-s", script, url],
                          capture_output=True, text=True, check=True).stdout
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -70,32 +115,121 @@ def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    cache = re.search(r"CACHE hit=(\d+) miss=(\d+) other=(\d+) front=(\d+)", out)
+    hit, miss, other, front = (int(x) for x in cache.groups()) if cache else (0, 0, 0, 0)
     return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency("50"),
-            "p99": latency("99"), "errors": float(errors.group(1)) if errors else 0.0}
+            "p99": latency("99"), "errors": float(errors.group(1)) if errors else 0.0,
+            "hit": hit, "miss": miss, "other": other, "front": front}
+
+
+
+class Press:
+    """Outlets on a FixturePress publishing ``rate`` articles a minute between them: each feed
+    request lists the newest 30 items, numbered by the time they were "published"."""
+
+    def __init__(self, press: FixturePress, outlets: int, rate: float) -> None:
+        self.press, self.outlets = press, outlets
+        self.per_outlet = rate / 60.0 / outlets  # items per second per outlet
+        self.start = time.time()
+        press.route_prefix("/feed/", handler=self.feed)
+        press.route_prefix("/a/", handler=self.page)
+
+    def feed(self, request: RecordedRequest) -> tuple[int, dict[str, str], str]:
+        slug = request.path.rsplit("/", 1)[-1].removesuffix(".xml")
+        newest = int((time.time() - self.start) * self.per_outlet)
+        rows = []
+        for n in range(newest, max(-1, newest - 30), -1):
+            when = datetime.fromtimestamp(self.start + n / self.per_outlet, UTC)
+            rows.append(f"<item><title>{slug} dépêche {n}</title>"
+                        f"<link>{self.press.url(f'/a/{slug}/{n}.html')}</link>"
+                        f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate></item>")
+        body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>'
+                f"{slug}</title><link>{self.press.url('/')}</link><language>fr</language>"
+                + "".join(rows) + "</channel></rss>")
+        return 200, {"Content-Type": "application/rss+xml"}, body
+
+    def page(self, request: RecordedRequest) -> str:
+        slug, _, name = request.path.removeprefix("/a/").partition("/")
+        title = f"{slug} dépêche {name.removesuffix('.html')}"
+        paras = [f"{title} : le gouvernement annonce un projet d'investissement de {len(name)} "
+                 "milliards pour le port et l'énergie, selon le ministre de l'économie."] * 4
+        return article_page(title, paras, lang="fr", iso=None, image="")
+
+    def registry(self) -> str:
+        return "".join(f'''
+[[source]]
+slug = "press-{i}"
+name = "Press {i}"
+homepage = "{self.press.url(f'/press-{i}/')}"
+languages = ["fr"]
+country = "MA"
+feeds = ["{self.press.url(f'/feed/press-{i}.xml')}"]
+timezone = "Africa/Casablanca"
+display = "full"
+''' for i in range(self.outlets))
+
+
+class Crawl:
+    """``akhbar crawl --once`` again and again in the background, until stopped."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env, self.stopping = env, threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self) -> None:
+        while not self.stopping.is_set():
+            subprocess.run([sys.executable, "-m", "akhbar", "crawl", "--once"], env=self.env,
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def __enter__(self) -> Crawl:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+
+def article_count(data: Path) -> int:
+    with sqlite3.connect(data / "akhbar.sqlite3", timeout=30) as db:
+        return int(db.execute("select count(*) from news_article").fetchone()[0])
+
+
+def get(url: str) -> bytes:
+    req = urllib.request.Request(url, headers={"Cookie": "csrftoken=bench"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return bytes(resp.read())
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="interleaved rounds over all URLs; the median round is reported")
+    parser.add_argument("--outlets", type=int, default=10)
+    parser.add_argument("--ingest-rate", type=float, default=600,
+                        help="articles a minute the fixture press publishes while ingesting")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        print("bench/web.py needs wrk: apt-get install wrk")
+    if not shutil.which("wrk") or not nginx_path():
+        print("bench/web.py needs wrk and nginx: apt-get install wrk nginx")
         return 0
     data = Path(tempfile.mkdtemp(prefix="akhbar-bench-web-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AKHBAR_", "DJANGO_"))}
     env |= {"AKHBAR_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "akhbar.settings.base",
-            "PYTHONPATH": str(ROOT)}
+            "PYTHONPATH": str(ROOT), "AKHBAR_ALLOW_PRIVATE_NETWORKS": "1",
+            "AKHBAR_HOST_DELAY_SECONDS": "0", "AKHBAR_HOST_CONCURRENCY": "8",
+            "AKHBAR_CRAWL_THREADS": "4"}
     akhbar = [sys.executable, "-m", "akhbar"]
     subprocess.run([*akhbar, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
     seed(env, args.articles)
     subprocess.run([*akhbar, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    script = data / "count.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    port, front_port, static_port = free_port(), free_port(), free_port()
+    direct, front = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{front_port}"
+    baseline_dir = data / "baseline"
+    baseline_dir.mkdir()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "akhbar.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--threads", "4", "--log-level", "warning",
@@ -104,51 +238,78 @@ def main() -> int:
          # with it, runs agree (docs/BENCHMARKS.md).
          "--reuse-port"],
         env=env, cwd=ROOT, start_new_session=True)
+    results: dict[tuple[str, str, str], dict[str, float]] = {}
+    ingested: list[tuple[int, float]] = []
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+                urllib.request.urlopen(f"{direct}/healthz", timeout=1).read()
                 break
             except OSError:
                 time.sleep(0.1)
-        home = urllib.request.urlopen(f"{base}/fr/", timeout=5).read()
-        article_path = re.search(rb'href="(/fr/articles/\d+/)"', home).group(1).decode()
-        # The static baseline: the home page's bytes, served by the same server (WhiteNoise).
-        static_dir = data / "static" / "bench"
-        static_dir.mkdir(parents=True, exist_ok=True)
-        (static_dir / "home.html").write_bytes(home)
-        server.send_signal(signal.SIGHUP)  # reload workers so WhiteNoise indexes the new file
-        time.sleep(2)
-        urls = {"static copy of home": "/static/bench/home.html", "home /fr/": "/fr/",
-                "article page": article_path, "outlet page": "/fr/sources/outlet-1/",
-                "API articles": "/api/v1/articles?limit=50"}
-        cache_state = {}
-        for name, path in urls.items():  # warm every worker's page cache
-            for _ in range(8):
-                with urllib.request.urlopen(base + path, timeout=5) as resp:
-                    resp.read()
-                    cache_state[name] = resp.headers.get("X-Akhbar-Cache", "-")
-        # Interleaved rounds (static, then each page, again and again) so that a burst of
-        # noise from the machine hits every URL alike; each URL reports its median round.
-        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in urls}
-        for _ in range(args.rounds):
-            for name, path in urls.items():
-                rounds[name].append(wrk(base + path, args.duration, args.connections))
-        results = {name: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2]
-                   for name, rs in rounds.items()}
+        home = get(f"{direct}/fr/")
+        (baseline_dir / "home.html").write_bytes(home)
+        article_path = re.search(rb'href="(/fr/articles/\d+/)"', home).group(1).decode()  # type: ignore[union-attr]
+        with sqlite3.connect(data / "akhbar.sqlite3") as db:
+            story_path = f"/fr/stories/{db.execute('select min(id) from news_story').fetchone()[0]}/"
+        urls = {"home": "/fr/", "article": article_path, "outlet": "/fr/sources/outlet-1/",
+                "story": story_path, "search": "/fr/search/?q=gouvernement",
+                "API": "/api/v1/articles?limit=50"}
+        baseline_server = (f"server {{ listen 127.0.0.1:{static_port}; "
+                           f"location / {{ root {baseline_dir}; }} }}")
+        with FixturePress() as fixture, NginxFront(data / "nginx", front_port, f"127.0.0.1:{port}",
+                                                   workers=args.workers, extra=baseline_server):
+            press = Press(fixture, args.outlets, args.ingest_rate)
+            registry = data / "bench-press.toml"
+            registry.write_text(press.registry(), encoding="utf-8")
+            subprocess.run([*akhbar, "sources", "import", str(registry)], env=env, cwd=ROOT,
+                           check=True, stdout=subprocess.DEVNULL)
+            for phase in ("at rest", "ingesting"):
+                crawl = Crawl(env) if phase == "ingesting" else None
+                if crawl:
+                    crawl.__enter__()
+                    time.sleep(15)  # the first crawl stores the feeds' backlog
+                before, t0 = article_count(data), time.monotonic()
+                try:
+                    results[("nginx: the home page's bytes", "static", phase)] = wrk(
+                        f"http://127.0.0.1:{static_port}/home.html", args.duration,
+                        args.connections, str(script))
+                    for name, path in urls.items():
+                        for via, base in (("front", front), ("direct", direct)):
+                            for _ in range(3):  # warm the page cache (and the front's)
+                                get(base + path)
+                            results[(name, via, phase)] = wrk(base + path, args.duration,
+                                                              args.connections, str(script))
+                finally:
+                    if crawl:
+                        ingested.append((article_count(data) - before, time.monotonic() - t0))
+                        crawl.__exit__()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         shutil.rmtree(data, ignore_errors=True)
-    static_rps = results["static copy of home"]["rps"]
-    print(f"gunicorn {args.workers} workers x 4 threads, wrk -t2 -c{args.connections} "
-          f"-d{args.duration}s, median of {args.rounds} interleaved rounds, {args.articles} "
-          f"articles, home = {len(home) / 1024:.0f} KiB\n")
-    print("| URL | requests/s | p50 ms | p99 ms | vs static | non-2xx | page cache |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for name, r in results.items():
-        print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-              f"{r['rps'] / static_rps:.2f} | {r['errors']:.0f} | {cache_state[name]} |")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    stored, seconds = ingested[0] if ingested else (0, 1.0)
+    print(f"commit {commit}; gunicorn {args.workers} workers x 4 threads, nginx {args.workers} "
+          f"workers; wrk -t2 -c{args.connections} -d{args.duration}s, Accept-Encoding: gzip; "
+          f"{args.articles} articles; home = {len(home) / 1024:.0f} KiB; while ingesting: "
+          f"{stored} articles stored in {seconds:.0f} s = {stored * 60 / seconds:.0f}/min\n")
+    baseline = {phase: results[("nginx: the home page's bytes", "static", phase)]["rps"]
+                for phase in ("at rest", "ingesting")}
+    print("| page | via | phase | requests/s | p50 ms | p99 ms | vs baseline | vs at rest "
+          "| non-2xx | akhbar cache hit % | served by the front's cache % |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (name, via, phase), r in results.items():
+        rest = results[(name, via, "at rest")]["rps"]
+        answered = r["hit"] + r["miss"]
+        total = r["hit"] + r["miss"] + r["other"]
+        # Through the front, X-Akhbar-Cache is the stored copy's: only direct rows say it.
+        hit = f"{100 * r['hit'] / answered:.1f}" if answered and via == "direct" else "-"
+        front_hit = f"{100 * r['front'] / total:.1f}" if via == "front" and total else "-"
+        print(f"| {name} | {via} | {phase} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+              f"{r['rps'] / baseline[phase]:.2f} | {r['rps'] / rest:.2f} | {r['errors']:.0f} | "
+              f"{hit} | {front_hit} |")
     return 0
 
 

@@ -41,6 +41,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A NUL in the URL is a 400 before the cache or any view (PostgreSQL refuses it in text).
     "akhbar.web.errors.reject_nul_bytes",
+    # HTTP caching a front can use (akhbar/web/http.py), all three outside early_hits so cache
+    # hits get them too. Outermost, gzip: the ETag is computed on the plain body (and made weak
+    # when compressed); then the ETag and 304 for If-None-Match; then Cache-Control, inside, so
+    # that a 304 carries it.
+    "akhbar.web.http.CompressMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "akhbar.web.http.cache_control",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached pages are answered here, before session, locale, CSRF and auth (akhbar/web/cache.py).
     "akhbar.web.cache.early_hits",
@@ -158,8 +165,11 @@ STATIC_ROOT = CONFIG.data_dir / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Content-hashed names and gzip copies once collected (`akhbar run` collects at start),
+    # plain names before: nothing fails for want of collectstatic (akhbar/web/staticfiles.py).
+    "staticfiles": {"BACKEND": "akhbar.web.staticfiles.StaticStorage"},
 }
+# Serves the source folders too, so static files work before any collectstatic.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = CONFIG.data_dir / "media"
 MEDIA_URL = "/media/"
