@@ -268,7 +268,7 @@ def main() -> int:
                 crawl = Crawl(env) if phase == "ingesting" else None
                 if crawl:
                     crawl.__enter__()
-                    time.sleep(15)  # the first crawl stores the feeds' backlog
+                    time.sleep(30)  # the first crawl stores the feeds' backlog
                 before, t0 = article_count(data), time.monotonic()
                 try:
                     results[("nginx: the home page's bytes", "static", phase)] = wrk(
