@@ -68,7 +68,7 @@ def _rq_worker(names: list[str], *, burst: bool) -> None:
 
     while True:
         # A fresh RQ worker per burst: RQ registers a worker's birth and death once.
-        worker = django_rq.get_worker(*names, job_class=Job, worker_class=AkhbarWorker,
+        worker = django_rq.get_worker(*names, job_class=Job, worker_class=AkhbarWorker,  # type: ignore[arg-type]
                                       name=new_owner().replace(":", "-"))
         worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
         if not burst:
