@@ -245,6 +245,12 @@ def refresh_feed(
         log.warning("%s", exc)
         feed = Feed.objects.select_related("source").get(pk=feed_id)
         return RefreshOutcome(feed_id=feed_id, source_slug=feed.source.slug, status="busy")
+    except (SystemExit, KeyboardInterrupt):
+        # The worker is being stopped mid-refresh: the feed is enqueued again at the next
+        # scheduler tick instead of waiting for its queue claim to expire (what was stored
+        # stays stored; the rest is done then).
+        Feed.objects.filter(pk=feed_id, lease_owner=lease.owner).update(enqueued_at=None)
+        raise
     finally:
         lease.release()
 

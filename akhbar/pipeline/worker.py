@@ -59,12 +59,32 @@ def _rq_worker(names: list[str], *, burst: bool) -> None:
         (robots.txt cache) and story memory carry across jobs, and no forked child inherits a
         database connection. RQ still records a job a killed worker held as abandoned."""
 
+        in_job = False
+
         def execute_job(self, job: Any, queue: Any) -> Any:
             close_old_connections()
+            self.in_job = True
             try:
                 return super().execute_job(job, queue)
             finally:
+                self.in_job = False
                 close_old_connections()
+
+        def request_stop(self, signum: Any, frame: Any) -> None:
+            # RQ's warm shutdown asks whether the worker is BUSY, a state a SimpleWorker never
+            # sets: the first SIGTERM would interrupt the job. Here it finishes the job first,
+            # as db_worker does; a second SIGTERM abandons it (RQ's cold shutdown).
+            if not self.in_job:
+                super().request_stop(signum, frame)
+                return
+            import signal as signals
+
+            from rq.utils import now
+
+            self._shutdown_requested_date = now()
+            signals.signal(signals.SIGINT, self.request_force_stop)
+            signals.signal(signals.SIGTERM, self.request_force_stop)
+            self._stop_requested = True
 
     while True:
         # A fresh RQ worker per burst: RQ registers a worker's birth and death once.

@@ -212,3 +212,7 @@ def test_sigkill_of_an_rq_worker_mid_batch_loses_and_duplicates_nothing(tmp_path
             workers[1].communicate(timeout=60)
         assert titles(env) == EXPECTED
         assert watch.pages_max == 1 and not watch.feed_overlap
+        # The dead worker's host slot was taken over at once (its process is gone), not after
+        # its 36 s hold: no pause of that length between two requests to the host.
+        times = sorted(r.time for r in press.requests)
+        assert max(b - a for a, b in zip(times, times[1:], strict=False)) < 20
