@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
 from datetime import UTC, date, datetime
+from ipaddress import ip_network
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from warcio.archiveiterator import ArchiveIterator
@@ -17,6 +20,7 @@ from akhbar.ingest.warc import response_record
 from akhbar.news.models import Article
 from akhbar.pipeline.pages import keep_page
 from akhbar.sources.models import Feed, Source
+from tests.e2e.test_cli import AKHBAR, ROOT, akhbar, env_for
 from tests.hostile.hostile_press import page
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,9 +101,8 @@ def test_metrics_are_for_loopback_only_and_always_list_articles_ingested():
     assert "akhbar_articles_ingested_total" in body
     assert "akhbar_queue_depth" in body and "akhbar_page_cache_hit_ratio" in body
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
-    with override_settings(CONFIG=__import__("dataclasses").replace(
-            __import__("django.conf").conf.settings.CONFIG,
-            metrics_allow=(__import__("ipaddress").ip_network("203.0.113.0/24"),))):
+    with override_settings(CONFIG=dataclasses.replace(
+            settings.CONFIG, metrics_allow=(ip_network("203.0.113.0/24"),))):
         assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 200
         assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
 
@@ -113,8 +116,6 @@ def ingested(client: Client) -> float:
 
 def test_metrics_count_what_another_process_ingested(tmp_path):
     """An import in another process (sharing the metrics dir) shows in this one's /metrics."""
-    from tests.e2e.test_cli import akhbar, env_for
-
     client = Client()
     before = ingested(client)
     path = tmp_path / "a.warc.gz"
@@ -125,9 +126,8 @@ def test_metrics_count_what_another_process_ingested(tmp_path):
     code = ("import django; django.setup(); from akhbar.sources.models import Source;"
             "Source.objects.create(slug='alpha', name='A', homepage='https://news.example/alpha/',"
             "languages=['fr'], country='MA')")
-    subprocess.run([*__import__("tests.e2e.test_cli").e2e.test_cli.AKHBAR[:1], "-c", code],
-                   env=env | {"DJANGO_SETTINGS_MODULE": "akhbar.settings.base"}, check=True,
-                   cwd=__import__("tests.e2e.test_cli").e2e.test_cli.ROOT, timeout=60)
+    subprocess.run([*AKHBAR[:1], "-c", code], check=True, cwd=ROOT, timeout=60,
+                   env=env | {"DJANGO_SETTINGS_MODULE": "akhbar.settings.base"})
     done = akhbar("import-warc", str(path), env=env)
     assert done.stdout.strip().splitlines()[-1].startswith("imported 1,"), done.stderr
     assert ingested(client) == before + 1
