@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH_OR_GLOB")
         parser.add_argument("--enqueue", action="store_true",
                             help="hand the files to the workers (one task per file) instead")
+        parser.add_argument("--no-stories", action="store_true",
+                            help="leave story assignment to the scheduler (bulk imports)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         paths = _expand(opts["paths"])
@@ -53,10 +55,11 @@ class Command(BaseCommand):
                   desc="import-warc") as bar:
             for path in paths:
                 total.add(import_warc_file(path, index=index, progress=bar.update))
-        from akhbar.pipeline.stories import assign_stories
+        if not opts["no_stories"]:
+            from akhbar.pipeline.stories import assign_stories
 
-        while assign_stories(limit=200):
-            pass
+            while assign_stories(limit=200):
+                pass
         sys.stderr.flush()
         self.stdout.write(total.summary())
         self.stdout.flush()
