@@ -76,6 +76,11 @@ def test_a_warc_file_imports_exactly_its_articles_and_a_second_import_adds_none(
 
 
 def test_export_warc_gives_back_the_pages_akhbar_fetched(tmp_path):
+    with override_settings(CONFIG=dataclasses.replace(settings.CONFIG, data_dir=tmp_path)):
+        export_and_reimport(tmp_path)
+
+
+def export_and_reimport(tmp_path):
     alpha, _ = sources()
     body = page("Alpha gardé").encode()
     keep_page(alpha, FetchResult(requested_url="https://news.example/alpha/k.html",
