@@ -114,6 +114,16 @@ class Config:
     # while it fetches the new one in the background.
     http_max_age: int = 5
     http_stale_seconds: int = 30
+    # Task engine: "database" (django-tasks-db, one machine) or "rq" (RQ on the Redis database
+    # that redis_url names, workers on any number of machines).
+    task_backend: str = "database"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Addresses allowed to read /metrics (loopback by default: it tells what the crawler does).
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...] = (
+        ip_network("127.0.0.1/32"), ip_network("::1/128"))
+    # Keep the bytes of each fetched article page (gzipped WARC records in the data dir), so
+    # `akhbar export-warc` can hand them back and extraction can be re-run on what was fetched.
+    keep_pages: bool = True
 
     @property
     def user_agent(self) -> str:
@@ -261,6 +271,23 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Netw
     return tuple(nets)
 
 
+TASK_BACKENDS = ("database", "rq")
+
+
+def _task_backend(env: Mapping[str, str]) -> str:
+    value = env.get("AKHBAR_TASK_BACKEND", "").strip().lower() or "database"
+    if value not in TASK_BACKENDS:
+        raise ConfigError(f"AKHBAR_TASK_BACKEND must be database or rq, not {value!r}")
+    return value
+
+
+def _redis_url(env: Mapping[str, str]) -> str:
+    value = env.get("AKHBAR_REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0"
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"AKHBAR_REDIS_URL must be a redis://, rediss:// or unix:// URL, not {value!r}")
+    return value
+
+
 def is_production(env: Mapping[str, str] | None = None) -> bool:
     """Whether AKHBAR_ENV asks for production (``production`` or ``prod``)."""
     env = os.environ if env is None else env
@@ -367,4 +394,9 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         ssl_redirect=_bool(env, "AKHBAR_SSL_REDIRECT", False),
         http_max_age=_int(env, "AKHBAR_HTTP_MAX_AGE", 5),
         http_stale_seconds=_int(env, "AKHBAR_HTTP_STALE_SECONDS", 30),
+        task_backend=_task_backend(env),
+        redis_url=_redis_url(env),
+        metrics_allow=_networks(env, "AKHBAR_METRICS_ALLOW") if "AKHBAR_METRICS_ALLOW" in env
+        else Config.metrics_allow,
+        keep_pages=_bool(env, "AKHBAR_KEEP_PAGES", True),
     )

@@ -13,10 +13,7 @@ from akhbar.news import feeds
 from akhbar.news import views as news_views
 from akhbar.news.sitemaps import SITEMAPS
 from akhbar.search import views as search_views
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+from akhbar.web.metrics import healthz, metrics_view
 
 
 @ensure_csrf_cookie
@@ -41,6 +38,7 @@ urlpatterns = [
     path("api/v1/stories/<int:pk>", api_views.story, name="api-story"),
     path("api/v1/openapi.json", api_views.openapi, name="api-openapi"),
     path("healthz", healthz),
+    path("metrics", metrics_view, name="metrics"),
     path("csrf-cookie", csrf_cookie, name="csrf-cookie"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("images/<int:pk>/report", moderation_views.report_image, name="image-report"),

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, transaction
 
+from akhbar.pipeline.leases import holder_is_gone, new_owner
 from akhbar.sources.models import HostSlot, HostState
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,9 @@ class DatabaseHostGate:
     @contextmanager
     def slot(self, host: str, spacing: float) -> Iterator[float]:
         started = self._clock()
-        owner = uuid.uuid4().hex
+        # "host:pid:…" like a lease owner: a slot whose process died on this machine is taken
+        # over at once instead of blocking its host until ``busy_until``.
+        owner = new_owner()
         number = self._take_slot(host, owner)
         try:
             if spacing > 0:
@@ -67,8 +69,16 @@ class DatabaseHostGate:
             owner="", busy_until=0.0)
 
     def _claim(self, host: str, number: int, owner: str, now: float) -> int:
-        return HostSlot.objects.filter(host=host, slot=number, busy_until__lt=now).update(
+        taken = HostSlot.objects.filter(host=host, slot=number, busy_until__lt=now).update(
             owner=owner, busy_until=now + self._hold)
+        if taken:
+            return taken
+        holder = HostSlot.objects.filter(host=host, slot=number).values_list(
+            "owner", flat=True).first()
+        if holder and holder_is_gone(holder):
+            return HostSlot.objects.filter(host=host, slot=number, owner=holder).update(
+                owner=owner, busy_until=now + self._hold)
+        return 0
 
     @staticmethod
     def _has_rows(host: str) -> bool:

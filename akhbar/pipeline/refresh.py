@@ -21,10 +21,12 @@ from akhbar.ingest.fetch.caching import backoff_delay, cache_max_age, next_poll_
 from akhbar.ingest.fetch.client import Fetcher
 from akhbar.ingest.normalize import url_variant_key
 from akhbar.ingest.types import FeedEntry, FetchResult
+from akhbar.metrics import ARTICLES_INGESTED, count_fetch
 from akhbar.news.models import Article
 from akhbar.news.services import StoreResult, entry_hash, existing_article, store_article
 from akhbar.pipeline.images import cache_image
 from akhbar.pipeline.leases import holder_is_gone, new_owner
+from akhbar.pipeline.pages import keep_page
 from akhbar.sources.models import Feed, FetchLog, Source
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,9 @@ def ingest_entry(
         return result
     try:
         page = fetcher.fetch(entry.url, max_bytes=settings.CONFIG.max_page_bytes)
+        count_fetch("page", page.status)
     except FetchError as exc:
+        count_fetch("page", getattr(exc, "status", None), exc.kind)
         if exc.kind in ("robots_disallowed", "robots_unreachable"):
             # The outlet does not want this page crawled (or its robots.txt is failing, so we
             # cannot know yet): neither fetched nor stored; a later poll tries it again.
@@ -114,6 +118,10 @@ def ingest_entry(
             draft = draft_from_feed(entry, error=exc.kind, languages=tuple(source.languages),
                                     final_url=page.final_url, fetched_at=page.fetched_at)
     result, stored = store_article(source=source, feed=feed, entry=entry, draft=draft, now=now)
+    if result is StoreResult.NEW:
+        ARTICLES_INGESTED.inc()
+    if page is not None and stored is not None and result is not StoreResult.UNCHANGED:
+        keep_page(source, page)
     if stored is not None and stored.image_id and result is not StoreResult.UNCHANGED:
         # After the article's transaction: the image is fetched through the same polite
         # client, once; a failure leaves the article without a picture, never without text.
@@ -237,6 +245,12 @@ def refresh_feed(
         log.warning("%s", exc)
         feed = Feed.objects.select_related("source").get(pk=feed_id)
         return RefreshOutcome(feed_id=feed_id, source_slug=feed.source.slug, status="busy")
+    except (SystemExit, KeyboardInterrupt):
+        # The worker is being stopped mid-refresh: the feed is enqueued again at the next
+        # scheduler tick instead of waiting for its queue claim to expire (what was stored
+        # stays stored; the rest is done then).
+        Feed.objects.filter(pk=feed_id, lease_owner=lease.owner).update(enqueued_at=None)
+        raise
     finally:
         lease.release()
 
@@ -290,11 +304,15 @@ def _refresh(feed_id: int, *, fetcher: Fetcher, now: datetime, lease: _Lease) ->
             max_bytes=cfg.max_feed_bytes,
         )
         headers = result.headers
+        count_fetch("feed", result.status)
         outcome.status = "not_modified" if result.not_modified else "ok"
         entries = () if result.not_modified else _entries(feed, fetcher, result, now)
     except (FetchError, ParseError) as exc:
         outcome.status, outcome.error_kind, outcome.error_message = "error", exc.kind, str(exc)
+        count_fetch("feed", getattr(exc, "status", None), exc.kind)
         _record_failure(feed, exc, now, outcome, started)
+        log.warning("refresh failed source=%s source_id=%d feed_id=%d kind=%s: %s", source.slug,
+                    source.pk, feed.pk, exc.kind, str(exc)[:300])
         return outcome
 
     outcome.entries = len(entries)
@@ -368,6 +386,10 @@ def _refresh(feed_id: int, *, fetcher: Fetcher, now: datetime, lease: _Lease) ->
             skipped=outcome.skipped,
             deferred=outcome.deferred,
         )
+    log.info("refreshed source=%s source_id=%d feed_id=%d status=%s entries=%d new=%d revised=%d "
+             "failed=%d deferred=%d ms=%d", source.slug, source.pk, feed.pk, outcome.status,
+             outcome.entries, outcome.new, outcome.revised, outcome.failed, outcome.deferred,
+             outcome.duration_ms)
     return outcome
 
 

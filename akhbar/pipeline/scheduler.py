@@ -24,7 +24,8 @@ LEASE = timedelta(minutes=30)
 PER_HOST_PER_TICK = 2
 
 
-def due_feeds(now: datetime, limit: int = 200) -> list[Feed]:
+def due_feeds(now: datetime, limit: int = 200,
+              per_host_cap: int | None = PER_HOST_PER_TICK) -> list[Feed]:
     """Active feeds of unpaused sources whose next poll has come and that are not in flight."""
     qs = (
         Feed.objects.select_related("source")
@@ -37,7 +38,7 @@ def due_feeds(now: datetime, limit: int = 200) -> list[Feed]:
     per_host: Counter[str] = Counter()
     for feed in qs[: limit * 4]:
         host = urlsplit(feed.url).hostname or ""
-        if per_host[host] >= PER_HOST_PER_TICK:
+        if per_host_cap is not None and per_host[host] >= per_host_cap:
             continue
         per_host[host] += 1
         picked.append(feed)
@@ -46,13 +47,15 @@ def due_feeds(now: datetime, limit: int = 200) -> list[Feed]:
     return picked
 
 
-def enqueue_due_feeds(now: datetime | None = None) -> int:
+def enqueue_due_feeds(now: datetime | None = None, *, every: bool = False) -> int:
     """Enqueue a refresh task for each due feed; returns how many were enqueued."""
     from akhbar.pipeline.tasks import refresh_feed_task
 
     now = now or timezone.now()
     count = 0
-    for feed in due_feeds(now):
+    # ``every``: `akhbar scheduler --once` enqueues every due feed (workers keep per-host
+    # politeness through the host gate); a loop's tick spreads one host's feeds over ticks.
+    for feed in (due_feeds(now, limit=100_000, per_host_cap=None) if every else due_feeds(now)):
         # Claim the feed before enqueueing so a second scheduler tick never enqueues it twice.
         with transaction.atomic():
             claimed = (
@@ -127,3 +130,42 @@ def release_dead_leases() -> int:
             freed += Feed.objects.filter(pk=pk, lease_owner=owner).update(
                 lease_owner="", lease_until=None, enqueued_at=None)
     return freed
+
+
+# Story work is enqueued at most this often by a standalone scheduler (`akhbar scheduler`).
+STORY_PERIOD = timedelta(seconds=30)
+_last_story_enqueue: datetime | None = None
+
+
+def enqueue_story_work(now: datetime | None = None) -> bool:
+    """Enqueue one story-assignment task when articles wait for a story (throttled)."""
+    from akhbar.pipeline.stories import articles_awaiting_story
+    from akhbar.pipeline.tasks import assign_stories_task
+
+    global _last_story_enqueue
+    now = now or timezone.now()
+    if _last_story_enqueue is not None and now - _last_story_enqueue < STORY_PERIOD:
+        return False
+    if not articles_awaiting_story():
+        return False
+    _last_story_enqueue = now
+    assign_stories_task.enqueue()
+    return True
+
+
+def tick(*, stories_inline: bool, every_due_feed: bool = False) -> dict[str, int]:
+    """One scheduler tick: free dead leases, enqueue discovery, due feeds and image retries,
+    then story work — placed here and now (``akhbar run``: the one assigner of its machine) or
+    enqueued for a worker (``akhbar scheduler``). Returns what it did, for the log."""
+    from django.db import close_old_connections
+
+    from akhbar.pipeline.stories import assign_stories
+
+    close_old_connections()
+    done = {"freed": release_dead_leases(), "discovery": enqueue_discovery(),
+            "feeds": enqueue_due_feeds(every=every_due_feed), "images": int(enqueue_image_retry())}
+    if stories_inline:
+        done["stories"] = assign_stories(limit=100)
+    else:
+        done["stories"] = int(enqueue_story_work())
+    return done

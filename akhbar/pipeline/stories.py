@@ -304,3 +304,8 @@ def assign_stories(limit: int = 500) -> int:
     if placed:
         log.info("placed %d articles in stories", placed)
     return placed
+
+
+def articles_awaiting_story() -> bool:
+    """Whether some article still waits for its story (a cheap check for the scheduler)."""
+    return Article.objects.filter(story__isnull=True).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,10 @@ import dj_database_url
 from akhbar.config import load_config, make_private
 
 CONFIG = load_config()
+# Metrics of every process go to files here (prometheus-client's multiprocess mode) before
+# anything imports prometheus_client: /metrics then adds up web, workers, scheduler and commands.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(CONFIG.data_dir / "metrics"))
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = CONFIG.secret_key
@@ -28,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "akhbar.web",
     "axes",
     "akhbar.sources",
@@ -38,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: page latency by route and page-cache hits for /metrics (akhbar/web/metrics.py).
+    "akhbar.web.metrics.observe_pages",
     "django.middleware.security.SecurityMiddleware",
     # A NUL in the URL is a 400 before the cache or any view (PostgreSQL refuses it in text).
     "akhbar.web.errors.reject_nul_bytes",
@@ -144,12 +152,18 @@ CACHES = {
               "OPTIONS": {"MAX_ENTRIES": 2000}},
 }
 
+# Every queue akhbar's tasks use (akhbar/pipeline/tasks.py); `akhbar worker` serves them all.
+TASK_QUEUES = ["default", "ingest"]
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "ingest"],
+        "BACKEND": "django_tasks_rq.RQBackend" if CONFIG.task_backend == "rq"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": TASK_QUEUES,
     }
 }
+# RQ's queues, all in the Redis database AKHBAR_REDIS_URL names (read only with the rq backend).
+# A job may run this long before RQ gives up on it; a refresh stops itself after its budget.
+RQ_QUEUES = {name: {"URL": CONFIG.redis_url, "DEFAULT_TIMEOUT": 900} for name in TASK_QUEUES}
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("ar", "العربية"), ("en", "English")]

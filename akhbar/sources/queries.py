@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
 from akhbar.sources.models import Feed, Source
 
@@ -78,3 +78,8 @@ def source_health(now: datetime) -> list[SourceHealth]:
             )
         )
     return rows
+
+
+def last_successful_crawl() -> datetime | None:
+    """When a feed was last fetched successfully, by any worker (None: never)."""
+    return Feed.objects.aggregate(last=Max("last_success_at"))["last"]

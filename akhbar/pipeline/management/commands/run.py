@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -12,18 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 from django.utils import timezone
 
 from akhbar.pipeline.leases import new_owner
 from akhbar.pipeline.maintenance import analyze_database
-from akhbar.pipeline.scheduler import (
-    enqueue_discovery,
-    enqueue_due_feeds,
-    enqueue_image_retry,
-    release_dead_leases,
-)
-from akhbar.pipeline.stories import assign_stories
+from akhbar.pipeline.scheduler import tick
 from akhbar.web.cache import prune_page_changes
 from akhbar.web.services import SESSION_SWEEP_SECONDS, clear_expired_sessions
 
@@ -95,6 +89,14 @@ def reap_task_rows(worker_ids: set[str] | None = None) -> int:
     return len(dead)
 
 
+def forget_process_metrics(pid: int) -> None:
+    """Drop a dead child's live gauges from the multiprocess metrics (its counters stay)."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)
+
+
 class Command(BaseCommand):
     help = "Run the portal: web server, feed scheduler and background workers (one process tree)."
 
@@ -119,7 +121,12 @@ class Command(BaseCommand):
                           # Spreads keep-alive connections evenly over the workers (bench/web.py).
                           "--reuse-port"]),
         ]
-        if not opts["no_crawl"]:
+        rq = settings.CONFIG.task_backend == "rq"
+        if not opts["no_crawl"] and rq:
+            # RQ keeps its own records of jobs a dead worker held (moved to its failed registry).
+            children += [Child(f"worker-{i}", [py, "-m", "akhbar", "worker"])
+                         for i in range(opts["workers"])]
+        elif not opts["no_crawl"]:
             reap_task_rows()
             for i in range(opts["workers"]):
                 # "host:pid:…" like a lease owner, so a later run can tell these workers are gone.
@@ -145,7 +152,9 @@ class Command(BaseCommand):
                 now = time.monotonic()
                 for child in children:
                     if child.proc is not None and child.proc.poll() is not None:
-                        reap_task_rows({child.argv[-1]})
+                        forget_process_metrics(child.proc.pid)
+                        if not rq and child.name.startswith("worker-"):
+                            reap_task_rows({child.argv[-1]})
                     child.ensure(now)
                 if now - last_sweep >= SESSION_SWEEP_SECONDS:  # sessions never expire by themselves
                     last_sweep = now
@@ -158,17 +167,15 @@ class Command(BaseCommand):
                 if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
                     last_tick = now
                     try:
-                        close_old_connections()
-                        release_dead_leases()
-                        enqueue_discovery()
-                        enqueue_due_feeds()
-                        enqueue_image_retry()
                         # One assigner per machine: this loop (see akhbar.pipeline.stories).
-                        assign_stories(limit=100)
+                        tick(stories_inline=True)
                     except Exception:  # the scheduler must outlive a database hiccup
                         log.exception("scheduler tick failed")
                 time.sleep(0.5)
         finally:
             stop_all(children)
-            if not opts["no_crawl"]:
+            for child in children:
+                if child.proc is not None:
+                    forget_process_metrics(child.proc.pid)
+            if not opts["no_crawl"] and not rq:
                 reap_task_rows({c.argv[-1] for c in children if c.name.startswith("worker-")})

@@ -1,0 +1,48 @@
+"""``akhbar scheduler [--once]``: enqueue due feeds and story work, every tick or once."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from akhbar.pipeline.scheduler import tick
+
+log = logging.getLogger("akhbar.scheduler")
+
+
+class Command(BaseCommand):
+    help = ("Enqueue the feeds that are due and the story work for the workers (one scheduler "
+            "per deployment is enough; two are safe: feeds are claimed before enqueueing).")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="one tick, then exit 0")
+        parser.add_argument("--tick", type=float, default=15.0, help="period in seconds")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if opts["once"]:
+            done = tick(stories_inline=False, every_due_feed=True)
+            self.stdout.write(" ".join(f"{k}={v}" for k, v in done.items()))
+            return
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while not stopping:
+            started = time.monotonic()
+            try:
+                done = tick(stories_inline=False)
+                if any(done.values()):
+                    log.info("tick %s", " ".join(f"{k}={v}" for k, v in done.items()))
+            except Exception:  # the scheduler must outlive a database or Redis hiccup
+                log.exception("scheduler tick failed")
+            while not stopping and time.monotonic() - started < opts["tick"]:
+                time.sleep(0.2)

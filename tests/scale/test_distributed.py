@@ -1,0 +1,218 @@
+"""Scale out with real processes: the same ingestion scenario on SQLite + the database queue and
+on PostgreSQL + Redis with two RQ workers; SIGKILL of a worker mid-batch; per-feed exclusion and
+per-host concurrency across workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+from tests.e2e.test_cli import AKHBAR, ROOT, akhbar, env_for
+from tests.hostile.hostile_press import dated, item, page, rss
+from tests.hostile.test_processes import registry
+from tests.press import FixturePress, RecordedRequest
+
+if os.environ.get("AKHBAR_DATABASE_URL", "").startswith("postgres"):
+    # Their processes choose their own databases: they run once, in the SQLite pass.
+    pytest.skip("process tests run in the SQLite pass only", allow_module_level=True)
+
+REDIS_DB = 7  # a Redis database of the tests' own, flushed per test
+PG_URL = os.environ.get("AKHBAR_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+SLUGS = ["alpha", "beta", "gamma"]
+PER_SOURCE = 3
+
+
+def _redis() -> object | None:
+    try:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB, socket_timeout=2)
+        client.ping()
+        return client
+    except Exception:
+        return None
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    client = _redis()
+    need(client is not None, "Redis does not answer on 127.0.0.1:6379 (redis-server)")
+    client.flushdb()  # type: ignore[attr-defined]
+    yield f"redis://127.0.0.1:6379/{REDIS_DB}"
+    client.flushdb()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    import psycopg
+
+    base = PG_URL.replace("postgres://", "postgresql://")
+    name = base.rsplit("/", 1)[1] + "_rq"
+    try:
+        admin = psycopg.connect(base.rsplit("/", 1)[0] + "/postgres", autocommit=True,
+                                connect_timeout=3)
+    except Exception:
+        admin = None
+    need(admin is not None, f"PostgreSQL does not answer at {PG_URL}")
+    assert admin is not None
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(base.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Watch:
+    """What the press saw: pages in flight at once (per host: all on 127.0.0.1), and any feed
+    fetched by two workers at once."""
+
+    def __init__(self, slow: float) -> None:
+        self.slow, self.lock = slow, threading.Lock()
+        self.pages_now = self.pages_max = 0
+        self.feeds_now: dict[str, int] = {}
+        self.feed_overlap = False
+
+    def page(self, request: RecordedRequest) -> str:
+        with self.lock:
+            self.pages_now += 1
+            self.pages_max = max(self.pages_max, self.pages_now)
+        time.sleep(self.slow)
+        with self.lock:
+            self.pages_now -= 1
+        slug, _, name = request.path.strip("/").partition("/")
+        return page(f"{slug} dépêche {name.removesuffix('.html')}")
+
+    def feed(self, slug: str, body: str):  # noqa: ANN201
+        def handler(request: RecordedRequest) -> tuple[int, dict[str, str], str]:
+            with self.lock:
+                self.feeds_now[slug] = self.feeds_now.get(slug, 0) + 1
+                self.feed_overlap |= self.feeds_now[slug] > 1
+            time.sleep(0.05)
+            with self.lock:
+                self.feeds_now[slug] -= 1
+            return 200, {"Content-Type": "application/rss+xml"}, body
+        return handler
+
+
+def press_with_sources(press: FixturePress, tmp_path: Path, watch: Watch,
+                       extra_env: dict[str, str]) -> dict[str, str]:
+    for slug in SLUGS:
+        items = [item(f"{slug} dépêche {i}", link=press.url(f"/{slug}/{i}.html"), date=dated(i))
+                 for i in range(PER_SOURCE)]
+        press.route_prefix(f"/{slug}/", handler=watch.page)
+        press.route(f"/{slug}.xml", handler=watch.feed(slug, rss(items)))
+    env = env_for(tmp_path) | {"AKHBAR_HOST_CONCURRENCY": "1"} | extra_env
+    reg = tmp_path / "scale.toml"
+    reg.write_text(registry(press, SLUGS), encoding="utf-8")
+    migrated = akhbar("migrate", "--noinput", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    imported = akhbar("sources", "import", str(reg), env=env)
+    assert imported.returncode == 0, imported.stderr
+    return env
+
+
+def titles(env: dict[str, str]) -> list[str]:
+    code = ("import django; django.setup(); from akhbar.news.models import Article; "
+            "print('\\n'.join(Article.objects.values_list('title', flat=True)))")
+    out = subprocess.run([*AKHBAR[:1], "-c", code], env=env | {
+        "DJANGO_SETTINGS_MODULE": "akhbar.settings.base"}, cwd=ROOT, capture_output=True,
+        text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return sorted(t for t in out.stdout.splitlines() if t.strip())
+
+
+EXPECTED = sorted(f"{slug} dépêche {i}" for slug in SLUGS for i in range(PER_SOURCE))
+
+
+def start_workers(env: dict[str, str], n: int, *, burst: bool) -> list[subprocess.Popen[str]]:
+    args = ["worker", "--burst"] if burst else ["worker"]
+    return [subprocess.Popen([*AKHBAR, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(n)]
+
+
+def run_scenario(env: dict[str, str], watch: Watch, press: FixturePress) -> None:
+    tick = akhbar("scheduler", "--once", env=env)
+    assert tick.returncode == 0, tick.stderr
+    assert f"feeds={len(SLUGS)}" in tick.stdout, tick.stdout
+    workers = start_workers(env, 2, burst=True)
+    outs = [w.communicate(timeout=120) for w in workers]
+    assert all(w.returncode == 0 for w in workers), outs
+    assert titles(env) == EXPECTED  # every article, once
+    assert watch.pages_max == 1  # AKHBAR_HOST_CONCURRENCY=1 on 127.0.0.1, across both workers
+    assert not watch.feed_overlap  # no feed fetched by two workers at once
+    pages = [r.path for r in press.requests if r.path.endswith(".html")]
+    assert len(pages) == len(set(pages)) == len(EXPECTED)  # no page fetched twice
+
+
+def test_scenario_on_sqlite_and_the_database_queue(tmp_path):
+    watch = Watch(slow=0.05)
+    with FixturePress() as press:
+        env = press_with_sources(press, tmp_path, watch, {"AKHBAR_TASK_BACKEND": "database"})
+        run_scenario(env, watch, press)
+
+
+def test_scenario_on_postgresql_and_redis_with_two_rq_workers(tmp_path, redis_url, pg_url):
+    watch = Watch(slow=0.05)
+    with FixturePress() as press:
+        env = press_with_sources(press, tmp_path, watch, {
+            "AKHBAR_TASK_BACKEND": "rq", "AKHBAR_REDIS_URL": redis_url,
+            "AKHBAR_DATABASE_URL": pg_url})
+        run_scenario(env, watch, press)
+        # A failed refresh is a failed job in RQ's records, not a successful one.
+        press.route("/alpha.xml", b"", status=500)
+        import redis
+        from rq import Queue
+        from rq.registry import FailedJobRegistry
+
+        conn = redis.Redis.from_url(redis_url)
+        check = ("import django; django.setup(); from akhbar.pipeline.tasks import refresh_feed_task;"
+                 "from akhbar.sources.models import Feed;"
+                 "refresh_feed_task.enqueue(Feed.objects.get(source__slug='alpha').pk, force=True)")
+        assert subprocess.run([*AKHBAR[:1], "-c", check], env=env | {
+            "DJANGO_SETTINGS_MODULE": "akhbar.settings.base"}, cwd=ROOT, timeout=60).returncode == 0
+        worker = start_workers(env, 1, burst=True)[0]
+        worker.communicate(timeout=60)
+        failed = FailedJobRegistry(queue=Queue("ingest", connection=conn))
+        assert len(failed) == 1
+
+
+def test_sigkill_of_an_rq_worker_mid_batch_loses_and_duplicates_nothing(tmp_path, redis_url):
+    watch = Watch(slow=0.2)
+    with FixturePress() as press:
+        env = press_with_sources(press, tmp_path, watch, {
+            "AKHBAR_TASK_BACKEND": "rq", "AKHBAR_REDIS_URL": redis_url})
+        assert akhbar("scheduler", "--once", env=env).returncode == 0
+        workers = start_workers(env, 2, burst=False)
+        try:
+            deadline = time.monotonic() + 60
+            while (sum(r.path.endswith(".html") for r in press.requests) < 3
+                   and time.monotonic() < deadline):
+                time.sleep(0.02)
+            os.kill(workers[0].pid, signal.SIGKILL)  # mid-batch: inside a refresh
+            workers[0].wait()
+            # Restart: the scheduler frees the dead worker's feed at once (its process is
+            # gone) and enqueues it again; a new worker joins the survivor until no job is left.
+            again = akhbar("scheduler", "--once", env=env)
+            assert again.returncode == 0, again.stderr
+            assert "freed=1" in again.stdout and "feeds=1" in again.stdout, again.stdout
+            rerun = start_workers(env, 1, burst=True)
+            outs = [w.communicate(timeout=120) for w in rerun]
+            assert all(w.returncode == 0 for w in rerun), outs
+        finally:
+            workers[1].send_signal(signal.SIGTERM)
+            workers[1].communicate(timeout=60)
+        assert titles(env) == EXPECTED
+        assert watch.pages_max == 1 and not watch.feed_overlap
+        # The dead worker's host slot was taken over at once (its process is gone), not after
+        # its 36 s hold: no pause of that length between two requests to the host.
+        times = sorted(r.time for r in press.requests)
+        assert max(b - a for a, b in zip(times, times[1:], strict=False)) < 20
