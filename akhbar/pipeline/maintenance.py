@@ -30,3 +30,16 @@ def after_migrate(sender: Any, **kwargs: Any) -> None:
         analyze_database()
     except Exception:  # statistics are an optimisation: never fail a migration for them
         log.exception("ANALYZE after migrate failed")
+
+
+def sweep() -> None:
+    """The hourly upkeep of a machine's scheduler loop (``akhbar run`` or ``akhbar scheduler``):
+    expired sessions, the page cache's change log, the planner's statistics."""
+    from akhbar.web.cache import prune_page_changes
+    from akhbar.web.services import clear_expired_sessions
+
+    for step in (clear_expired_sessions, prune_page_changes, analyze_database):
+        try:
+            step()
+        except Exception:  # one failing step must not skip the others, nor stop the loop
+            log.exception("upkeep step %s failed", step.__name__)

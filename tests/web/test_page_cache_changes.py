@@ -154,3 +154,18 @@ def test_log_rows_are_pruned_after_an_hour():
     PageChange.objects.create(tag="front", at=timezone.now() - timedelta(hours=2))
     PageChange.objects.create(tag="front")
     assert cache.prune_page_changes() == 1 and PageChange.objects.count() == 1
+
+
+def test_the_hourly_sweep_prunes_the_log_and_clears_expired_sessions():
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from akhbar.pipeline.maintenance import sweep
+
+    PageChange.objects.create(tag="front", at=timezone.now() - timedelta(hours=2))
+    Session.objects.create(session_key="old", session_data="x",
+                           expire_date=timezone.now() - timedelta(days=1))
+    sweep()  # run by akhbar run and by akhbar scheduler, hourly
+    assert not PageChange.objects.exists() and not Session.objects.exists()

@@ -16,10 +16,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from akhbar.pipeline.leases import new_owner
-from akhbar.pipeline.maintenance import analyze_database
+from akhbar.pipeline.maintenance import sweep
 from akhbar.pipeline.scheduler import tick
-from akhbar.web.cache import prune_page_changes
-from akhbar.web.services import SESSION_SWEEP_SECONDS, clear_expired_sessions
+from akhbar.web.services import SESSION_SWEEP_SECONDS
 
 log = logging.getLogger("akhbar.run")
 
@@ -158,12 +157,7 @@ class Command(BaseCommand):
                     child.ensure(now)
                 if now - last_sweep >= SESSION_SWEEP_SECONDS:  # sessions never expire by themselves
                     last_sweep = now
-                    try:
-                        clear_expired_sessions()
-                        prune_page_changes()  # the cache's change log: an hour is kept
-                        analyze_database()  # the planner's statistics follow the archive
-                    except Exception:
-                        log.exception("clearing expired sessions failed")
+                    sweep()
                 if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
                     last_tick = now
                     try:

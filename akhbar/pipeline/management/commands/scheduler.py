@@ -9,7 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from akhbar.pipeline.maintenance import sweep
 from akhbar.pipeline.scheduler import tick
+from akhbar.web.services import SESSION_SWEEP_SECONDS
 
 log = logging.getLogger("akhbar.scheduler")
 
@@ -36,8 +38,12 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        last_sweep = 0.0
         while not stopping:
             started = time.monotonic()
+            if started - last_sweep >= SESSION_SWEEP_SECONDS:
+                last_sweep = started
+                sweep()  # what akhbar run does hourly, for machines that run this instead
             try:
                 done = tick(stories_inline=False)
                 if any(done.values()):
