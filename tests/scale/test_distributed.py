@@ -135,8 +135,10 @@ EXPECTED = sorted(f"{slug} dépêche {i}" for slug in SLUGS for i in range(PER_S
 
 def start_workers(env: dict[str, str], n: int, *, burst: bool) -> list[subprocess.Popen[str]]:
     args = ["worker", "--burst"] if burst else ["worker"]
+    # A session of their own: a signal RQ sends to a process group never reaches pytest.
     return [subprocess.Popen([*AKHBAR, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(n)]
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+            for _ in range(n)]
 
 
 def run_scenario(env: dict[str, str], watch: Watch, press: FixturePress) -> None:
