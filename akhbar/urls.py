@@ -9,7 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from akhbar.api import views as api_views
 from akhbar.moderation import views as moderation_views
-from akhbar.news import feeds
+from akhbar.news import feeds, reader_views
 from akhbar.news import views as news_views
 from akhbar.news.sitemaps import SITEMAPS
 from akhbar.search import views as search_views
@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/v1/stories/<int:pk>", api_views.story, name="api-story"),
     path("api/v1/openapi.json", api_views.openapi, name="api-openapi"),
     path("healthz", healthz),
+    path("favicon.ico", reader_views.favicon, name="favicon"),
     path("metrics", metrics_view, name="metrics"),
     path("csrf-cookie", csrf_cookie, name="csrf-cookie"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
@@ -47,6 +48,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", news_views.home, name="home"),
     path("ticker/", news_views.ticker, name="ticker"),
+    path("ticker/strip/", reader_views.ticker_strip, name="ticker-strip"),
     path("search/", search_views.search, name="search"),
     path("stories/<int:pk>/", news_views.story_detail, name="story"),
     path("sections/<slug:key>/", news_views.section_detail, name="section"),
@@ -57,6 +59,7 @@ urlpatterns += i18n_patterns(
     path("sources/<slug:slug>/feed.rss", feeds.SourceFeed(), name="source-feed-rss"),
     path("sources/<slug:slug>/feed.atom", feeds.SourceAtomFeed(), name="source-feed-atom"),
     path("articles/<int:pk>/", news_views.article_detail, name="article"),
+    path("sources/", reader_views.source_directory, name="sources"),
     path("sources/<slug:slug>/", news_views.source_detail, name="source"),
     path("sources/<slug:slug>/<int:year>/<int:month>/<int:day>/", news_views.source_day,
          name="source-day"),
