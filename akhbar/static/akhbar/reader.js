@@ -48,6 +48,19 @@
     if (!section) return;
     pace(section);
     section.addEventListener("mouseleave", function () { apply(section); });
+    // A headline reached with the keyboard is shown whole (the strip is paused meanwhile).
+    section.addEventListener("focusin", function (event) {
+      var window_ = section.querySelector(".strip-window");
+      var link = event.target, box = link.getBoundingClientRect(), frame = window_.getBoundingClientRect();
+      var rtl = getComputedStyle(section).direction === "rtl";
+      // The headline's start first (its right end in Arabic), then as much as fits.
+      var shift = 0;
+      if (rtl ? box.right > frame.right : box.left < frame.left) shift = rtl ? box.right - frame.right + 8 : box.left - frame.left - 8;
+      else if (box.width <= frame.width && box.right > frame.right) shift = box.right - frame.right + 8;
+      else if (box.width <= frame.width && box.left < frame.left) shift = box.left - frame.left - 8;
+      else if (box.width > frame.width) shift = rtl ? box.right - frame.right + 8 : box.left - frame.left - 8;
+      window_.scrollLeft += shift;
+    });
     section.addEventListener("focusout", function () { setTimeout(function () { apply(section); }, 0); });
     var button = section.querySelector("[data-strip-pause]");
     if (button && !window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
