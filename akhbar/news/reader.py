@@ -90,14 +90,13 @@ def outlet_directory(edition: str) -> list[CountryGroup]:
     ids = [s.pk for s in sources]
     counts = dict(Article.objects.filter(source_id__in=ids, hidden=False).order_by()
                   .values_list("source_id").annotate(n=Count("id")).values_list("source_id", "n"))
-    latest_ids = [s.latest_id for s in sources if s.latest_id]  # type: ignore[attr-defined]
+    latest_ids = [s.latest_id for s in sources if s.latest_id]
     latest = {a.pk: a for a in Article.objects.filter(pk__in=latest_ids).only(
         "id", "title", "published", "language", "source_id")}
     groups: dict[str, dict[str, list[OutletEntry]]] = defaultdict(lambda: defaultdict(list))
     for s in sources:
         langs = [(c, language_name(c)) for c in (s.languages or [])]
-        entry = OutletEntry(s, counts.get(s.pk, 0), latest.get(s.latest_id),  # type: ignore[attr-defined]
-                            langs)
+        entry = OutletEntry(s, counts.get(s.pk, 0), latest.get(s.latest_id), langs)
         groups[s.country.upper()][(s.languages or ["?"])[0]].append(entry)
     # The edition's own country first (Morocco for every edition today), then by name; in a
     # country, the edition's language first, then by number of outlets.
