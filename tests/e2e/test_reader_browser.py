@@ -130,17 +130,17 @@ def check_strip(page: Page, lang: str, *, moving: bool = True, js: bool = True) 
     assert first.locator(".strip-source").inner_text()
     if not moving:
         before = strip_x(page)
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(200)
         assert strip_x(page) == before, "the ticker moved with reduced motion"
         return
     before = strip_x(page)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(200)
     after = strip_x(page)
     # Left to right pages: headlines come in from the right; Arabic: from the left.
     assert (after < before) if lang != "ar" else (after > before), (lang, before, after)
     page.hover(".strip-window")
     held = strip_x(page)
-    page.wait_for_timeout(250)
+    page.wait_for_timeout(150)
     assert strip_x(page) == held, "the ticker kept moving under the pointer"
     page.mouse.move(0, 0)
     link = strip.locator("a").first
@@ -161,7 +161,7 @@ def check_strip(page: Page, lang: str, *, moving: bool = True, js: bool = True) 
 
 
 @pytest.mark.parametrize("width", [390, 1366], indirect=True)
-def test_every_page_kind_in_three_editions(browser: Browser, live_server: Any, press: Press,
+def test_every_page_kind_in_three_editions_with_and_without_javascript(browser: Browser, live_server: Any, press: Press,
                                            shots: Path, width: int) -> None:
     a = press.articles
     page, log = open_page(browser, live_server, width)
@@ -228,22 +228,20 @@ def test_every_page_kind_in_three_editions(browser: Browser, live_server: Any, p
     close(page, log)
     print(f"\nscreenshots in {shots}")
 
-
-@pytest.mark.parametrize("width", [390, 1366], indirect=True)
-def test_without_javascript_the_pages_still_work(browser: Browser, live_server: Any,
-                                                 press: Press, width: int) -> None:
+    # Without JavaScript: CSS still moves the ticker; the scheme follows the system (the toggle
+    # needs the script); "copy link" is a plain permalink.
     page, log = open_page(browser, live_server, width, java_script_enabled=False)
     for lang in ("fr", "ar", "en"):
-        page.goto(f"/{lang}/articles/{press.articles[lang].pk}/")
-        check_strip(page, lang, js=False) if lang != "en" else None  # CSS moves it
-        assert page.locator("[data-theme-toggle]").is_hidden()  # needs the script
+        page.goto(f"/{lang}/articles/{a[lang].pk}/")
+        check_strip(page, lang, js=False) if lang != "en" else None
+        assert page.locator("[data-theme-toggle]").is_hidden()
         copy = page.locator("[data-copy-link]")
         assert copy.is_visible() and copy.get_attribute("href").endswith(
-            f"/{lang}/articles/{press.articles[lang].pk}/")  # a plain permalink
+            f"/{lang}/articles/{a[lang].pk}/")
     close(page, log)
 
 
-def test_dark_mode_reduced_motion_axe_and_sharing(browser: Browser, live_server: Any,
+def test_dark_mode_reduced_motion_axe_sharing_and_live_ticker(browser: Browser, live_server: Any,
                                                   press: Press, axe_source: str,
                                                   shots: Path) -> None:
     a = press.articles
@@ -290,15 +288,14 @@ def test_dark_mode_reduced_motion_axe_and_sharing(browser: Browser, live_server:
     assert page.evaluate("navigator.clipboard.readText()").endswith(f"/fr/articles/{a['fr'].pk}/")
     close(page, log)
 
-
-def test_the_ticker_refreshes_itself(browser: Browser, live_server: Any, press: Press) -> None:
+    # The ticker refreshes itself (a minute of page time passes in milliseconds).
     page, log = open_page(browser, live_server, 1366)
     page.clock.install()
-    page.goto(f"/en/articles/{press.articles['en'].pk}/")
+    page.goto(f"/en/articles/{a['en'].pk}/")
     strip = page.get_by_role("region", name=STRIP_LABEL["en"])
     strip.locator("li").first.wait_for()
-    fresh = make_article(press.articles["en"].source, title="Casablanca tramway line 3 opens",
-                         language="en", published=datetime.now(UTC))
+    fresh = make_article(a["en"].source, title="Casablanca tramway line 3 opens", language="en",
+                         published=datetime.now(UTC))
     link = strip.get_by_role("link", name=fresh.title)
     assert link.count() == 0
     page.clock.run_for(65_000)
