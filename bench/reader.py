@@ -94,6 +94,22 @@ def main() -> None:
                 results.setdefault((name, "none"), []).append(run(path, "none"))
             results.setdefault((name, "kept"), []).append(run(path, "kept"))
             results.setdefault((name, "cold"), []).append(run(path, "cold"))
+    from django.utils import translation
+
+    from akhbar.news.context import strip_html
+
+    with translation.override("fr"):
+        strip_html("fr")
+        start = time.perf_counter()
+        for _ in range(1000):
+            strip_html("fr")
+        kept_us = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        for _ in range(20):
+            caches["pages"].delete("reader-strip:fr")
+            strip_html("fr")
+        fresh_ms = (time.perf_counter() - start) * 1000 / 20
+    print(f"ticker alone: {kept_us:.1f} µs remembered, {fresh_ms:.2f} ms rendered afresh")
     print(f"{args.articles} articles, 40 outlets; median of {args.rounds} rounds x "
           f"{args.renders} renders (ms per page-cache miss); load {os.getloadavg()[0]:.1f}")
     print(f"{'page':10} {'no ticker':>10} {'ticker':>10} {'ratio':>7} {'rendered':>10} {'ratio':>7}")
