@@ -1,0 +1,36 @@
+"""Template tags for the topic, trending and most-read blocks (partials in templates/news/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from akhbar.news import reads, topics
+from akhbar.news.models import Article, Story
+
+register = template.Library()
+
+
+@register.inclusion_tag("news/_topic_links.html")
+def article_topic_links(article: Article, edition: str) -> dict[str, Any]:
+    """Links to the topic pages of what an article names."""
+    return {"topics": topics.article_topics(article, edition)}
+
+
+@register.inclusion_tag("news/_topic_links.html")
+def story_topic_links(story: Story, edition: str) -> dict[str, Any]:
+    """Links to the topic pages of what a story's articles name."""
+    return {"topics": topics.story_topics(story.pk, edition)}
+
+
+@register.inclusion_tag("news/_trending.html")
+def trending(edition: str) -> dict[str, Any]:
+    """The home page's "Trending" topics."""
+    return {"trends": topics.trending_topics(edition)}
+
+
+@register.inclusion_tag("news/_most_read.html")
+def most_read(edition: str) -> dict[str, Any]:
+    """The home page's "Most read" stories of the day."""
+    return {"items": reads.most_read(edition)}
