@@ -56,7 +56,7 @@ def main() -> int:
     confidence = probs.max(axis=1)
     print(f"{len(rows)} headlines (five labelled sections), model threshold {model.threshold}, "
           f"embedded at {len(rows) / elapsed:.1f} titles/s")
-    for threshold in sorted({model.threshold, 0.3, 0.4, 0.5, 0.6, 0.7}):
+    for threshold in sorted({model.threshold, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}):
         covered = confidence >= threshold
         right = np.array([b == g for b, g in zip(best, gold, strict=True)])
         mark = "  <- shipped" if threshold == model.threshold else ""

