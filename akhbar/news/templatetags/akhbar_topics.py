@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.cache import cache
 
 from akhbar.news import reads, topics
 from akhbar.news.models import Article, Story
 
 register = template.Library()
+
+TRENDING_TTL = 300  # seconds
 
 
 @register.inclusion_tag("news/_topic_links.html")
@@ -26,8 +29,10 @@ def story_topic_links(story: Story, edition: str) -> dict[str, Any]:
 
 @register.inclusion_tag("news/_trending.html")
 def trending(edition: str) -> dict[str, Any]:
-    """The home page's "Trending" topics."""
-    return {"trends": topics.trending_topics(edition)}
+    """The home page's "Trending" topics (kept 5 minutes per process: the home is rendered
+    again with every new article, and a day's trend moves slowly)."""
+    return {"trends": cache.get_or_set(f"akhbar:trending:{edition}",
+                                       lambda: topics.trending_topics(edition), TRENDING_TTL)}
 
 
 @register.inclusion_tag("news/_most_read.html")
