@@ -76,6 +76,8 @@ def most_read(edition: str, limit: int = 5, now: datetime | None = None,
             best_n, best_id = row["n"], row["article_id"]
         stories[group] = (total + row["n"], best_n, best_id)
     ranked = sorted(stories.values(), key=lambda v: (-v[0], -v[2]))[:limit]
+    if not ranked:
+        return []
     articles = (queries.visible_articles().defer("text", "html", "fingerprint",
                                                  "cluster_features")
                 .in_bulk([best_id for _, _, best_id in ranked]))

@@ -36,6 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "headlines": queries.latest_headlines(edition, 50, source_ids=ids),
         "fronts": queries.section_fronts(edition, source_ids=ids),
         "edition": edition,
+        "source_ids": ids,  # for the trending and most-read blocks (news/templatetags)
     })
 
 
