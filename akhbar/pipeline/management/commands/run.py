@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -17,17 +18,38 @@ from django.utils import timezone
 
 from akhbar.pipeline.leases import new_owner
 from akhbar.pipeline.maintenance import sweep
-from akhbar.pipeline.scheduler import tick
+from akhbar.pipeline.scheduler import RoundLog, tick
 from akhbar.web.services import SESSION_SWEEP_SECONDS
 
 log = logging.getLogger("akhbar.run")
 
 
-class Child:
-    """A supervised subprocess, restarted with a growing delay when it dies."""
+def _die_with_parent() -> None:
+    """In a child, between fork and exec: SIGTERM when ``akhbar run`` dies (even by SIGKILL), so
+    no web server or worker outlives it (Linux; elsewhere a no-op)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
-    def __init__(self, name: str, argv: list[str]) -> None:
+
+try:
+    import ctypes
+
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):  # pragma: no cover - not Linux
+    _PRCTL = None
+
+
+class Child:
+    """A supervised subprocess, restarted with a growing delay when it dies.
+
+    Each child runs in a process group of its own: a terminal's Ctrl-C reaches ``akhbar run``
+    alone, which stops the children in order (a worker finishes or abandons its task, the web
+    server its requests) instead of every process getting SIGINT at once and racing.
+    """
+
+    def __init__(self, name: str, argv: list[str], *, abandons: bool = False) -> None:
         self.name, self.argv = name, argv
+        self.abandons = abandons  # a second SIGTERM makes it abandon its current task
         self.proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0
         self.next_start = 0.0
@@ -41,7 +63,8 @@ class Child:
             self.next_start = now + min(60.0, 2.0**self.restarts)
             self.proc = None
         if now >= self.next_start:
-            self.proc = subprocess.Popen(self.argv)
+            self.proc = subprocess.Popen(self.argv, process_group=0,
+                                         preexec_fn=_die_with_parent)  # noqa: PLW1509
 
     def signal(self, signum: int) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -51,18 +74,27 @@ class Child:
         return self.proc is not None and self.proc.poll() is None
 
 
-def stop_all(children: list[Child], grace: float = 0.8) -> None:
-    """Stop every child within about 2.5 s: SIGTERM (a worker finishes its task), SIGTERM again
-    (a worker abandons it and records it as failed), then SIGKILL."""
-    for signum in (signal.SIGTERM, signal.SIGTERM):
-        for child in children:
-            child.signal(signum)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(c.alive() for c in children):
+def stop_all(children: list[Child], grace: float = 1.0, limit: float = 2.3) -> None:
+    """Stop every child within ``limit`` seconds: SIGTERM (a worker finishes its task, gunicorn
+    its requests within its --graceful-timeout), after ``grace`` a second SIGTERM to the workers
+    still busy (a worker abandons its task, recorded as failed and run again), then SIGKILL."""
+    started = time.monotonic()
+
+    def wait_until(moment: float) -> None:
+        while time.monotonic() < started + moment and any(c.alive() for c in children):
             time.sleep(0.05)
+
+    for child in children:
+        child.signal(signal.SIGTERM)
+    wait_until(grace)
+    for child in children:
+        if child.abandons:
+            child.signal(signal.SIGTERM)
+    wait_until(limit)
     for child in children:
         if child.alive():
             assert child.proc is not None
+            log.warning("%s did not stop in %.1f s: killed", child.name, limit)
             child.proc.kill()
             child.proc.wait()
 
@@ -108,22 +140,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         py = sys.executable
-        children = [
-            Child("web", [py, "-m", "gunicorn", "akhbar.wsgi:application", "--bind", opts["bind"],
-                          "--workers", str(opts["web_workers"]), "--threads", "4",
-                          "--access-logfile", "-", "--graceful-timeout", "5",
-                          # Spreads keep-alive connections evenly over the workers (bench/web.py).
-                          "--reuse-port"]),
-        ]
+        children = [Child("web", [py, "-m", "gunicorn", "akhbar.wsgi:application",
+                                  *gunicorn_options(opts["bind"], opts["web_workers"])])]
         rq = settings.CONFIG.task_backend == "rq"
         if not opts["no_crawl"] and rq:
             # RQ keeps its own records of jobs a dead worker held (moved to its failed registry).
-            children += [Child(f"worker-{i}", [py, "-m", "akhbar", "worker"])
+            children += [Child(f"worker-{i}", [py, "-m", "akhbar", "worker"], abandons=True)
                          for i in range(opts["workers"])]
         elif not opts["no_crawl"]:
             reap_task_rows()
@@ -132,22 +158,22 @@ class Command(BaseCommand):
                 worker_id = f"{new_owner().rsplit(':', 1)[0]}:worker-{i}"
                 children.append(Child(f"worker-{i}", [py, "-m", "akhbar", "db_worker",
                                                       "--queue-name", "*", "--interval", "1",
-                                                      "--no-reload", "--worker-id", worker_id]))
-        stopping = False
+                                                      "--no-reload", "--worker-id", worker_id],
+                                      abandons=True))
+        stopping = threading.Event()
 
         def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        self.stdout.write(
-            f"akhbar on http://{opts['bind']}/ — data in {settings.CONFIG.data_dir} "
-            f"({'serving only' if opts['no_crawl'] else str(opts['workers']) + ' workers'}); Ctrl-C stops"
-        )
+        log.info("akhbar on http://%s/ — data in %s (%s); Ctrl-C stops", opts["bind"],
+                 settings.CONFIG.data_dir,
+                 "serving only" if opts["no_crawl"] else f"{opts['workers']} workers")
         last_tick = last_sweep = 0.0
+        rounds = RoundLog()
         try:
-            while not stopping:
+            while not stopping.is_set():
                 now = time.monotonic()
                 for child in children:
                     if child.proc is not None and child.proc.poll() is not None:
@@ -162,14 +188,35 @@ class Command(BaseCommand):
                     last_tick = now
                     try:
                         # One assigner per machine: this loop (see akhbar.pipeline.stories).
-                        tick(stories_inline=True)
+                        rounds.log(tick(stories_inline=True))
                     except Exception:  # the scheduler must outlive a database hiccup
                         log.exception("scheduler tick failed")
-                time.sleep(0.5)
+                stopping.wait(0.5)  # a signal's handler sets it: the stop starts at once
         finally:
+            log.info("stopping: %s", ", ".join(c.name for c in children if c.alive()) or "nothing")
             stop_all(children)
             for child in children:
                 if child.proc is not None:
                     forget_process_metrics(child.proc.pid)
             if not opts["no_crawl"] and not rq:
                 reap_task_rows({c.argv[-1] for c in children if c.name.startswith("worker-")})
+            log.info("stopped")
+
+
+def gunicorn_options(bind: str, workers: int) -> list[str]:
+    """gunicorn's command line under ``akhbar run`` (akhbar.web.gunicorn_conf: its log lines)."""
+    options = ["-c", "python:akhbar.web.gunicorn_conf", "--bind", bind, "--workers", str(workers),
+               "--threads", "4", "--access-logfile", "-",
+               # Within akhbar run's stop (2.3 s): requests still running then are cut.
+               "--graceful-timeout", "2",
+               # Spreads keep-alive connections evenly over the workers (bench/web.py).
+               "--reuse-port"]
+    # Its control socket (gunicornc) belongs to this instance, in the data dir, not in the
+    # home directory shared by every gunicorn of the user; none where the path is too long
+    # for a Unix socket.
+    socket_path = settings.CONFIG.data_dir.resolve() / "gunicorn.ctl"
+    if len(os.fsencode(socket_path)) < 100:
+        options += ["--control-socket", str(socket_path)]
+    else:
+        options.append("--no-control-socket")
+    return options
