@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 from django.utils import timezone
 
 from akhbar.pipeline.leases import new_owner
@@ -24,19 +25,29 @@ from akhbar.web.services import SESSION_SWEEP_SECONDS
 log = logging.getLogger("akhbar.run")
 
 
-def _die_with_parent() -> None:
-    """In a child, between fork and exec: SIGTERM when ``akhbar run`` dies (even by SIGKILL), so
-    no web server or worker outlives it (Linux; elsewhere a no-op)."""
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
+# Each child starts through this: on Linux it asks for SIGTERM when ``akhbar run`` dies (even by
+# SIGKILL: PR_SET_PDEATHSIG, kept across exec), then becomes the real command (gunicorn), or
+# runs an akhbar command in itself and leaves without tearing its ~1,800 modules down (a task
+# worker: 1-2 s on a busy machine, past the stop's budget). No preexec_fn: the scheduler's round
+# runs in a thread, and forking with a function to run is unsafe then.
+_LAUNCH = """
+import ctypes, logging, os, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, 15)
+    if os.getppid() != int(sys.argv[1]):
+        sys.exit(0)
+if sys.argv[2] != "akhbar":
+    os.execv(sys.argv[2], sys.argv[2:])
+from akhbar.cli import main
 try:
-    import ctypes
-
-    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
-except (OSError, AttributeError):  # pragma: no cover - not Linux
-    _PRCTL = None
+    code = main(sys.argv[3:])
+except SystemExit as stop:
+    code = stop.code if isinstance(stop.code, int) else 1
+logging.shutdown()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code or 0)
+"""
 
 
 class Child:
@@ -63,8 +74,11 @@ class Child:
             self.next_start = now + min(60.0, 2.0**self.restarts)
             self.proc = None
         if now >= self.next_start:
-            self.proc = subprocess.Popen(self.argv, process_group=0,
-                                         preexec_fn=_die_with_parent)  # noqa: PLW1509
+            argv = self.argv
+            if argv[1:3] == ["-m", "akhbar"]:  # run in the launcher itself
+                argv = ["akhbar", *argv[3:]]
+            self.proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(os.getpid()), *argv],
+                                         process_group=0)
 
     def signal(self, signum: int) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -74,7 +88,7 @@ class Child:
         return self.proc is not None and self.proc.poll() is None
 
 
-def stop_all(children: list[Child], grace: float = 1.0, limit: float = 2.3) -> None:
+def stop_all(children: list[Child], grace: float = 0.8, limit: float = 2.6) -> None:
     """Stop every child within ``limit`` seconds: SIGTERM (a worker finishes its task, gunicorn
     its requests within its --graceful-timeout), after ``grace`` a second SIGTERM to the workers
     still busy (a worker abandons its task, recorded as failed and run again), then SIGKILL."""
@@ -172,6 +186,17 @@ class Command(BaseCommand):
                  "serving only" if opts["no_crawl"] else f"{opts['workers']} workers")
         last_tick = last_sweep = 0.0
         rounds = RoundLog()
+        round_thread: threading.Thread | None = None
+
+        def one_round() -> None:
+            try:
+                # One assigner per machine: this loop (see akhbar.pipeline.stories).
+                rounds.log(tick(stories_inline=True))
+            except Exception:  # the scheduler must outlive a database hiccup
+                log.exception("scheduler tick failed")
+            finally:
+                connections.close_all()
+
         try:
             while not stopping.is_set():
                 now = time.monotonic()
@@ -184,13 +209,14 @@ class Command(BaseCommand):
                 if now - last_sweep >= SESSION_SWEEP_SECONDS:  # sessions never expire by themselves
                     last_sweep = now
                     sweep()
-                if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
+                # The round runs in a thread (one at a time): this loop stays free to supervise
+                # the children and to start a stop at once, even while a round waits on the
+                # database or places stories.
+                if (not opts["no_crawl"] and now - last_tick >= opts["tick"]
+                        and (round_thread is None or not round_thread.is_alive())):
                     last_tick = now
-                    try:
-                        # One assigner per machine: this loop (see akhbar.pipeline.stories).
-                        rounds.log(tick(stories_inline=True))
-                    except Exception:  # the scheduler must outlive a database hiccup
-                        log.exception("scheduler tick failed")
+                    round_thread = threading.Thread(target=one_round, name="round", daemon=True)
+                    round_thread.start()
                 stopping.wait(0.5)  # a signal's handler sets it: the stop starts at once
         finally:
             log.info("stopping: %s", ", ".join(c.name for c in children if c.alive()) or "nothing")
@@ -200,15 +226,23 @@ class Command(BaseCommand):
                     forget_process_metrics(child.proc.pid)
             if not opts["no_crawl"] and not rq:
                 reap_task_rows({c.argv[-1] for c in children if c.name.startswith("worker-")})
+            connections.close_all()
             log.info("stopped")
+        # Every child is gone and the database closed: exit now. Tearing down the ~1,800
+        # modules a round loads (the story embedder) takes 1-2 s on a busy machine, which
+        # would hold the stop past its 3 s.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def gunicorn_options(bind: str, workers: int) -> list[str]:
     """gunicorn's command line under ``akhbar run`` (akhbar.web.gunicorn_conf: its log lines)."""
     options = ["-c", "python:akhbar.web.gunicorn_conf", "--bind", bind, "--workers", str(workers),
                "--threads", "4", "--access-logfile", "-",
-               # Within akhbar run's stop (2.3 s): requests still running then are cut.
-               "--graceful-timeout", "2",
+               # Within akhbar run's stop (2.6 s): requests still running then are cut.
+               "--graceful-timeout", "1",
                # Spreads keep-alive connections evenly over the workers (bench/web.py).
                "--reuse-port"]
     # Its control socket (gunicornc) belongs to this instance, in the data dir, not in the
