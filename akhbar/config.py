@@ -291,6 +291,7 @@ def _redis_url(env: Mapping[str, str]) -> str:
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_TIME_ZONE = "Africa/Casablanca"
 
 
 def _log_level(env: Mapping[str, str]) -> str:
@@ -341,7 +342,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             f"postgres://…, not {database_url!r}"
         )
 
-    time_zone = env.get("AKHBAR_TIME_ZONE", "").strip() or "Africa/Casablanca"
+    time_zone = env.get("AKHBAR_TIME_ZONE", "").strip() or DEFAULT_TIME_ZONE
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
