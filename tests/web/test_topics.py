@@ -61,6 +61,9 @@ def test_the_pipeline_gives_a_model_section_when_rules_are_silent_and_records_to
     assert "Le Raja bat le Wydad 2-1 dans le derby de Casablanca" in titles
     assert client.get("/fr/topics/atlantide/").status_code == 404
     assert client.get("/fr/topics/al-hoceima/").status_code == 200  # known, no story yet
+    # The Arabic edition names the topic in Arabic; a French outlet's story is not in it.
+    arabic = client.get("/ar/topics/raja/").content.decode()
+    assert "<h1 dir=\"auto\">الرجاء</h1>" in arabic and "Le Raja bat" not in arabic
 
 
 def _story_naming(source, topic: str, title: str, when) -> Article:
