@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from akhbar.news import reader
+from akhbar.news.models import Article
 from akhbar.news.queries import EDITION_LANGUAGES
 from akhbar.web.cache import CACHE_ALIAS, CHANGES
 
@@ -21,8 +22,9 @@ from akhbar.web.cache import CACHE_ALIAS, CHANGES
 STRIP_FRESH_FOR = 60.0
 
 
-def strip_html(edition: str) -> SafeString:
-    """The headline ticker of ``edition`` (its language active), rendered or remembered."""
+def strip_html(edition: str, latest: list[Article] | None = None) -> SafeString:
+    """The headline ticker of ``edition`` (its language active), rendered or remembered;
+    from ``latest`` (the edition's latest originals, with their outlets) when a page has them."""
     key = f"reader-strip:{edition}"
     store = caches[CACHE_ALIAS]
     kept = store.get(key)
@@ -31,7 +33,8 @@ def strip_html(edition: str) -> SafeString:
         if time.monotonic() - at < STRIP_FRESH_FOR and CHANGES.fresh(("front",), epoch):
             return mark_safe(html)
     epoch = CHANGES.epoch
-    html = render_to_string("reader/_strip.html", {"ticker": reader.ticker_headlines(edition)})
+    ticker = reader.pick_ticker(latest) if latest is not None else reader.ticker_headlines(edition)
+    html = render_to_string("reader/_strip.html", {"ticker": ticker})
     store.set(key, (epoch, time.monotonic(), str(html)), int(STRIP_FRESH_FOR * 2))
     return mark_safe(html)
 

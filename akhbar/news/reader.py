@@ -49,9 +49,15 @@ def ticker_headlines(edition: str, limit: int = TICKER_ITEMS,
     per outlet, newest first. Two queries (articles, then their outlets)."""
     qs = (edition_articles(edition).filter(copy_of__isnull=True).select_related(None)
           .only("id", "title", "published", "language", "source_id"))
+    return pick_ticker(list(qs[: limit * 4]), limit, per_outlet)
+
+
+def pick_ticker(latest: list[Article], limit: int = TICKER_ITEMS,
+                per_outlet: int = TICKER_PER_OUTLET) -> list[Article]:
+    """The ticker's choice among the latest originals (newest first): ``per_outlet`` each."""
     picked: list[Article] = []
     seen: dict[int, int] = defaultdict(int)
-    for a in qs[: limit * 4]:
+    for a in latest:
         if seen[a.source_id] < per_outlet:
             seen[a.source_id] += 1
             picked.append(a)
