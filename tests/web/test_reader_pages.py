@@ -147,7 +147,9 @@ def render_queries(client, path: str) -> list[str]:
     client.get("/" + path.split("/")[1] + "/no-such-page/")  # renders the ticker
     with CaptureQueriesContext(connection) as captured:
         assert client.get(path).headers["X-Akhbar-Cache"] == "miss"
-    return [q["sql"] for q in captured.captured_queries]
+    # The page cache's reads of its change log are left out: on PostgreSQL a late-row scan
+    # runs at most once a second, whenever a render happens to come after one.
+    return [q["sql"] for q in captured.captured_queries if "web_pagechange" not in q["sql"]]
 
 
 def test_directory_costs_the_same_queries_for_more_outlets(client, press):
