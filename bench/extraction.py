@@ -300,7 +300,7 @@ def load(name: str, limit: int | None) -> list[Page]:
     return pages[:limit] if limit else pages
 
 
-def evaluate(name: str, limit: int | None, only: str | None = None) -> str:
+def evaluate(name: str, limit: int | None, only: str | None = None, dump: str | None = None) -> str:
     pages = load(name, limit)
     columns = runners()
     if only:
@@ -308,7 +308,15 @@ def evaluate(name: str, limit: int | None, only: str | None = None) -> str:
     # Warm each up (py3langid model, lazy imports) so the first page is not charged.
     for runner in columns.values():
         runner(pages[0])
-    scores = {label: score(pages, [run(p) for p in pages]) for label, run in columns.items()}
+    outputs = {label: [run(p) for p in pages] for label, run in columns.items()}
+    scores = {label: score(pages, outs) for label, outs in outputs.items()}
+    if dump:
+        rows = [{"page": p.name, "truth": {"title": p.title, "date": p.date, "authors": p.authors,
+                                           "with": p.with_, "without": p.without},
+                 "got": {"title": o.title, "date": o.date, "authors": o.authors, "text": o.text},
+                 "prf": prf(o.text, p.body) if p.body is not None else None}
+                for p, o in zip(pages, outputs["akhbar"], strict=True)]
+        Path(dump).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     labels = list(columns)
     lines = [f"### {name} ({len(pages)} pages)", "", "| metric | " + " | ".join(labels) + " |",
              "|---|" + "---:|" * len(labels)]
@@ -401,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="akhbar and this one column only")
     parser.add_argument("--misses", choices=("title", "date", "authors", "body"),
                         help="list akhbar's wrong answers for one field instead")
+    parser.add_argument("--dump", help="write akhbar's output per page to this JSON file")
     parser.add_argument("--speed", action="store_true", help="whole-process timing instead")
     parser.add_argument("--files", type=int, default=120, help="--speed: number of files")
     parser.add_argument("--repeat", type=int, default=5, help="--speed: interleaved repeats")
@@ -418,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (DATA / name).is_dir():
             print(f"dataset {name} not found under {DATA}: skipped")
             continue
-        print(misses(name, args.limit, args.misses) if args.misses else evaluate(name, args.limit, args.only))
+        print(misses(name, args.limit, args.misses) if args.misses else evaluate(name, args.limit, args.only, args.dump))
         print()
     return 0
 

@@ -17,7 +17,7 @@ from trafilatura.xml import xmltotxt
 
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
-from akhbar.ingest.extract.body import BOILERPLATE_XPATH, drop_boilerplate_blocks, keep_in_reference
+from akhbar.ingest.extract.body import drop_boilerplate_blocks, keep_in_reference, prune_boilerplate
 from akhbar.ingest.extract.language import detect_language
 from akhbar.ingest.extract.metadata import (
     PageMetadata,
@@ -33,6 +33,10 @@ from akhbar.ingest.types import ArticleDraft, FeedEntry
 
 # Below this many characters the "article" is a caption or a teaser: not worth keeping as text.
 MIN_TEXT_CHARS = 120
+# A precision pass shorter than this is checked against the balanced pass, which wins when it
+# finds this many times more text.
+SHORT_BODY_CHARS = 1000
+RECALL_GAIN = 1.5
 # A text this short is too little for the language detector to overrule <html lang>.
 SHORT_TEXT_CHARS = 200
 
@@ -102,18 +106,20 @@ class _QuietDiscards(logging.Filter):
 logging.getLogger("trafilatura.core").addFilter(_QuietDiscards())
 
 
-def _trafilatura(tree: HtmlElement, url: str, prune: list[str]) -> Document | None:
-    """One precision-oriented pass over the already parsed page (metadata is read by us)."""
-    # Config is built per call and passed explicitly: trafilatura's module default is shared.
+# Our own configuration, built once and never changed (trafilatura's module default is shared).
+_CONFIG = use_config()
+
+
+def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True) -> Document | None:
+    """One pass over the already parsed page (metadata is read by us)."""
     result = bare_extraction(
         tree,
         url=url,
-        favor_precision=True,
+        favor_precision=precision,
         include_comments=False,
         with_metadata=False,
         include_tables=True,
-        prune_xpath=prune,
-        config=use_config(),
+        config=_CONFIG,
     )
     return result if isinstance(result, Document) else None
 
@@ -122,9 +128,19 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
           title: str) -> _Element | None:
     """The article's blocks: trafilatura's precision pass, boilerplate dropped, checked
     against the JSON-LD articleBody when the page has one."""
-    prune = [BOILERPLATE_XPATH, *(rules.drop_xpaths() if rules else ())]
     source = rules.content_tree(tree) if rules else None
-    document = _trafilatura(source if source is not None else tree, url, prune)
+    source = tree if source is None else source
+    # In place: the metadata and the dates have been read from the tree already.
+    prune_boilerplate(source, rules.drop_xpaths() if rules else ())
+    document = _trafilatura(source, url)
+    # The precision pass sometimes keeps only a teaser of a short or oddly built page: then the
+    # balanced pass (with its recall retry) is asked too, and kept when it finds much more.
+    if document is None or len(document.text or "") < SHORT_BODY_CHARS:
+        balanced = _trafilatura(source, url, precision=False)
+        if balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(
+            (document.text or "") if document is not None else ""
+        ):
+            document = balanced
     body = document.body if document is not None else None
     if body is None:
         return None

@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from lxml import etree
 from lxml.etree import _Element
+from lxml.html import HtmlElement
 
 # Markup of boilerplate blocks (class or id tokens), removed before extraction. Measured on the
 # shared benchmark sets: each family removed leaks without losing article text.
@@ -33,20 +35,57 @@ _TOKENS = (
 )
 
 
-def _class_test(token: str) -> str:
-    return (f'contains(concat(" ", translate(@class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_", '
-            f'"abcdefghijklmnopqrstuvwxyz-"), " "), "{token}") or '
-            f'contains(translate(@id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_", "abcdefghijklmnopqrstuvwxyz-"), '
-            f'"{token}")')
+_BOILERPLATE_ATTR = re.compile("|".join(re.escape(token) for token in _TOKENS))
+# "no-share", "without-related": a theme flag on the article's own container.
+_NEGATED = re.compile(r"\b(?:no|without|hide|has)-[\w-]+")
+# An element holding more than this share of the page's text, or two paragraphs this long, is
+# the article's container, whatever its class says.
+WRAPPER_SHARE = 0.3
+LONG_PARAGRAPH_CHARS = 250
+# Never these: some themes put "share" or "related" in the body's or the article's class list.
+_KEPT_TAGS = frozenset({"html", "body", "article", "main", "head"})
 
 
-# Never on <html>/<body>/<article>/<main>: some themes put "share" or "related" in the body's
-# or the article's class list.
-BOILERPLATE_XPATH = (
-    "//*[not(self::html or self::body or self::article or self::main)]["
-    + " or ".join(_class_test(token) for token in _TOKENS)
-    + "]|//figcaption"
-)
+def _is_wrapper(element: HtmlElement, page_chars: int) -> bool:
+    """True for an element that holds the article itself ("entry-content no-share", a page-wide
+    "share-zone"): a boilerplate block is a small part of the page without long paragraphs."""
+    if element.tag in ("script", "style", "noscript"):
+        return False
+    chars = len(element.text_content())
+    if chars > WRAPPER_SHARE * page_chars:
+        return True
+    long_paragraphs = 0
+    for paragraph in element.iter("p"):
+        if len(paragraph.text_content()) >= LONG_PARAGRAPH_CHARS:
+            long_paragraphs += 1
+            if long_paragraphs >= 2:
+                return True
+    return False
+
+
+def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> None:
+    """Remove boilerplate blocks from ``tree`` in place (one pass over its elements)."""
+    doomed = []
+    for element in tree.iter(tag=etree.Element):
+        tag = element.tag
+        if tag in _KEPT_TAGS:
+            continue
+        if tag == "figcaption":
+            doomed.append(element)
+            continue
+        attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if len(attrs) > 1 and _BOILERPLATE_ATTR.search(_NEGATED.sub(" ", attrs.lower().replace("_", "-"))):
+            doomed.append(element)
+    if doomed:
+        body = tree.find("body")
+        page_chars = len((body if body is not None else tree).text_content()) or 1
+        doomed = [e for e in doomed if not _is_wrapper(e, page_chars)]
+    for path in extra_xpaths:
+        doomed.extend(e for e in tree.xpath(path) if isinstance(e, HtmlElement))
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+
 
 # A block starting with these words is a link to another article, a share / follow invitation,
 # a newsletter box or a photo credit, whatever its markup.

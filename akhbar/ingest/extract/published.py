@@ -16,38 +16,40 @@ feed's time, and a weak page date (4–5) far from the feed's is replaced by the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from htmldate import find_date
+from lxml import etree
 from lxml.html import HtmlElement
 
 from akhbar.ingest.extract.dates import PrintedDate, printed_date
 from akhbar.ingest.extract.metadata import PageMetadata, parse_date
 from akhbar.ingest.normalize import aware_utc, not_in_future
 
-# Elements whose text is likely a date line, in page order.
-_DATE_LINE_PATH = (
-    "//time|//*[contains(@class, 'date') or contains(@class, 'Date') or contains(@class, 'time') "
-    "or contains(@class, 'publi') or contains(@class, 'meta') or contains(@class, 'byline') "
-    "or contains(@class, 'posted') or contains(@id, 'date') or contains(@class, 'info')]"
-    "[not(self::html or self::body or self::script or self::style or self::meta)]"
-    "|//text()[contains(., 'Publié') or contains(., 'publié') or contains(., 'Mis en ligne') "
-    "or contains(., 'نشر') or contains(., 'بتاريخ') or contains(., 'Published') "
-    "or contains(., 'Posted')]/.."
-)
+# Elements whose class or id says they hold a date line, and text that introduces one.
+_DATE_ATTR = re.compile(r"date|time|publi|meta|byline|posted|info")
+_DATE_CUE = re.compile(r"publi|mis en ligne|نشر|بتاريخ|posted", re.IGNORECASE)
+_SKIPPED = frozenset({"html", "body", "head", "script", "style", "meta", "link", "noscript"})
 # A feed timestamp this far from a weak page date wins over it (days).
 FEED_AGREEMENT_DAYS = 2
 
 
-def date_lines(elements: Sequence[HtmlElement]) -> Iterator[str]:
-    for element in elements:
-        if not isinstance(element, HtmlElement) or element.tag in ("script", "style"):
+def date_lines(tree: HtmlElement) -> Iterator[str]:
+    """Texts of the page's likely date lines, in page order (one pass over the elements)."""
+    for element in tree.iter(tag=etree.Element):
+        tag = element.tag
+        if tag in _SKIPPED:
             continue
-        text = " ".join(element.text_content().split())
-        if text:
-            yield text
+        attrs = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+        if tag == "time" or (len(attrs) > 1 and _DATE_ATTR.search(attrs)) or (
+            element.text and _DATE_CUE.search(element.text)
+        ):
+            text = " ".join(element.text_content().split())
+            if text:
+                yield text
 
 
 def _local(value: datetime, zone: str | None) -> datetime:
@@ -111,7 +113,7 @@ def _choose(
         ruled = printed_date(rule_lines)
         if ruled is not None:
             return _printed_value(ruled), False
-    printed = printed_date(date_lines(tree.xpath(_DATE_LINE_PATH)))
+    printed = printed_date(date_lines(tree))
     stamp = page.published
     # A future timestamp is the page's only claim: it is clamped later, not replaced.
     if stamp is not None and (aware_utc(stamp, zone) or now) > now:
