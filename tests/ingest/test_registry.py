@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from akhbar.ingest.extract.rules import ExtractRules
 from akhbar.ingest.registry import (
     DEFAULT_REGISTRY_DIR,
     RegistryError,
     SourceSpec,
+    extract_rules,
     load_registry,
 )
 
@@ -283,3 +285,20 @@ def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
 
 def test_registry_error_is_a_value_error() -> None:
     assert issubclass(RegistryError, ValueError)
+
+
+def test_extract_rules_table(tmp_path: Path) -> None:
+    text = GOOD + '[source.extract]\ncontent = "td.txt-art"\ndrop = [".encart-pub", "div.pub"]\n' \
+        'date = "span.jour"\nauthor = ".sig"\n'
+    path = write(tmp_path, text)
+    (spec,) = load_registry(path)
+    assert spec.extract == ExtractRules(content="td.txt-art", drop=(".encart-pub", "div.pub"),
+                                        date="span.jour", author=".sig")
+    assert extract_rules("akhbar-test", path) == spec.extract
+    assert extract_rules("other-outlet", path) is None
+    # Without the table, the generic path.
+    assert load_registry(write(tmp_path, GOOD, "yy.toml"))[0].extract is None
+    for bad, problem in (('content = "div[["', "not a valid CSS selector"),
+                         ('contents = "article"', "unknown key"), ("drop = [3]", "list of CSS selectors")):
+        with pytest.raises(RegistryError, match=problem):
+            load_registry(write(tmp_path, GOOD + f"[source.extract]\n{bad}\n", "zz.toml"))

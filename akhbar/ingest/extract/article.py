@@ -84,6 +84,11 @@ def _title(page: PageMetadata, url: str) -> str:
     meta_title = page.title or page.meta_title
     if meta_title:
         meta_title = strip_site_name(meta_title, page.sitename, urlsplit(url).hostname)
+        # "Politics | Headline": the section's name in front.
+        for section in page.categories:
+            for separator in (" | ", " - ", " : "):
+                if meta_title.casefold().startswith(f"{section.casefold()}{separator}"):
+                    meta_title = meta_title[len(section) + len(separator):]
     return clean_text(choose_title(meta_title, page.headings))
 
 

@@ -110,10 +110,22 @@ LEAD_MAX_CHARS = 220
 _WORD = re.compile(r"\w+")
 
 
+# A date line ("Publié le 17/12/2020 à 10h30 | Mis à jour …") left in the text.
+_DATE_LEAD = re.compile(
+    r"^\W*(?:publi[ée] le|mis en ligne le|mis à jour le|published|posted|updated|نشر في|نشر بتاريخ|"
+    r"تاريخ النشر)\b\W*(?:on\b)?\W*(?:\w+\W+){0,2}\d",
+    re.IGNORECASE,
+)
+DATE_LINE_MAX_CHARS = 120
+
+
 def is_boilerplate_block(text: str) -> bool:
-    """True for a short block that is a "read also" link, a share / follow line or a credit."""
+    """True for a short block that is a "read also" link, a share / follow line, a credit or a
+    date line."""
     text = text.strip()
-    return bool(text) and len(text) <= LEAD_MAX_CHARS and bool(_LEADS.match(text))
+    if not text or len(text) > LEAD_MAX_CHARS:
+        return False
+    return bool(_LEADS.match(text)) or (len(text) <= DATE_LINE_MAX_CHARS and bool(_DATE_LEAD.match(text)))
 
 
 def _block_text(element: _Element) -> str:

@@ -74,6 +74,7 @@ class PrintedDate:
     value: datetime  # naive, in the outlet's clock; midnight when no time is printed
     has_time: bool
     cued: bool  # the line says it is the publication date
+    after: bool = True  # printed after the headline
 
 
 def _build(match: re.Match[str], month: int) -> tuple[datetime, bool] | None:
@@ -104,17 +105,21 @@ def dates_in(line: str) -> list[tuple[datetime, bool]]:
     return [value for _, value in sorted(found, key=lambda item: item[0])]
 
 
-def printed_date(lines: Iterable[str], *, max_lines: int = 400) -> PrintedDate | None:
+def printed_date(lines: Iterable[str | tuple[str, bool]], *, max_lines: int = 400) -> PrintedDate | None:
     """The publication date printed in ``lines`` (short text lines in page order).
 
-    A cued line ("Publié le …", "نشر في …") wins over the first bare date; an "updated" line is
-    used only when nothing else is found.
+    A line may come with whether it follows the headline: a bare date printed before the
+    headline is often today's date in the site's top bar, so one after it is preferred. A cued
+    line ("Publié le …", "نشر في …") wins over bare dates; an "updated" line is used only when
+    nothing else is found.
     """
     first: PrintedDate | None = None
+    before: PrintedDate | None = None
     updated: PrintedDate | None = None
-    for count, line in enumerate(lines):
+    for count, item in enumerate(lines):
         if count >= max_lines:
             break
+        line, after = (item, True) if isinstance(item, str) else item
         if len(line) > 160 or not any(ch.isdigit() for ch in line):
             continue
         found = dates_in(line)
@@ -126,5 +131,8 @@ def printed_date(lines: Iterable[str], *, max_lines: int = 400) -> PrintedDate |
             continue
         if _PUBLISHED_CUE.search(line):
             return PrintedDate(value, has_time, True)
-        first = first or PrintedDate(value, has_time, False)
-    return first or updated
+        if after:
+            first = first or PrintedDate(value, has_time, False)
+        else:
+            before = before or PrintedDate(value, has_time, False, after=False)
+    return first or before or updated

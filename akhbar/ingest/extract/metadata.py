@@ -39,11 +39,15 @@ _BYLINE_PATHS = (
     '//*[@rel="author" or @itemprop="author"]',
     '//*[contains(@class, "author-name") or contains(@class, "byline__name") or '
     'contains(@class, "author__name") or contains(@class, "c-byline__author")]',
+    '//*[not(self::body or self::article or self::html)][contains(@class, "byline") or '
+    'contains(@class, "author") or contains(@class, "signature")]',
 )
+# A byline is short: a longer block is an author's biography or a list of articles.
+BYLINE_MAX_CHARS = 100
 # Not a person: the newsroom, an agency desk or a placeholder ("Par la rédaction", "هيئة التحرير").
 _NOT_A_NAME = re.compile(
     r"r[ée]daction|editorial|newsroom|staff|admin|webmaster|contributor|desk|correspondant|"
-    r"envoy[ée]|agences?\b|^(?:afp|ap|aps|map|tap|reuters|mena|qna|wafa)$|التحرير|الهيئة|"
+    r"envoy[ée]|agences?\b|agencies|no author|^author$|@|www\.|\.(?:com|net|org|fr|ma|dz|tn)\b|\(|^(?:afp|ap|aps|map|tap|reuters|mena|qna|wafa)$|التحرير|الهيئة|"
     r"المحرر|هيئة|وكالات|مراسل|\d",
     re.IGNORECASE,
 )
@@ -158,7 +162,7 @@ def person_names(value: str | None) -> list[str]:
     value = _BY_PREFIX.sub("", value)
     names = []
     for part in re.split(r"\s*(?:[,;|/&\u060c]|\s+(?:et|and|و)\s+)\s*", value):
-        part = _BY_PREFIX.sub("", part.strip(" .-–—·:")).strip()
+        part = _BY_PREFIX.sub("", part.strip(" -–—·:").lstrip(".")).strip()
         words = part.split()
         # A name is 1–5 words, without digits (a date), not a newsroom or an agency desk.
         if part and 1 <= len(words) <= 5 and len(part) <= 60 and not _NOT_A_NAME.search(part):
@@ -181,7 +185,7 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
     for path in _BYLINE_PATHS:
         for element in tree.xpath(path)[:4]:
             text = element.get("content") or element.text_content()
-            if names := person_names(text):
+            if len(text) <= BYLINE_MAX_CHARS and (names := person_names(text)):
                 return names
     return []
 
@@ -274,6 +278,9 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
         (v.lstrip("@") for v in meta_values(tree, SITENAME_META_KEYS) if not v.startswith("http")), None
     )
     sections = sections or meta_values(tree, SECTION_META_KEYS)[:1]
+    # The outlet's own name in the author field is not an author.
+    site_key = _key(sitename)
+    authors = [a for a in authors if not site_key or _key(a) not in site_key and site_key not in _key(a)]
     lang = tree.xpath("string(/html/@lang)") or tree.xpath("string(/html/@xml:lang)")
     html_lang = lang.strip().lower().replace("_", "-").split("-")[0] or None
     return PageMetadata(

@@ -37,10 +37,14 @@ _SKIPPED = frozenset({"html", "body", "head", "script", "style", "meta", "link",
 FEED_AGREEMENT_DAYS = 2
 
 
-def date_lines(tree: HtmlElement) -> Iterator[str]:
-    """Texts of the page's likely date lines, in page order (one pass over the elements)."""
+def date_lines(tree: HtmlElement) -> Iterator[tuple[str, bool]]:
+    """Texts of the page's likely date lines in page order, each with whether it comes after
+    the first <h1> (one pass over the elements)."""
+    after = False
     for element in tree.iter(tag=etree.Element):
         tag = element.tag
+        if tag == "h1":
+            after = True
         if tag in _SKIPPED:
             continue
         attrs = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
@@ -49,7 +53,7 @@ def date_lines(tree: HtmlElement) -> Iterator[str]:
         ):
             text = " ".join(element.text_content().split())
             if text:
-                yield text
+                yield text, after
 
 
 def _local(value: datetime, zone: str | None) -> datetime:
@@ -123,10 +127,11 @@ def _choose(
         offset = stamp.utcoffset()
         if printed is not None:
             gap = abs((local - printed.value.date()).days)
-            # Written in UTC, a timestamp may have crossed the outlet's midnight.
-            if gap == 0 or (gap == 1 and offset == timedelta(0) and not printed.cued):
+            if gap == 0:
                 return stamp, False
-            if printed.cued:
+            # Written in UTC, a timestamp may have crossed the outlet's midnight: the printed
+            # day is the one readers saw.
+            if printed.cued or (gap == 1 and offset == timedelta(0)):
                 return _printed_value(printed), False
         day = _htmldate_day(tree, url, now)
         if day is None:
@@ -138,9 +143,10 @@ def _choose(
     if printed is not None and printed.cued:
         return _printed_value(printed), False
     day = _htmldate_day(tree, url, now)
+    # A date printed after the headline is the article's own; htmldate may have read another.
+    if printed is not None and (printed.after or (day is not None and printed.value.date() == day.date())):
+        return _printed_value(printed), False
     if day is not None:
-        if printed is not None and printed.value.date() == day.date():
-            return _printed_value(printed), False
         return day.replace(hour=12), True
     if printed is not None:
         return _printed_value(printed), True
