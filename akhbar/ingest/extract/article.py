@@ -116,10 +116,16 @@ _CONFIG = use_config()
 
 
 def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True) -> Document | None:
-    """One pass over the already parsed page (metadata is read by us)."""
+    """One pass over the already parsed page (metadata is read by us).
+
+    The precision pass runs in trafilatura's fast mode (no readability / jusText comparison):
+    measured on the shared sets, it is as good or better on every page where it finds more than
+    a teaser, and the balanced pass (with the comparisons) is run when it does not.
+    """
     result = bare_extraction(
         tree,
         url=url,
+        fast=precision,
         favor_precision=precision,
         include_comments=False,
         with_metadata=False,

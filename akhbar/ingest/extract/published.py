@@ -32,6 +32,7 @@ from akhbar.ingest.normalize import aware_utc, not_in_future
 # Elements whose class or id says they hold a date line, and text that introduces one.
 _DATE_ATTR = re.compile(r"date|time|publi|meta|byline|posted|info")
 _DATE_CUE = re.compile(r"publi|mis en ligne|نشر|بتاريخ|posted", re.IGNORECASE)
+LINE_MAX_CHARS = 160
 _SKIPPED = frozenset({"html", "body", "head", "script", "style", "meta", "link", "noscript"})
 # A feed timestamp this far from a weak page date wins over it (days).
 FEED_AGREEMENT_DAYS = 2
@@ -51,9 +52,20 @@ def date_lines(tree: HtmlElement) -> Iterator[tuple[str, bool]]:
         if tag == "time" or (len(attrs) > 1 and _DATE_ATTR.search(attrs)) or (
             element.text and _DATE_CUE.search(element.text)
         ):
-            text = " ".join(element.text_content().split())
+            text = _short_text(element)
             if text:
                 yield text, after
+
+
+def _short_text(element: HtmlElement, limit: int = LINE_MAX_CHARS) -> str | None:
+    """The element's text when it is short enough to be a date line (stops reading past it)."""
+    size, parts = 0, []
+    for part in element.itertext():
+        size += len(part)
+        if size > limit * 2:  # white space counts here, not after folding
+            return None
+        parts.append(part)
+    return " ".join("".join(parts).split()) or None
 
 
 def _local(value: datetime, zone: str | None) -> datetime:
@@ -117,22 +129,25 @@ def _choose(
         ruled = printed_date(rule_lines)
         if ruled is not None:
             return _printed_value(ruled), False
-    printed = printed_date(date_lines(tree))
     stamp = page.published
     # A future timestamp is the page's only claim: it is clamped later, not replaced.
     if stamp is not None and (aware_utc(stamp, zone) or now) > now:
         return stamp, False
+    printed = printed_date(date_lines(tree))
     if stamp is not None:
         local = _local(stamp, zone).date()
         offset = stamp.utcoffset()
-        if printed is not None:
-            gap = abs((local - printed.value.date()).days)
-            if gap == 0:
-                return stamp, False
-            # Written in UTC, a timestamp may have crossed the outlet's midnight: the printed
-            # day is the one readers saw.
-            if printed.cued or (gap == 1 and offset == timedelta(0)):
-                return _printed_value(printed), False
+        if printed is None:
+            return stamp, False
+        gap = abs((local - printed.value.date()).days)
+        if gap == 0:
+            return stamp, False
+        # Written in UTC, a timestamp may have crossed the outlet's midnight: the printed
+        # day is the one readers saw.
+        if printed.cued or (gap == 1 and offset == timedelta(0)):
+            return _printed_value(printed), False
+        # The markup and the printed line disagree: htmldate's full search decides (it costs
+        # tens of milliseconds, so only here).
         day = _htmldate_day(tree, url, now)
         if day is None:
             return stamp, False
