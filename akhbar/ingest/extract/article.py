@@ -17,7 +17,11 @@ from trafilatura.xml import xmltotxt
 
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
-from akhbar.ingest.extract.body import drop_boilerplate_blocks, keep_in_reference, prune_boilerplate
+from akhbar.ingest.extract.body import (
+    check_with_reference,
+    drop_boilerplate_blocks,
+    prune_boilerplate,
+)
 from akhbar.ingest.extract.language import detect_language
 from akhbar.ingest.extract.metadata import (
     PageMetadata,
@@ -161,7 +165,7 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
         body.remove(first)
     drop_boilerplate_blocks(body)
     if page.article_body:
-        keep_in_reference(body, page.article_body)
+        body = check_with_reference(body, document.text or "" if document else "", page.article_body)
     return body
 
 
