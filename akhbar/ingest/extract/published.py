@@ -155,11 +155,12 @@ def _choose(
         if gap == 0 or (gap == 1 and offset is not None and offset != timedelta(0)):
             return stamp, False
         return day.replace(hour=12), True
-    if printed is not None and printed.cued:
+    # A date printed after the headline is the article's own (htmldate's full search may read
+    # another, and on Arabic text its dateparser fallback costs seconds).
+    if printed is not None and (printed.cued or printed.after):
         return _printed_value(printed), False
     day = _htmldate_day(tree, url, now)
-    # A date printed after the headline is the article's own; htmldate may have read another.
-    if printed is not None and (printed.after or (day is not None and printed.value.date() == day.date())):
+    if printed is not None and day is not None and printed.value.date() == day.date():
         return _printed_value(printed), False
     if day is not None:
         return day.replace(hour=12), True
