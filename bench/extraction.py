@@ -1,4 +1,8 @@
-"""Benchmark: akhbar's extract_article against plain trafilatura.extract on stored news pages.
+"""Benchmark: akhbar's extract_article against the public extractors on stored news pages.
+
+Columns, all in one run: akhbar, trafilatura (default, ``favor_precision``, ``favor_recall``, each
+with its own metadata), readability-lxml and newspaper4k (dev dependencies; a column is skipped
+when its library is missing).
 
 Data: ../shared/bench/extraction (relative to the repository root), two datasets:
 
@@ -14,9 +18,17 @@ Data: ../shared/bench/extraction (relative to the repository root), two datasets
 Both: title accuracy (normalised exact match, pages with a truth title), date accuracy (same
 calendar day, pages with a truth date; our ``published`` is a UTC instant, read in the UTC
 offset the page's own timestamp declares, since the truth is the day printed on the page),
-ms per page (extraction only).
+author accuracy (the set of names, case-folded, pages with truth authors), ms per page
+(extraction only). newspaper4k also gets "body F1 of means": F1 of the mean precision and the
+mean recall, the scoring of the public article-extraction benchmarks.
+
+``--speed`` times whole processes instead (start-up included): ``akhbar extract --json`` over N
+files against one Python process running ``trafilatura.extract(html, favor_precision=True)`` on
+the same files, interleaved and repeated; CPU time (user + system, less sensitive to the other
+jobs on a shared machine) and wall time, medians and their ratio.
 
 Usage: .venv/bin/python -m bench.extraction [--dataset newspaper4k|multilingual] [--limit N]
+       [--misses FIELD] | --speed [--files N] [--repeat R]
 """
 
 from __future__ import annotations
@@ -24,17 +36,25 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
+import os
 import re
+import resource
+import statistics
+import subprocess
 import sys
 import time
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
+from typing import Any
 
 import trafilatura
+from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from akhbar.ingest.charset import decode
@@ -60,6 +80,12 @@ class Page:
     body: str | None = None  # newspaper4k
     with_: tuple[str, ...] = ()  # multilingual snippets
     without: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+
+
+def _split_names(value: str) -> tuple[str, ...]:
+    parts = re.split(r"\s*(?:[,;|&]|\band\b)\s*", value)
+    return tuple(part.strip() for part in parts if part.strip())
 
 
 @dataclass(frozen=True)
@@ -70,6 +96,7 @@ class Output:
     text: str
     date: str | None
     ms: float
+    authors: tuple[str, ...] = ()
 
 
 def load_newspaper4k(root: Path) -> Iterator[Page]:
@@ -86,6 +113,7 @@ def load_newspaper4k(root: Path) -> Iterator[Page]:
             title=item.get("title") or None,
             date=date if date and date != "NaT" else None,
             body=item.get("articleBody") or "",
+            authors=_split_names(item.get("authors") or ""),
         )
 
 
@@ -105,6 +133,7 @@ def load_multilingual(root: Path) -> Iterator[Page]:
             date=note.get("date") or None,
             with_=tuple(note.get("with") or ()),
             without=tuple(note.get("without") or ()),
+            authors=_split_names(note.get("author") or ""),
         )
 
 
@@ -125,17 +154,72 @@ def run_ours(page: Page) -> Output:
     # ``published`` is an instant in UTC; the truth is the calendar day printed on the page, so
     # the instant is read in the page's own offset (not timed: only the benchmark needs it).
     date = draft.published.astimezone(_page_zone(page.html)).date().isoformat() if draft.published else None
-    return Output(draft.title, draft.text, date, ms)
+    return Output(draft.title, draft.text, date, ms, draft.authors)
 
 
-def run_trafilatura(page: Page) -> Output:
+def _trafilatura_runner(**flags: bool) -> Callable[[Page], Output]:
+    def run(page: Page) -> Output:
+        start = time.perf_counter()
+        doc = trafilatura.bare_extraction(
+            page.html, url=page.url, include_comments=False, with_metadata=True, **flags
+        )
+        ms = (time.perf_counter() - start) * 1000
+        if doc is None or isinstance(doc, dict):
+            return Output("", "", None, ms)
+        text = trafilatura.xml.xmltotxt(doc.body, include_formatting=False) if doc.body is not None else ""
+        authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
+        return Output(doc.title or "", text or "", (doc.date or "")[:10] or None, ms, authors)
+
+    return run
+
+
+def run_readability(page: Page) -> Output:
+    from readability import Document
+
     start = time.perf_counter()
-    raw = trafilatura.extract(
-        page.html, url=page.url, include_comments=False, with_metadata=True, output_format="json"
-    )
-    ms = (time.perf_counter() - start) * 1000
-    data = json.loads(raw) if raw else {}
-    return Output(data.get("title") or "", data.get("text") or "", (data.get("date") or "")[:10] or None, ms)
+    try:
+        doc = Document(decode(page.html))
+        summary = doc.summary(html_partial=True)
+        title = doc.short_title()
+        root = lxml_html.fromstring(summary) if summary.strip() else None
+        blocks = root.xpath("//p|//li|//h2|//h3|//h4|//blockquote|//pre") if root is not None else []
+        text = "\n".join(" ".join(b.text_content().split()) for b in blocks) or (
+            root.text_content() if root is not None else "")
+    except Exception:  # noqa: BLE001 — a failing page scores zero, as for the others
+        title, text = "", ""
+    return Output(title or "", text, None, (time.perf_counter() - start) * 1000)
+
+
+def run_newspaper(page: Page) -> Output:
+    from newspaper import Article
+
+    start = time.perf_counter()
+    try:
+        article = Article(page.url or "http://example.invalid/", fetch_images=False)
+        article.download(input_html=decode(page.html))
+        article.parse()
+        date = article.publish_date.date().isoformat() if article.publish_date else None
+        out = Output(article.title or "", article.text or "", date, 0.0, tuple(article.authors))
+    except Exception:  # noqa: BLE001
+        out = Output("", "", None, 0.0)
+    return Output(out.title, out.text, out.date, (time.perf_counter() - start) * 1000, out.authors)
+
+
+def runners() -> dict[str, Callable[[Page], Output]]:
+    found: dict[str, Callable[[Page], Output]] = {
+        "akhbar": run_ours,
+        "trafilatura": _trafilatura_runner(),
+        "traf. precision": _trafilatura_runner(favor_precision=True),
+        "traf. recall": _trafilatura_runner(favor_recall=True),
+    }
+    for label, module, run in (("readability-lxml", "readability", run_readability),
+                               ("newspaper4k", "newspaper", run_newspaper)):
+        try:
+            __import__(module)
+        except ImportError:
+            continue
+        found[label] = run
+    return found
 
 
 def _words(text: str) -> list[str]:
@@ -166,14 +250,21 @@ def _ws(value: str) -> str:
     return " ".join(value.split())
 
 
+def _names(values: tuple[str, ...]) -> set[str]:
+    return {" ".join(v.casefold().split()) for value in values for v in _split_names(value)}
+
+
 def score(pages: list[Page], outputs: list[Output]) -> dict[str, float]:
     """The headline metrics of one extractor over one dataset."""
     result: dict[str, float] = {}
     if any(p.body is not None for p in pages):
         scores = [prf(o.text, p.body or "") for p, o in zip(pages, outputs, strict=True)]
-        result["body precision"] = sum(s[0] for s in scores) / len(scores)
-        result["body recall"] = sum(s[1] for s in scores) / len(scores)
+        precision = sum(s[0] for s in scores) / len(scores)
+        recall = sum(s[1] for s in scores) / len(scores)
+        result["body precision"] = precision
+        result["body recall"] = recall
         result["body F1"] = sum(s[2] for s in scores) / len(scores)
+        result["body F1 of means"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     else:
         found, absent, tp, fn, fp = [], [], 0, 0, 0
         for page, out in zip(pages, outputs, strict=True):
@@ -196,23 +287,37 @@ def score(pages: list[Page], outputs: list[Output]) -> dict[str, float]:
     result["title accuracy"] = sum(_norm_title(o.title) == _norm_title(p.title or "") for p, o in titled) / max(len(titled), 1)
     dated = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.date]
     result["date accuracy"] = sum(o.date == p.date for p, o in dated) / max(len(dated), 1)
+    authored = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.authors]
+    result["author accuracy"] = sum(_names(o.authors) == _names(p.authors) for p, o in authored) / max(len(authored), 1)
     result["ms per page"] = sum(o.ms for o in outputs) / max(len(outputs), 1)
     return result
 
 
-def evaluate(name: str, limit: int | None) -> str:
+def load(name: str, limit: int | None) -> list[Page]:
     root = DATA / name
     loader = load_newspaper4k if name == "newspaper4k" else load_multilingual
-    pages = list(loader(root))[:limit] if limit else list(loader(root))
-    runners: dict[str, Callable[[Page], Output]] = {
-        "akhbar extract_article": run_ours,
-        "trafilatura.extract": run_trafilatura,
-    }
-    # Warm both up (py3langid model, trafilatura lazy imports) so the first page is not charged.
-    for runner in runners.values():
+    pages = list(loader(root))
+    return pages[:limit] if limit else pages
+
+
+def evaluate(name: str, limit: int | None, only: str | None = None, dump: str | None = None) -> str:
+    pages = load(name, limit)
+    columns = runners()
+    if only:
+        columns = {label: run for label, run in columns.items() if label in {"akhbar", only}}
+    # Warm each up (py3langid model, lazy imports) so the first page is not charged.
+    for runner in columns.values():
         runner(pages[0])
-    scores = {label: score(pages, [run(p) for p in pages]) for label, run in runners.items()}
-    labels = list(runners)
+    outputs = {label: [run(p) for p in pages] for label, run in columns.items()}
+    scores = {label: score(pages, outs) for label, outs in outputs.items()}
+    if dump:
+        rows = [{"page": p.name, "truth": {"title": p.title, "date": p.date, "authors": p.authors,
+                                           "with": p.with_, "without": p.without},
+                 "got": {"title": o.title, "date": o.date, "authors": o.authors, "text": o.text},
+                 "prf": prf(o.text, p.body) if p.body is not None else None}
+                for p, o in zip(pages, outputs["akhbar"], strict=True)]
+        Path(dump).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    labels = list(columns)
     lines = [f"### {name} ({len(pages)} pages)", "", "| metric | " + " | ".join(labels) + " |",
              "|---|" + "---:|" * len(labels)]
     for metric in scores[labels[0]]:
@@ -222,19 +327,107 @@ def evaluate(name: str, limit: int | None) -> str:
     return "\n".join(lines)
 
 
+def misses(name: str, limit: int | None, field: str) -> str:
+    """akhbar's wrong answers for one field (title, date, authors, body), for development."""
+    lines = []
+    for page in load(name, limit):
+        out = run_ours(page)
+        if field == "body":
+            if page.body is not None:
+                p, r, f = prf(out.text, page.body)
+                if f < 0.9:
+                    lines.append(f"{page.name}\tP={p:.2f} R={r:.2f}")
+            else:
+                text = _ws(f"{out.title}\n{out.text}")
+                lost = [s for s in page.with_ if _ws(s) not in text]
+                leaked = [s for s in page.without if _ws(s) in text]
+                if lost or leaked:
+                    lines.append(f"{page.name}\tlost={lost} leaked={leaked}")
+            continue
+        truth: Any = {"title": page.title, "date": page.date, "authors": page.authors}[field]
+        got: Any = {"title": out.title, "date": out.date, "authors": out.authors}[field]
+        if not truth:
+            continue
+        ok = (_norm_title(got) == _norm_title(truth) if field == "title"
+              else _names(got) == _names(truth) if field == "authors" else got == truth)
+        if not ok:
+            lines.append(f"{page.name}\ttruth={truth!r}\tgot={got!r}")
+    return "\n".join(lines) + f"\n{len(lines)} misses"
+
+
+BASELINE = (
+    "import sys, trafilatura\n"
+    "for name in sys.argv[1:]:\n"
+    "    with open(name, 'rb') as handle:\n"
+    "        trafilatura.extract(handle.read(), favor_precision=True)\n"
+)
+
+
+def _timed(command: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one child process, its output discarded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def speed(files: int, repeat: int) -> str:
+    """Whole-process time of ``akhbar extract --json`` against trafilatura.extract(favor_precision)."""
+    names = sorted((DATA / "newspaper4k" / "html").glob("*.html"))[: files // 2]
+    names += sorted(p for p in (DATA / "multilingual").glob("*/*.html"))[: files - len(names)]
+    paths = [str(p) for p in names]
+    python = sys.executable
+    akhbar = str(Path(python).with_name("akhbar"))
+    ours_cmd = [akhbar, "extract", "--json", *paths]
+    base_cmd = [python, "-c", BASELINE, *paths]
+    runs: dict[str, list[tuple[float, float]]] = {"ours": [], "base": []}
+    _timed(base_cmd)  # warm the file cache and the interpreter's bytecode
+    for _ in range(repeat):
+        runs["base"].append(_timed(base_cmd))
+        runs["ours"].append(_timed(ours_cmd))
+    cpu = {k: statistics.median(c for c, _ in v) for k, v in runs.items()}
+    wall = {k: statistics.median(w for _, w in v) for k, v in runs.items()}
+    ratios = sorted(o[0] / b[0] for o, b in zip(runs["ours"], runs["base"], strict=True))
+    load_avg = os.getloadavg()[0]
+    return "\n".join([
+        f"### whole runs over {len(paths)} files, {repeat} interleaved repeats (load {load_avg:.1f})", "",
+        "| process | CPU s (median) | wall s (median) |", "|---|---:|---:|",
+        f"| trafilatura.extract(favor_precision=True), one process | {cpu['base']:.2f} | {wall['base']:.2f} |",
+        f"| akhbar extract --json | {cpu['ours']:.2f} | {wall['ours']:.2f} |",
+        "", f"CPU ratio akhbar / trafilatura: median {statistics.median(ratios):.2f} "
+        f"(runs {', '.join(f'{r:.2f}' for r in ratios)}); wall ratio {wall['ours'] / wall['base']:.2f}",
+    ])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=DATASETS, help="run one dataset only")
     parser.add_argument("--limit", type=int, default=None, help="first N pages of each dataset")
+    parser.add_argument("--only", help="akhbar and this one column only")
+    parser.add_argument("--misses", choices=("title", "date", "authors", "body"),
+                        help="list akhbar's wrong answers for one field instead")
+    parser.add_argument("--dump", help="write akhbar's output per page to this JSON file")
+    parser.add_argument("--speed", action="store_true", help="whole-process timing instead")
+    parser.add_argument("--files", type=int, default=120, help="--speed: number of files")
+    parser.add_argument("--repeat", type=int, default=5, help="--speed: interleaved repeats")
     args = parser.parse_args(argv)
     if not DATA.is_dir():
         print(f"benchmark data not found at {DATA}: nothing to do")
+        return 0
+    # The libraries' own warnings ("discarding data", missing nltk) are not results.
+    logging.disable(logging.WARNING)
+    warnings.simplefilter("ignore")
+    if args.speed:
+        print(speed(args.files, args.repeat))
         return 0
     for name in [args.dataset] if args.dataset else DATASETS:
         if not (DATA / name).is_dir():
             print(f"dataset {name} not found under {DATA}: skipped")
             continue
-        print(evaluate(name, args.limit))
+        print(misses(name, args.limit, args.misses) if args.misses else evaluate(name, args.limit, args.only, args.dump))
         print()
     return 0
 

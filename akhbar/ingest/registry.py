@@ -9,6 +9,7 @@ naming the file, the source and the problem, never pass silently.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 import zoneinfo
@@ -18,13 +19,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from akhbar.ingest.extract.rules import ExtractRules, RuleError
 from akhbar.ingest.sections import SECTION_KEYS, rule_problem
 
 #: Where the registry shipped with the project lives (a source checkout, not the wheel).
 DEFAULT_REGISTRY_DIR = Path(__file__).resolve().parents[2] / "data" / "sources"
 
 REQUIRED_KEYS = ("slug", "name", "homepage", "languages", "country", "feeds", "timezone", "display")
-OPTIONAL_KEYS = ("sitemaps", "verified", "notes", "editions", "sections", "description")
+OPTIONAL_KEYS = ("sitemaps", "verified", "notes", "editions", "sections", "description", "extract")
 DISPLAY_MODES = ("full", "excerpt")
 EDITIONS = ("fr", "ar", "en")
 
@@ -93,6 +95,8 @@ class SourceSpec:
     # defaults of data/sections.toml. A plain dict typed read-only: a MappingProxy would break
     # pickling and dataclasses.asdict; left out of the hash since a mapping is unhashable.
     sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    # The outlet's own extraction selectors (``[source.extract]``), None for the generic path.
+    extract: ExtractRules | None = None
 
     @property
     def needs_discovery(self) -> bool:
@@ -231,6 +235,12 @@ def _parse_source(file: Path, index: int, table: Any) -> SourceSpec:
             raise fail(f"edition {edition!r} is not one of {', '.join(map(repr, EDITIONS))}")
 
     sections = _sections(table, fail)
+    extract = None
+    if "extract" in table:
+        try:
+            extract = ExtractRules.from_table(table["extract"])
+        except RuleError as exc:
+            raise fail(str(exc)) from exc
 
     return SourceSpec(
         slug=slug,
@@ -248,6 +258,7 @@ def _parse_source(file: Path, index: int, table: Any) -> SourceSpec:
         description=" ".join(description.split()),
         origin=str(file),
         sections=sections,
+        extract=extract,
     )
 
 
@@ -316,3 +327,20 @@ def _url(value: str, key: str, fail: _Fail) -> str:
     if any(ch.isspace() for ch in value):
         raise fail(f"{key}: {value!r} contains whitespace")
     return value
+
+
+@functools.lru_cache(maxsize=4)
+def _rules_by_slug(path: str) -> Mapping[str, ExtractRules]:
+    return {spec.slug: spec.extract for spec in load_registry(path) if spec.extract is not None}
+
+
+def extract_rules(slug: str, path: str | Path = DEFAULT_REGISTRY_DIR) -> ExtractRules | None:
+    """The ``[source.extract]`` rules the registry gives ``slug`` (None: the generic path).
+
+    Read from the registry files (loaded once per process), so that a rule fixed there applies
+    at the next worker start without a database change. An unreadable registry gives no rules.
+    """
+    try:
+        return _rules_by_slug(str(path)).get(slug)
+    except (RegistryError, OSError):
+        return None

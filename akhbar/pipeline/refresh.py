@@ -20,6 +20,7 @@ from akhbar.ingest.feeds.parse import parse_feed
 from akhbar.ingest.fetch.caching import backoff_delay, cache_max_age, next_poll_interval
 from akhbar.ingest.fetch.client import Fetcher
 from akhbar.ingest.normalize import url_variant_key
+from akhbar.ingest.registry import extract_rules
 from akhbar.ingest.types import FeedEntry, FetchResult
 from akhbar.metrics import ARTICLES_INGESTED, count_fetch
 from akhbar.news.models import Article
@@ -113,6 +114,7 @@ def ingest_entry(
                 fallback=entry,
                 final_url=page.final_url,
                 fetched_at=page.fetched_at,
+                rules=extract_rules(source.slug),
             )
         except ExtractError as exc:
             draft = draft_from_feed(entry, error=exc.kind, languages=tuple(source.languages),

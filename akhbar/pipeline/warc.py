@@ -17,6 +17,7 @@ from django.utils import timezone
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
 from akhbar.ingest.normalize import canonical_url
+from akhbar.ingest.registry import extract_rules
 from akhbar.ingest.types import FeedEntry
 from akhbar.ingest.warc import WarcPage, read_responses, warcinfo_record
 from akhbar.metrics import ARTICLES_INGESTED, count_fetch
@@ -111,7 +112,8 @@ def import_page(page: WarcPage, index: SourceIndex) -> str:
         draft = extract_article(page.content, url=page.url, encoding=page.charset,
                                 source_timezone=source.timezone,
                                 languages=tuple(source.languages), now=now,
-                                final_url=page.url, fetched_at=page.fetched_at)
+                                final_url=page.url, fetched_at=page.fetched_at,
+                                rules=extract_rules(source.slug))
     except ExtractError as exc:
         log.info("warc page not extracted source_id=%d url=%s kind=%s", source.pk, page.url, exc.kind)
         return "failed"

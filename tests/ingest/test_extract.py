@@ -12,8 +12,10 @@ import pytest
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
 from akhbar.ingest.extract.command import run_extract
+from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
-from akhbar.ingest.extract.metadata import choose_title, parse_date, strip_site_name
+from akhbar.ingest.extract.metadata import choose_title, parse_date, person_names, strip_site_name
+from akhbar.ingest.extract.rules import ExtractRules, RuleError
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
@@ -280,3 +282,141 @@ def test_placeholder_dates_give_way_to_the_pages_other_dates(placeholder: str) -
     # With no other date, no date at all (the caller uses the feed's or the fetch time).
     assert extract_article(html("").encode(), url="https://ex.ma/fes", now=NOW).published is None
     assert parse_date(placeholder) is None
+
+
+# --- issue 17: boilerplate, printed dates, bylines, per-outlet rules ---------------------------
+
+LATER = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+BOILERPLATE_PAGES = {
+    # page: (zone, kept text, removed boilerplate by kind)
+    "fr_boilerplate.html": ("Africa/Tunis", "Un protocole sanitaire strict", {
+        "share bar": "Partager sur Facebook", "read also": "Lire aussi", "newsletter": "lettre d'information",
+        "follow": "Abonnez-vous", "caption and credit": "Photo : Karim", "related list": "Sur le même sujet",
+        "cookie banner": "cookies", "date line": "Publié le",
+    }),
+    "ar_boilerplate.html": ("Africa/Casablanca", "الفرشة المائية", {
+        "share bar": "شارك على فيسبوك", "read also": "اقرأ أيضا", "newsletter": "النشرة البريدية",
+        "follow": "تابعونا", "related list": "مواضيع ذات صلة",
+    }),
+    "en_boilerplate.html": ("Africa/Algiers", "Exporters of dates and fertiliser", {
+        "share bar": "Share on Facebook", "read also": "Read more", "newsletter": "Sign up",
+        "cookie banner": "cookies", "date line": "Published December",
+    }),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOILERPLATE_PAGES))
+def test_boilerplate_is_removed_in_every_language(name: str) -> None:
+    zone, kept, removed = BOILERPLATE_PAGES[name]
+    draft = extract(name, source_timezone=zone, now=LATER)
+    assert kept in draft.text
+    leaks = {kind: snippet for kind, snippet in removed.items() if snippet in draft.text or snippet in draft.html}
+    assert not leaks
+    # The paragraphs stay in the page's order.
+    paragraphs = draft.text.split("\n\n")
+    assert len(paragraphs) == 4 and kept in paragraphs[-1]
+
+
+def test_printed_date_lines_are_read_in_the_outlets_zone() -> None:
+    # "Publié le 17/12/2020 à 10h30" in Tunis (UTC+1), not the top bar's "Jeudi 3 décembre 2026".
+    fr = extract("fr_boilerplate.html", source_timezone="Africa/Tunis", now=LATER)
+    assert fr.published == datetime(2020, 12, 17, 9, 30, tzinfo=UTC)
+    # "الخميس 17 دجنبر 2020 - 10:30" (Moroccan month name) after the headline, not the header's
+    # date before it; Casablanca was at UTC+1 then.
+    ar = extract("ar_boilerplate.html", source_timezone="Africa/Casablanca", now=LATER)
+    assert ar.published == datetime(2020, 12, 17, 9, 30, tzinfo=UTC)
+    en = extract("en_boilerplate.html", source_timezone="Africa/Algiers", now=LATER)
+    assert en.published == datetime(2020, 12, 17, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("الخميس 17 دجنبر 2020", datetime(2020, 12, 17)),
+    ("17 جانفي 2021 على الساعة 08:15", datetime(2021, 1, 17, 8, 15)),
+    ("نشر في ٥ أبريل ٢٠٢٢", datetime(2022, 4, 5)),
+    ("3 غشت 2019", datetime(2019, 8, 3)),
+    ("12 جويلية 2023", datetime(2023, 7, 12)),
+    ("1 كانون الثاني 2024", datetime(2024, 1, 1)),
+    ("Publié le 17/12/2020 à 10h30", datetime(2020, 12, 17, 10, 30)),
+    ("Mis en ligne le 1er mars 2021", datetime(2021, 3, 1)),
+    ("mercredi 9 févr. 2022 - 18:05", datetime(2022, 2, 9, 18, 5)),
+    ("Published December 17, 2020 at 10:30", datetime(2020, 12, 17, 10, 30)),
+    ("17.12.2020", datetime(2020, 12, 17)),
+])
+def test_date_forms(line: str, expected: datetime) -> None:
+    found = dates_in(line)
+    assert found and found[0][0] == expected
+    assert found[0][1] == (expected.hour != 0 or expected.minute != 0)
+
+
+def test_printed_date_prefers_the_publication_line() -> None:
+    lines = [("Jeudi 3 décembre 2026", False), ("Mis à jour le 18/12/2020", True),
+             ("Publié le 17/12/2020", True)]
+    found = printed_date(lines)
+    assert found is not None and found.cued and found.value == datetime(2020, 12, 17)
+    assert printed_date([("Mis à jour le 18/12/2020", True)]).value == datetime(2020, 12, 18)  # type: ignore[union-attr]
+    assert printed_date(["sans date", "32/13/2020"]) is None
+
+
+def test_feed_date_cross_checks_the_page() -> None:
+    html = ("<html lang='fr'><head><title>Oujda inaugure sa gare</title></head><body><article>"
+            "<h1>Oujda inaugure sa gare</h1><p class='date'>17 décembre 2020</p>"
+            + "".join(f"<p>La nouvelle gare routière d'Oujda a ouvert son quai numéro {i} aux voyageurs "
+                      "ce jeudi matin, avec des bus vers Nador et Berkane.</p>" for i in range(5))
+            + "</article></body></html>").encode()
+    entry = FeedEntry(url="https://ex.ma/gare", identity="https://ex.ma/gare", title="Oujda inaugure sa gare",
+                      published=datetime(2020, 12, 17, 7, 45, tzinfo=UTC))
+    # A bare printed day that the feed's timestamp falls on takes the feed's time.
+    draft = extract_article(html, url="https://ex.ma/gare", source_timezone="Africa/Casablanca",
+                            now=LATER, fallback=entry)
+    assert draft.published == datetime(2020, 12, 17, 7, 45, tzinfo=UTC)
+    # Without the feed: noon on the printed day, in the outlet's zone.
+    alone = extract_article(html, url="https://ex.ma/gare", source_timezone="Africa/Casablanca", now=LATER)
+    assert alone.published == datetime(2020, 12, 17, 11, 0, tzinfo=UTC)
+
+
+def test_authors_are_names_never_the_newsroom_or_a_date() -> None:
+    assert person_names("Par Salma Bennani et Karim Alami") == ["Salma Bennani", "Karim Alami"]
+    assert person_names("By Perry Bacon Jr.") == ["Perry Bacon Jr."]
+    assert person_names("بقلم: يوسف العلوي") == ["يوسف العلوي"]
+    for not_a_name in ("Par la rédaction", "La Rédaction", "AFP", "هيئة التحرير", "17/12/2020",
+                       "Publié le 17 décembre 2020", "https://ex.ma/auteur/x", "@oran_daily"):
+        assert person_names(not_a_name) == [], not_a_name
+    # The meta author "Par la rédaction" gives no author rather than a wrong one.
+    assert extract("fr_boilerplate.html", now=LATER).authors == ()
+    assert extract("ar_boilerplate.html", now=LATER).authors == ("يوسف العلوي",)
+    assert extract("en_boilerplate.html", now=LATER).authors == ("Amina Haddad", "Karim Saadi")
+
+
+RULES = {"content": "td.txt-art", "drop": [".encart-pub"], "date": "span.jour", "author": ".sig"}
+
+
+def test_generic_path_without_rules_mixes_the_side_column() -> None:
+    draft = extract("fr_rules.html", source_timezone="Africa/Casablanca", now=LATER)
+    assert "Les plus lus" in draft.text and draft.authors == ()
+
+
+@pytest.mark.parametrize("kind", ["content", "drop", "date", "author"])
+def test_outlet_rule_kinds(kind: str) -> None:
+    rules = ExtractRules.from_table({kind: RULES[kind]})
+    draft = extract("fr_rules.html", source_timezone="Africa/Casablanca", now=LATER, rules=rules)
+    if kind == "content":
+        assert "Les plus lus" not in draft.text and "Le conseil régional du tourisme" in draft.text
+    elif kind == "drop":
+        assert "Publicité" not in draft.text and "Les hôteliers" in draft.text
+    elif kind == "date":
+        # "05.06.2021", day first, in Casablanca (UTC+1 then); noon as no time is printed.
+        assert draft.published == datetime(2021, 6, 5, 11, 0, tzinfo=UTC)
+    else:
+        assert draft.authors == ("Nadia Amrani",)
+
+
+def test_rule_tables_are_validated() -> None:
+    rules = ExtractRules.from_table(RULES)
+    assert rules.drop == (".encart-pub",) and rules.as_table() == RULES
+    with pytest.raises(RuleError, match="unknown key"):
+        ExtractRules.from_table({"contents": "article"})
+    with pytest.raises(RuleError, match="not a valid CSS selector"):
+        ExtractRules.from_table({"content": "div[["})
+    with pytest.raises(RuleError, match="list of CSS selectors"):
+        ExtractRules.from_table({"drop": [3]})

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from akhbar.ingest.extract.rules import ExtractRules
 from akhbar.ingest.registry import (
     DEFAULT_REGISTRY_DIR,
     RegistryError,
     SourceSpec,
+    extract_rules,
     load_registry,
 )
 
@@ -293,3 +295,20 @@ def test_description_is_read_for_readers_and_checked(tmp_path: Path) -> None:
     assert plain.description == ""
     with pytest.raises(RegistryError, match="description must be a string"):
         load_registry(write(tmp_path, GOOD + "\ndescription = 3\n", "zz.toml"))
+
+
+def test_extract_rules_table(tmp_path: Path) -> None:
+    text = GOOD + '[source.extract]\ncontent = "td.txt-art"\ndrop = [".encart-pub", "div.pub"]\n' \
+        'date = "span.jour"\nauthor = ".sig"\n'
+    path = write(tmp_path, text)
+    (spec,) = load_registry(path)
+    assert spec.extract == ExtractRules(content="td.txt-art", drop=(".encart-pub", "div.pub"),
+                                        date="span.jour", author=".sig")
+    assert extract_rules("akhbar-test", path) == spec.extract
+    assert extract_rules("other-outlet", path) is None
+    # Without the table, the generic path.
+    assert load_registry(write(tmp_path, GOOD, "yy.toml"))[0].extract is None
+    for bad, problem in (('content = "div[["', "not a valid CSS selector"),
+                         ('contents = "article"', "unknown key"), ("drop = [3]", "list of CSS selectors")):
+        with pytest.raises(RegistryError, match=problem):
+            load_registry(write(tmp_path, GOOD + f"[source.extract]\n{bad}\n", "zz.toml"))

@@ -29,7 +29,29 @@ DATE_META_KEYS = (
     "datepublished", "publishdate", "publish-date", "pubdate", "parsely-pub-date",
     "sailthru.date", "dc.date.issued", "dcterms.created", "dc.date", "date",
 )
-AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
+AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
+                    "byl")
+TITLE_META_KEYS = ("og:title", "twitter:title", "title", "dc.title")
+SITENAME_META_KEYS = ("og:site_name", "application-name", "twitter:site")
+SECTION_META_KEYS = ("article:section", "parsely-section", "section")
+# Bylines in the markup, for pages whose metadata names no author.
+_BYLINE_PATHS = (
+    '//*[@rel="author" or @itemprop="author"]',
+    '//*[contains(@class, "author-name") or contains(@class, "byline__name") or '
+    'contains(@class, "author__name") or contains(@class, "c-byline__author")]',
+    '//*[not(self::body or self::article or self::html)][contains(@class, "byline") or '
+    'contains(@class, "author") or contains(@class, "signature")]',
+)
+# A byline is short: a longer block is an author's biography or a list of articles.
+BYLINE_MAX_CHARS = 100
+# Not a person: the newsroom, an agency desk or a placeholder ("Par la rédaction", "هيئة التحرير").
+_NOT_A_NAME = re.compile(
+    r"r[ée]daction|editorial|newsroom|staff|admin|webmaster|contributor|desk|correspondant|"
+    r"envoy[ée]|agences?\b|agencies|no author|^author$|@|www\.|\.(?:com|net|org|fr|ma|dz|tn)\b|\(|^(?:afp|ap|aps|map|tap|reuters|mena|qna|wafa)$|التحرير|الهيئة|"
+    r"المحرر|هيئة|وكالات|مراسل|\d",
+    re.IGNORECASE,
+)
+_BY_PREFIX = re.compile(r"^(?:par|by|بقلم|كتب|كتبت|إعداد|اعداد)\s*:?\s+", re.IGNORECASE)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _SPACES = re.compile(r"\s+")
@@ -55,6 +77,10 @@ class PageMetadata:
     description: str | None = None
     html_lang: str | None = None
     headings: tuple[str, ...] = ()  # the first <h1> texts
+    meta_title: str | None = None  # og:title, twitter:title or <title>
+    sitename: str | None = None
+    categories: tuple[str, ...] = ()
+    article_body: str | None = None  # the JSON-LD articleBody
 
 
 def _clean(value: Any) -> str | None:
@@ -128,6 +154,22 @@ def json_ld_articles(tree: HtmlElement) -> list[dict[str, Any]]:
     return found
 
 
+def person_names(value: str | None) -> list[str]:
+    """The people named in a byline ("Par Salma Bennani et Karim Alami", "By A, B"), else []."""
+    value = _clean(value)
+    if not value or value.startswith("http"):
+        return []
+    value = _BY_PREFIX.sub("", value)
+    names = []
+    for part in re.split(r"\s*(?:[,;|/&\u060c]|\s+(?:et|and|و)\s+)\s*", value):
+        part = _BY_PREFIX.sub("", part.strip(" -–—·:").lstrip(".")).strip()
+        words = part.split()
+        # A name is 1–5 words, without digits (a date), not a newsroom or an agency desk.
+        if part and 1 <= len(words) <= 5 and len(part) <= 60 and not _NOT_A_NAME.search(part):
+            names.append(part)
+    return names
+
+
 def _names(value: Any) -> list[str]:
     """Person names from a JSON-LD ``author`` value (string, object or list of them)."""
     if isinstance(value, list):
@@ -135,11 +177,24 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, dict):
         if "Organization" in _types(value):
             return []
-        name = _clean(value.get("name"))
-        return [name] if name else []
-    name = _clean(value)
-    # A bare URL is an author page, not a name.
-    return [name] if name and not name.startswith("http") else []
+        return person_names(value.get("name") if isinstance(value.get("name"), str) else None)
+    return person_names(value if isinstance(value, str) else None)
+
+
+def _byline_authors(tree: HtmlElement) -> list[str]:
+    for path in _BYLINE_PATHS:
+        for element in tree.xpath(path)[:4]:
+            text = element.get("content") or element.text_content()
+            if len(text) <= BYLINE_MAX_CHARS and (names := person_names(text)):
+                return names
+    return []
+
+
+def _section(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [s for item in value for s in _section(item)]
+    section = _clean(value)
+    return [section] if section else []
 
 
 def _image_url(value: Any) -> str | None:
@@ -176,10 +231,18 @@ def _time_element_date(tree: HtmlElement) -> datetime | None:
     return None
 
 
+def _publisher(article: dict[str, Any]) -> str | None:
+    publisher = article.get("publisher")
+    if isinstance(publisher, list):
+        publisher = publisher[0] if publisher else None
+    return _clean(publisher.get("name")) if isinstance(publisher, dict) else None
+
+
 def read_page_metadata(tree: HtmlElement) -> PageMetadata:
     """JSON-LD article fields, then OpenGraph / meta tags, then <time datetime>."""
-    title = image = description = None
+    title = image = description = sitename = body = None
     authors: list[str] = []
+    sections: list[str] = []
     published: datetime | None = None
     source: str | None = None
     for article in json_ld_articles(tree):
@@ -189,6 +252,10 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
         image = image or _image_url(article.get("image"))
         description = description or _clean(article.get("description"))
         authors = authors or _names(article.get("author"))
+        sitename = sitename or _publisher(article)
+        sections = sections or _section(article.get("articleSection"))
+        if body is None and isinstance(article.get("articleBody"), str):
+            body = article["articleBody"]
         if published is None and (published := parse_date(article.get("datePublished"))):
             source = "jsonld"
     if published is None:
@@ -199,13 +266,28 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
     if published is None and (published := _time_element_date(tree)):
         source = "time"
     if not authors:
-        authors = [v for v in meta_values(tree, AUTHOR_META_KEYS) if not v.startswith("http")][:1]
+        authors = next(filter(None, map(person_names, meta_values(tree, AUTHOR_META_KEYS))), [])
+    if not authors:
+        authors = _byline_authors(tree)
     image = image or next(iter(meta_values(tree, ("og:image", "twitter:image"))), None)
+    description = description or next(iter(meta_values(tree, ("og:description", "description"))), None)
+    meta_title = next(iter(meta_values(tree, TITLE_META_KEYS)), None)
+    if meta_title is None and (element := tree.find(".//title")) is not None:
+        meta_title = _clean(element.text_content())
+    sitename = sitename or next(
+        (v.lstrip("@") for v in meta_values(tree, SITENAME_META_KEYS) if not v.startswith("http")), None
+    )
+    sections = sections or meta_values(tree, SECTION_META_KEYS)[:1]
+    # The outlet's own name in the author field is not an author.
+    site_key = _key(sitename)
+    authors = [a for a in authors if not site_key or _key(a) not in site_key and site_key not in _key(a)]
     lang = tree.xpath("string(/html/@lang)") or tree.xpath("string(/html/@xml:lang)")
     html_lang = lang.strip().lower().replace("_", "-").split("-")[0] or None
     return PageMetadata(
         title=title, published=published, published_from=source, authors=tuple(authors),
         image=image, description=description, html_lang=html_lang, headings=tuple(headings(tree)),
+        meta_title=html.unescape(meta_title) if meta_title else None, sitename=sitename,
+        categories=tuple(dict.fromkeys(sections)), article_body=body,
     )
 
 

@@ -1,0 +1,138 @@
+"""Publication dates printed on the page: Arabic, French and English date lines.
+
+htmldate reads markup and numeric dates well but not "الخميس 17 دجنبر 2020" (Moroccan month
+names), "17 جانفي 2021" (Algerian / Tunisian), "Publié le 17/12/2020 à 10h30" (day first) or
+Arabic-Indic digits. This module reads them, preferring a line that says it is the publication
+("Publié le", "نشر في", "Published") over a bare date, and gives a naive local datetime (the page
+prints the outlet's own clock), with the time when one is printed, else None for the time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+# Month names → number. Arabic covers the Mashreq (Syriac) names, the Egyptian / Gulf names,
+# the Moroccan names (يوليوز, غشت, شتنبر, نونبر, دجنبر) and the Algerian / Tunisian names
+# (جانفي, فيفري, أفريل, ماي, جوان, جويلية, أوت), with and without hamza.
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "janvier janv jan january يناير جانفي كانون الثاني",
+        "février fevrier févr fevr fév fev february feb فبراير فيفري شباط",
+        "mars mar march مارس آذار اذار",
+        "avril avr april apr أبريل ابريل إبريل أفريل افريل نيسان",
+        "mai may ماي مايو أيار ايار",
+        "juin jun june يونيو يونيه جوان حزيران",
+        "juillet juil jul july يوليوز يوليو يوليه جويلية جويليه تموز",
+        "août aout aug august غشت أغسطس اغسطس أوت اوت آب",
+        "septembre sept sep september شتنبر سبتمبر أيلول ايلول",
+        "octobre oct october أكتوبر اكتوبر تشرين الأول",
+        "novembre nov november نونبر نوفمبر تشرين الثاني",
+        "décembre decembre déc dec december دجنبر ديسمبر كانون الأول",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS.setdefault(_name, _number)
+# Two-word Syriac names ("كانون الثاني") are matched whole before their first word.
+_MONTHS.update({"كانون الثاني": 1, "تشرين الأول": 10, "تشرين الثاني": 11, "كانون الأول": 12})
+for _single in ("كانون", "تشرين", "الثاني", "الأول"):
+    _MONTHS.pop(_single, None)
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_MONTH_RE = "|".join(sorted((re.escape(name) for name in _MONTHS), key=len, reverse=True))
+# "17 دجنبر 2020", "17 décembre 2020", "1er mars 2021", "December 17, 2020", then an optional
+# time "à 10h30", "- 10:30", "الساعة 10:30".
+_TIME = r"(?:\s*(?:à|a|at|-|–|,|الساعة|على الساعة|—|\|)?\s*(?P<h>\d{1,2})\s*(?:h|:|H)\s*(?P<mi>\d{2}))?"
+_DAY_MONTH_YEAR = re.compile(
+    rf"(?<!\d)(?P<d>\d{{1,2}})(?:er|ᵉʳ)?\s*(?:\.|-)?\s*(?P<m>{_MONTH_RE})\.?\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d){_TIME}",
+    re.IGNORECASE,
+)
+_MONTH_DAY_YEAR = re.compile(
+    rf"(?<![\w])(?P<m>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)(?!\d){_TIME}",
+    re.IGNORECASE,
+)
+# "17/12/2020", "17.12.2020", "17-12-2020" (day first, as printed in French and Arabic).
+_NUMERIC = re.compile(
+    rf"(?<![\d/.-])(?P<d>\d{{1,2}})[/.-](?P<m>\d{{1,2}})[/.-](?P<y>(?:19|20)\d\d)(?![\d/.-]){_TIME}"
+)
+# Words that introduce the publication date (the update date is read only when nothing else is).
+_PUBLISHED_CUE = re.compile(
+    r"publi[ée]|mis en ligne|posted|published|نشر|تاريخ النشر|بتاريخ|created",
+    re.IGNORECASE,
+)
+_UPDATED_CUE = re.compile(r"mis à jour|mise à jour|modifi|updated|تحديث|تعديل", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PrintedDate:
+    """A date read from a line of the page."""
+
+    value: datetime  # naive, in the outlet's clock; midnight when no time is printed
+    has_time: bool
+    cued: bool  # the line says it is the publication date
+    after: bool = True  # printed after the headline
+
+
+def _build(match: re.Match[str], month: int) -> tuple[datetime, bool] | None:
+    try:
+        day, year = int(match["d"]), int(match["y"])
+        hour = int(match["h"]) if match["h"] is not None else None
+        minute = int(match["mi"]) if match["mi"] is not None else 0
+        if hour is not None and hour > 23:
+            hour = None
+        return datetime(year, month, day, hour or 0, minute if hour is not None else 0), hour is not None
+    except ValueError:
+        return None
+
+
+def dates_in(line: str) -> list[tuple[datetime, bool]]:
+    """Every date written in ``line`` (digits of any script), with whether a time came with it."""
+    text = " ".join(line.translate(_DIGITS).split())
+    found: list[tuple[int, tuple[datetime, bool]]] = []
+    for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+        for match in pattern.finditer(text):
+            month = _MONTHS.get(match["m"].casefold()) or _MONTHS.get(match["m"])
+            if month and (built := _build(match, month)):
+                found.append((match.start(), built))
+    if not found:
+        for match in _NUMERIC.finditer(text):
+            if 1 <= int(match["m"]) <= 12 and (built := _build(match, int(match["m"]))):
+                found.append((match.start(), built))
+    return [value for _, value in sorted(found, key=lambda item: item[0])]
+
+
+def printed_date(lines: Iterable[str | tuple[str, bool]], *, max_lines: int = 400) -> PrintedDate | None:
+    """The publication date printed in ``lines`` (short text lines in page order).
+
+    A line may come with whether it follows the headline: a bare date printed before the
+    headline is often today's date in the site's top bar, so one after it is preferred. A cued
+    line ("Publié le …", "نشر في …") wins over bare dates; an "updated" line is used only when
+    nothing else is found.
+    """
+    first: PrintedDate | None = None
+    before: PrintedDate | None = None
+    updated: PrintedDate | None = None
+    for count, item in enumerate(lines):
+        if count >= max_lines:
+            break
+        line, after = (item, True) if isinstance(item, str) else item
+        if len(line) > 160 or not any(ch.isdigit() for ch in line):
+            continue
+        found = dates_in(line)
+        if not found:
+            continue
+        value, has_time = found[0]
+        if _UPDATED_CUE.search(line) and not _PUBLISHED_CUE.search(line.split("|")[0]):
+            updated = updated or PrintedDate(value, has_time, False)
+            continue
+        if _PUBLISHED_CUE.search(line):
+            return PrintedDate(value, has_time, True)
+        if after:
+            first = first or PrintedDate(value, has_time, False)
+        else:
+            before = before or PrintedDate(value, has_time, False, after=False)
+    return first or before or updated
