@@ -37,15 +37,25 @@ class Member:
     # Hashed lexical terms (sorted, unique uint32), see terms.lexical_terms.
     terms: npt.NDArray[np.uint32] = field(default_factory=lambda: NO_TERMS)
     language: str | None = None
+    # The anchors of the title alone: the countries and places it names are what it is about
+    # (a lead names many more), compared for counterpart conflicts. None: features stored
+    # before they were kept (no conflict is assumed).
+    title_anchors: frozenset[str] | None = None
 
 
 @dataclass
 class Story:
-    """A story under construction: members and the running sum of their vectors."""
+    """A story under construction: members and the running sum of their vectors.
+
+    ``members`` are the articles that are compared (all scoring reads them); ``passive`` are
+    the undated articles that joined it in a stream that has times (see
+    :meth:`StoryMemory.is_passive`): they belong to the story but are never evidence for
+    placing or merging anything, so they cannot bridge two stories."""
 
     key: str
     order: int
     members: list[Member] = field(default_factory=list)
+    passive: list[Member] = field(default_factory=list)
     total: Vectors | None = None
     # Members' vectors stacked (one row each), kept in step with members.
     matrix: Vectors | None = None
@@ -54,8 +64,12 @@ class Story:
     # Members' terms end to end, and where each member's start (rebuilt lazily).
     _flat: tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]] | None = None
 
-    def add(self, member: Member) -> None:
-        """Add a member and update the centroid sum and time span."""
+    def add(self, member: Member, *, passive: bool = False) -> None:
+        """Add a member and update the centroid sum and time span (a passive member is only
+        kept)."""
+        if passive:
+            self.passive.append(member)
+            return
         self.members.append(member)
         self._flat = None
         self.total = member.vector.copy() if self.total is None else self.total + member.vector
@@ -76,6 +90,10 @@ class Story:
                           offsets)
         return self._flat
 
+    def everyone(self) -> list[Member]:
+        """Compared members, then passive ones."""
+        return self.members + self.passive
+
     def centroid(self) -> Vectors:
         """Unit-length mean of the members' vectors."""
         assert self.total is not None
@@ -92,7 +110,7 @@ def member_json(member: Member) -> dict[str, Any]:
         "terms": encode_terms(member.terms),
         "terms_version": TERMS_VERSION,
         "language": member.language,
-    }
+    } | ({} if member.title_anchors is None else {"title_anchors": sorted(member.title_anchors)})
 
 
 def member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime | None) -> Member:
@@ -100,9 +118,11 @@ def member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime |
     vector: npt.NDArray[np.float32] = np.frombuffer(
         base64.b64decode(data["vector"]), dtype="<f4"
     ).astype(np.float32)
+    title_anchors = data.get("title_anchors")
     return Member(doc_id, vector, frozenset(data["anchors"]), published,
                   bool(data.get("title_only", False)),
-                  decode_terms(data), data.get("language") or None)
+                  decode_terms(data), data.get("language") or None,
+                  None if title_anchors is None else frozenset(title_anchors))
 
 
 def terms_are_current(features: Mapping[str, Any]) -> bool:
@@ -174,9 +194,15 @@ class StoryMemory:
         self.stories[key] = story
         return story
 
+    def is_passive(self, member: Member) -> bool:
+        """An undated article in a stream that has times: it may join a story but is never
+        compared with later articles nor used to merge (unless config.timeless: no article of
+        the stream has a time, all of it is one window)."""
+        return member.published is None and not self.config.timeless
+
     def place(self, member: Member, story: Story) -> None:
         """Add a member to a story and count it (a new article or a restored one)."""
-        story.add(member)
+        story.add(member, passive=self.is_passive(member))
         self.count(member, +1)
         self.since_merge += 1
         self.dirty.add(story.key)
@@ -189,8 +215,9 @@ class StoryMemory:
         self.place(member, self.stories.get(key) or self.new_story(key))
 
     def candidates(self, published: datetime | None) -> list[Story]:
-        """Stories with a member inside the window around published (all for undated)."""
-        stories = sorted(self.stories.values(), key=lambda s: s.order)
+        """Stories with a member inside the window around published (all for undated);
+        stories of passive articles only are never candidates."""
+        stories = sorted((s for s in self.stories.values() if s.members), key=lambda s: s.order)
         if published is None:
             return stories
         window = timedelta(hours=self.config.window_hours)
@@ -230,8 +257,8 @@ class StoryMemory:
 
     def absorb(self, absorbed: Story, survivor: Story) -> None:
         """Move absorbed's members into survivor and record the redirect."""
-        for member in absorbed.members:
-            survivor.add(member)
+        for member in absorbed.everyone():
+            survivor.add(member, passive=self.is_passive(member))
             self.doc_story[member.id] = survivor.key
         del self.stories[absorbed.key]
         self.dirty.discard(absorbed.key)
@@ -248,7 +275,7 @@ class StoryMemory:
         self.dirty.discard(key)
         story.key = target
         self.stories[target] = story
-        for member in story.members:
+        for member in story.everyone():
             self.doc_story[member.id] = target
         self.merged[key] = target
 
@@ -271,6 +298,6 @@ class StoryMemory:
         """Drop a story and its members from memory."""
         story = self.stories.pop(key)
         self.dirty.discard(key)
-        for member in story.members:
+        for member in story.everyone():
             self.doc_story.pop(member.id, None)
             self.count(member, -1)
