@@ -165,6 +165,8 @@ class StoryMemory:
         self.dirty: set[str] = set()
         # Articles placed or restored since the last merge pass.
         self.since_merge = 0
+        # Stories of one passive article started since the last merge pass.
+        self.waiting: set[str] = set()
         # Document frequencies of the lexical terms over the articles in memory, and their
         # number: the rarity weights follow what is in the news now.
         self.df: npt.NDArray[np.int32] = np.zeros(TERM_BUCKETS, dtype=np.int32)
@@ -201,12 +203,21 @@ class StoryMemory:
         return member.published is None and not self.config.timeless
 
     def place(self, member: Member, story: Story) -> None:
-        """Add a member to a story and count it (a new article or a restored one)."""
-        story.add(member, passive=self.is_passive(member))
+        """Add a member to a story and count it (a new article or a restored one).
+
+        A passive member changes nothing the other articles are placed or merged by: not
+        the term rarity, not the count towards the next merge pass, not which stories
+        changed; only a story it starts alone waits for adoption (merge.adopt_waiting)."""
+        self.doc_story[member.id] = story.key
+        if self.is_passive(member):
+            story.add(member, passive=True)
+            if not story.members:
+                self.waiting.add(story.key)
+            return
+        story.add(member)
         self.count(member, +1)
         self.since_merge += 1
         self.dirty.add(story.key)
-        self.doc_story[member.id] = story.key
         if member.published is not None and (self.newest is None or member.published > self.newest):
             self.newest = member.published
 
@@ -262,6 +273,7 @@ class StoryMemory:
             self.doc_story[member.id] = survivor.key
         del self.stories[absorbed.key]
         self.dirty.discard(absorbed.key)
+        self.waiting.discard(absorbed.key)
         self.merged[absorbed.key] = survivor.key
 
     def follow(self, key: str, target: str) -> None:
@@ -298,6 +310,9 @@ class StoryMemory:
         """Drop a story and its members from memory."""
         story = self.stories.pop(key)
         self.dirty.discard(key)
-        for member in story.everyone():
+        self.waiting.discard(key)
+        for member in story.passive:
+            self.doc_story.pop(member.id, None)
+        for member in story.members:
             self.doc_story.pop(member.id, None)
             self.count(member, -1)

@@ -177,7 +177,8 @@ def neighbour_pass(memory: StoryMemory) -> list[tuple[str, str]]:
     return merges
 
 
-def adopt_waiting(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> list[tuple[str, str]]:
+def adopt_waiting(memory: StoryMemory, scorer: Scorer, changed: set[str]
+                  ) -> list[tuple[str, str]]:
     """The last part of the merge pass: a passive (undated) article that found no story when
     it arrived waits alone; it joins the best story that now scores at least the assignment
     threshold, as it would have on arrival. Only it moves: it never joins two stories.
@@ -195,8 +196,8 @@ def adopt_waiting(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> lis
         threshold = cfg.title_threshold if member.title_only else cfg.threshold
         best: Story | None = None
         best_score = float("-inf")
-        for story, lexical in scorer.reachable(member, active if waiting.key in changed else fresh,
-                                               threshold):
+        new = waiting.key in memory.waiting
+        for story, lexical in scorer.reachable(member, active if new else fresh, threshold):
             if counterparts_conflict([member], story.members):
                 continue
             score = scorer.story_score(member, story, lexical)
@@ -205,6 +206,7 @@ def adopt_waiting(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> lis
         if best is not None and best_score >= threshold:
             memory.absorb(waiting, best)
             merges.append((waiting.key, best.key))
+    memory.waiting = set()
     return merges
 
 
@@ -222,13 +224,14 @@ def merge_pass(memory: StoryMemory, scorer: Scorer, *, force: bool = False) -> l
     compared (a survivor counts as changed for the next pass). Then the neighbourhood pass.
     """
     if not memory.since_merge or (memory.since_merge < memory.config.merge_every and not force):
-        return []
+        # Only passive articles arrived: nothing else changed, but they may find a story.
+        return adopt_waiting(memory, scorer, set()) if force and memory.waiting else []
     memory.since_merge = 0
     changed = memory.dirty & set(memory.stories)
     memory.dirty = set()
     merges = converged(memory, scorer, changed) if changed else []
     merges += neighbour_pass(memory)
-    changed |= {survivor for _, survivor in merges}
-    merges += adopt_waiting(memory, scorer, changed)
     memory.dirty = {survivor for _, survivor in merges if survivor in memory.stories}
-    return merges
+    changed |= memory.dirty
+    # Adoptions change no story for the others (a passive member is never compared).
+    return merges + adopt_waiting(memory, scorer, changed)
