@@ -9,7 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from akhbar.api import views as api_views
 from akhbar.moderation import views as moderation_views
-from akhbar.news import feeds
+from akhbar.news import feeds, topic_views
 from akhbar.news import views as news_views
 from akhbar.news.sitemaps import SITEMAPS
 from akhbar.search import views as search_views
@@ -41,6 +41,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("csrf-cookie", csrf_cookie, name="csrf-cookie"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("read/<int:pk>", topic_views.read_click, name="read-click"),
     path("images/<int:pk>/report", moderation_views.report_image, name="image-report"),
     path("images/<int:pk>/<int:width>.<str:fmt>", news_views.image_file, name="image-file"),
 ]
@@ -57,6 +58,9 @@ urlpatterns += i18n_patterns(
     path("sources/<slug:slug>/feed.rss", feeds.SourceFeed(), name="source-feed-rss"),
     path("sources/<slug:slug>/feed.atom", feeds.SourceAtomFeed(), name="source-feed-atom"),
     path("articles/<int:pk>/", news_views.article_detail, name="article"),
+    path("topics/<slug:slug>/", topic_views.topic_detail, name="topic"),
+    path("topics/<slug:slug>/feed.rss", topic_views.TopicFeed(), name="topic-feed-rss"),
+    path("topics/<slug:slug>/feed.atom", topic_views.TopicAtomFeed(), name="topic-feed-atom"),
     path("sources/<slug:slug>/", news_views.source_detail, name="source"),
     path("sources/<slug:slug>/<int:year>/<int:month>/<int:day>/", news_views.source_day,
          name="source-day"),

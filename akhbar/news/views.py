@@ -17,7 +17,7 @@ from akhbar.news import queries
 from akhbar.news.models import Article, Image, Story
 from akhbar.news.templatetags.akhbar_links import http_url
 from akhbar.sources.models import Source
-from akhbar.web.cache import cached_page, tag_page
+from akhbar.web.cache import cached_page, signed_in, tag_page
 
 
 def _edition() -> str:
@@ -31,11 +31,15 @@ def home(request: HttpRequest) -> HttpResponse:
     edition = _edition()
     tag_page(request, "front")
     ids = queries.edition_source_ids(edition)
+    headlines = queries.latest_headlines(edition, 50, source_ids=ids)
     return render(request, "news/home.html", {
         "top": queries.top_stories(edition, source_ids=ids),
-        "headlines": queries.latest_headlines(edition, 50, source_ids=ids),
+        "headlines": headlines,
         "fronts": queries.section_fronts(edition, source_ids=ids),
         "edition": edition,
+        "source_ids": ids,  # for the trending and most-read blocks (news/templatetags)
+        # An empty home tells staff why, and where to look (their pages are never cached).
+        "crawl_status": not headlines and signed_in(request) and request.user.is_staff,
     })
 
 

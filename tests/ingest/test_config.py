@@ -106,3 +106,11 @@ def test_production_refuses_debug_a_short_key_and_hsts_off(tmp_path: Path) -> No
         load_config({**prod, "AKHBAR_HSTS_SECONDS": "0"})
     # Outside production debug stays available.
     assert load_config({"AKHBAR_DATA_DIR": str(tmp_path), "AKHBAR_DEBUG": "1"}).debug
+
+
+def test_log_level_is_a_checked_setting(tmp_path: Path) -> None:
+    env = {"AKHBAR_DATA_DIR": str(tmp_path / "d")}
+    assert load_config(env).log_level == "INFO"
+    assert load_config(env | {"AKHBAR_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    with pytest.raises(ConfigError, match="AKHBAR_LOG_LEVEL"):
+        load_config(env | {"AKHBAR_LOG_LEVEL": "loud"})
