@@ -7,7 +7,9 @@ weighted by its rarity among the articles in memory (IDF), and by the anchors th
 their years or match scores conflict and as their times drift apart (:mod:`.score`). A story's
 score is the best score over its members blended with the score against its centroid. Only
 stories with a member inside the time window around the article are candidates (all recent
-stories for an undated article).
+stories for an undated article), and not those whose titles name other counterparts (countries
+or places, :func:`.score.counterparts_conflict`). In a stream that has times, an undated
+article is passive: it may join a story but is never compared nor merged (:mod:`.memory`).
 
 Every ``merge_every`` articles, a merge pass joins stories that converged (:mod:`.merge`).
 
