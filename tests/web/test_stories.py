@@ -254,3 +254,29 @@ def test_changing_the_embedder_re_embeds_recent_articles_and_keeps_their_stories
         assert {a.pk: a.story_id for a in (fr, ar, en, archived)} == story_of
         assert late.story_id == fr.story_id
         assert assign_stories() == 0
+
+
+@pytest.mark.django_db
+def test_an_undated_article_is_placed_at_the_time_it_was_first_seen():
+    """Live, an article whose feed and page give no date is placed at the time we first saw
+    it (never as an undated article, which could join a story of any age)."""
+    from django.utils import timezone
+
+    from akhbar.ingest.types import ArticleDraft, FeedEntry
+    from akhbar.news.services import store_article
+
+    now = timezone.now()
+    fr, ar, en = seed(EVENT, now - timedelta(days=5))
+    assert assign_stories() == 3
+    fr.refresh_from_db()
+    title, text = EVENT[0][3], EVENT[0][4]
+    entry = FeedEntry(identity="undated", url="https://lematin.example/undated", title=title)
+    draft = ArticleDraft(url=entry.url, title=title, text=text, html=f"<p>{text}</p>",
+                         published=None)
+    _, article = store_article(source=fr.source, feed=None, entry=entry, draft=draft, now=now)
+    assert article is not None and article.published == article.first_seen_at == now
+    assert assign_stories() == 1
+    article.refresh_from_db()
+    # The look-alike story is five days older than the first sighting: out of the window.
+    assert article.story_id is not None and article.story_id != fr.story_id
+

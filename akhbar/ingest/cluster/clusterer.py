@@ -7,7 +7,9 @@ weighted by its rarity among the articles in memory (IDF), and by the anchors th
 their years or match scores conflict and as their times drift apart (:mod:`.score`). A story's
 score is the best score over its members blended with the score against its centroid. Only
 stories with a member inside the time window around the article are candidates (all recent
-stories for an undated article).
+stories for an undated article), and not those whose titles name other counterparts (countries
+or places, :func:`.score.counterparts_conflict`). In a stream that has times, an undated
+article is passive: it may join a story but is never compared nor merged (:mod:`.memory`).
 
 Every ``merge_every`` articles, a merge pass joins stories that converged (:mod:`.merge`).
 
@@ -30,7 +32,7 @@ from akhbar.ingest.cluster.embed import Embedder
 from akhbar.ingest.cluster.entities import AnchorExtractor
 from akhbar.ingest.cluster.memory import Member, Story, StoryMemory, member_from_json, member_json
 from akhbar.ingest.cluster.merge import merge_pass
-from akhbar.ingest.cluster.score import Scorer
+from akhbar.ingest.cluster.score import Scorer, counterparts_conflict
 from akhbar.ingest.cluster.terms import lexical_terms
 
 
@@ -73,9 +75,10 @@ class StoryClusterer:
             vector = self.embedder.embed([self.embedding_text(doc)], kind=self.config.embed_kind)[0]
             anchors = self.extractor.anchors(doc.title, doc.text, doc.language)
             terms = lexical_terms(doc.title, doc.text[: self.config.lead_chars], anchors)
+            title_anchors = self.extractor.anchors(doc.title, "", doc.language)
             members.append(
                 Member(doc.id, vector, anchors, doc.published, not doc.text.strip(),
-                       terms, doc.language or None)
+                       terms, doc.language or None, title_anchors)
             )
         return members
 
@@ -124,6 +127,8 @@ class StoryClusterer:
         for story, story_lexical in self.scorer.reachable(
             member, memory.candidates(member.published), threshold
         ):
+            if counterparts_conflict([member], story.members):
+                continue
             score = self.scorer.story_score(member, story, story_lexical)
             # Strictly greater: on a tie the older story (lower order) wins, deterministically.
             if score > best_score:
@@ -160,8 +165,8 @@ class StoryClusterer:
         return [s.key for s in self.memory.by_creation()]
 
     def members(self, key: str) -> list[str]:
-        """Ids of a story's articles in memory, in arrival order."""
-        return [m.id for m in self.memory.stories[self.resolve(key)].members]
+        """Ids of a story's articles in memory, in arrival order (passive ones last)."""
+        return [m.id for m in self.memory.stories[self.resolve(key)].everyone()]
 
     # --- features stored elsewhere (one clusterer per process, features in a database) ---
 
@@ -208,7 +213,7 @@ class StoryClusterer:
                 "members": [
                     member_json(m)
                     | {"id": m.id, "published": m.published.isoformat() if m.published else None}
-                    for m in story.members
+                    for m in story.everyone()
                 ],
             }
             for story in self.memory.by_creation()

@@ -1,8 +1,11 @@
 """``akhbar cluster INPUT.jsonl``: story keys for a stream of articles, offline (no database).
 
 Input: JSON Lines in stream order; ``id`` is required, ``title``, ``text``, ``language``,
-``published`` (ISO 8601; naive times are read as UTC) and ``source`` are optional, other fields
-are ignored. Output: ``id<TAB>story_key`` per input line, in input order. The articles go through
+``published`` (ISO 8601; naive times are read as UTC), ``seen`` (ISO 8601: when the article was
+first seen, used when ``published`` is absent) and ``source`` are optional, other fields are
+ignored. An article with neither time may join a story but never bridges two stories nor
+starts a merge; an input where no line carries a time is one time window (see
+:func:`stream_config`). Output: ``id<TAB>story_key`` per input line, in input order. The articles go through
 :class:`~akhbar.ingest.cluster.clusterer.StoryClusterer` with the default :class:`ClusterConfig` — the
 live pipeline's code path and settings — one at a time, then one merge pass (as the periodic
 pass does live); printed keys are the surviving ones.
@@ -10,8 +13,10 @@ pass does live); printed keys are the surviving ones.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -35,6 +40,23 @@ def _optional_str(row: dict[str, Any], name: str, lineno: int) -> str | None:
     return value
 
 
+def _optional_time(row: dict[str, Any], name: str, lineno: int) -> datetime | None:
+    """An ISO 8601 time field, aware (naive: UTC), when present."""
+    text = _optional_str(row, name, lineno)
+    if not text:
+        return None
+    try:
+        return aware_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(f"line {lineno}: '{name}' is not an ISO 8601 date: {text!r}") from None
+
+
+def stream_config(docs: Sequence[ClusterDoc], config: ClusterConfig) -> ClusterConfig:
+    """config for clustering docs: an input where no article has a time is one time window
+    (``timeless``), where undated articles are compared like any other."""
+    return dataclasses.replace(config, timeless=not any(d.published for d in docs))
+
+
 def parse_line(line: str, lineno: int) -> ClusterDoc:
     """One JSON line as a ClusterDoc (InputError with the line number when it is not one)."""
     try:
@@ -48,21 +70,16 @@ def parse_line(line: str, lineno: int) -> ClusterDoc:
         raise InputError(f"line {lineno}: missing required field 'id'")
     if not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
         raise InputError(f"line {lineno}: 'id' must be a string or an integer")
-    published_text = _optional_str(row, "published", lineno)
-    published = None
-    if published_text:
-        try:
-            published = aware_utc(datetime.fromisoformat(published_text.replace("Z", "+00:00")))
-        except ValueError:
-            raise InputError(
-                f"line {lineno}: 'published' is not an ISO 8601 date: {published_text!r}"
-            ) from None
+    published = _optional_time(row, "published", lineno)
+    seen = _optional_time(row, "seen", lineno)
     return ClusterDoc(
         id=str(raw_id),
         title=_optional_str(row, "title", lineno) or "",
         text=_optional_str(row, "text", lineno) or "",
         language=_optional_str(row, "language", lineno),
-        published=published,
+        # The clusterer needs a time, not which one: first seen stands in for published, as
+        # in the live pipeline (an article's time is the first we know of).
+        published=published or seen,
         source=_optional_str(row, "source", lineno),
     )
 
@@ -116,7 +133,7 @@ def run_cluster(
         except (ImportError, ValueError, OSError) as exc:
             print(f"akhbar cluster: cannot load the embedder: {exc}", file=err)
             return 2
-    clusterer = StoryClusterer(embedder, config or ClusterConfig())
+    clusterer = StoryClusterer(embedder, stream_config(docs, config or ClusterConfig()))
     keys = clusterer.assign_stream(docs)
     for doc in docs:
         out.write(f"{doc.id}\t{keys[doc.id]}\n")

@@ -61,6 +61,11 @@ class ClusterConfig:
     # Penalty when both articles give years (or match scores) and none agree.
     year_conflict: float = 0.04
     score_conflict: float = 0.06
+    # Penalty when both articles name countries (or places) and each names one the other
+    # does not: "le Maroc signe avec le Nigeria" / "... avec le Rwanda" the next day. The
+    # shared actor (Morocco) agrees, the counterparts conflict.
+    country_conflict: float = 0.04
+    place_conflict: float = 0.04
     # Penalty growing linearly with the time gap, reaching this value at window_hours.
     time_penalty: float = 0.01
     # merge_pass joins two stories when every member of the younger scores at least this
@@ -90,3 +95,9 @@ class ClusterConfig:
     # are forgotten; undated stories beyond max_undated are forgotten oldest first.
     retention_hours: float = 24.0 * 7
     max_undated: int = 2000
+    # No article of the stream has a time (``akhbar cluster`` on an input where no line
+    # carries ``published`` or ``seen``): the whole stream is one time window and undated
+    # articles are compared like any other. Otherwise an undated article is passive: it may
+    # join a story, but it is never compared with later articles nor used to merge stories,
+    # so it cannot glue two events together (see StoryMemory.is_passive).
+    timeless: bool = False

@@ -37,15 +37,25 @@ class Member:
     # Hashed lexical terms (sorted, unique uint32), see terms.lexical_terms.
     terms: npt.NDArray[np.uint32] = field(default_factory=lambda: NO_TERMS)
     language: str | None = None
+    # The anchors of the title alone: the countries and places it names are what it is about
+    # (a lead names many more), compared for counterpart conflicts. None: features stored
+    # before they were kept (no conflict is assumed).
+    title_anchors: frozenset[str] | None = None
 
 
 @dataclass
 class Story:
-    """A story under construction: members and the running sum of their vectors."""
+    """A story under construction: members and the running sum of their vectors.
+
+    ``members`` are the articles that are compared (all scoring reads them); ``passive`` are
+    the undated articles that joined it in a stream that has times (see
+    :meth:`StoryMemory.is_passive`): they belong to the story but are never evidence for
+    placing or merging anything, so they cannot bridge two stories."""
 
     key: str
     order: int
     members: list[Member] = field(default_factory=list)
+    passive: list[Member] = field(default_factory=list)
     total: Vectors | None = None
     # Members' vectors stacked (one row each), kept in step with members.
     matrix: Vectors | None = None
@@ -54,8 +64,12 @@ class Story:
     # Members' terms end to end, and where each member's start (rebuilt lazily).
     _flat: tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]] | None = None
 
-    def add(self, member: Member) -> None:
-        """Add a member and update the centroid sum and time span."""
+    def add(self, member: Member, *, passive: bool = False) -> None:
+        """Add a member and update the centroid sum and time span (a passive member is only
+        kept)."""
+        if passive:
+            self.passive.append(member)
+            return
         self.members.append(member)
         self._flat = None
         self.total = member.vector.copy() if self.total is None else self.total + member.vector
@@ -76,6 +90,10 @@ class Story:
                           offsets)
         return self._flat
 
+    def everyone(self) -> list[Member]:
+        """Compared members, then passive ones."""
+        return self.members + self.passive
+
     def centroid(self) -> Vectors:
         """Unit-length mean of the members' vectors."""
         assert self.total is not None
@@ -92,7 +110,7 @@ def member_json(member: Member) -> dict[str, Any]:
         "terms": encode_terms(member.terms),
         "terms_version": TERMS_VERSION,
         "language": member.language,
-    }
+    } | ({} if member.title_anchors is None else {"title_anchors": sorted(member.title_anchors)})
 
 
 def member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime | None) -> Member:
@@ -100,9 +118,11 @@ def member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime |
     vector: npt.NDArray[np.float32] = np.frombuffer(
         base64.b64decode(data["vector"]), dtype="<f4"
     ).astype(np.float32)
+    title_anchors = data.get("title_anchors")
     return Member(doc_id, vector, frozenset(data["anchors"]), published,
                   bool(data.get("title_only", False)),
-                  decode_terms(data), data.get("language") or None)
+                  decode_terms(data), data.get("language") or None,
+                  None if title_anchors is None else frozenset(title_anchors))
 
 
 def terms_are_current(features: Mapping[str, Any]) -> bool:
@@ -145,6 +165,8 @@ class StoryMemory:
         self.dirty: set[str] = set()
         # Articles placed or restored since the last merge pass.
         self.since_merge = 0
+        # Stories of one passive article started since the last merge pass.
+        self.waiting: set[str] = set()
         # Document frequencies of the lexical terms over the articles in memory, and their
         # number: the rarity weights follow what is in the news now.
         self.df: npt.NDArray[np.int32] = np.zeros(TERM_BUCKETS, dtype=np.int32)
@@ -174,13 +196,28 @@ class StoryMemory:
         self.stories[key] = story
         return story
 
+    def is_passive(self, member: Member) -> bool:
+        """An undated article in a stream that has times: it may join a story but is never
+        compared with later articles nor used to merge (unless config.timeless: no article of
+        the stream has a time, all of it is one window)."""
+        return member.published is None and not self.config.timeless
+
     def place(self, member: Member, story: Story) -> None:
-        """Add a member to a story and count it (a new article or a restored one)."""
+        """Add a member to a story and count it (a new article or a restored one).
+
+        A passive member changes nothing the other articles are placed or merged by: not
+        the term rarity, not the count towards the next merge pass, not which stories
+        changed; only a story it starts alone waits for adoption (merge.adopt_waiting)."""
+        self.doc_story[member.id] = story.key
+        if self.is_passive(member):
+            story.add(member, passive=True)
+            if not story.members:
+                self.waiting.add(story.key)
+            return
         story.add(member)
         self.count(member, +1)
         self.since_merge += 1
         self.dirty.add(story.key)
-        self.doc_story[member.id] = story.key
         if member.published is not None and (self.newest is None or member.published > self.newest):
             self.newest = member.published
 
@@ -189,8 +226,9 @@ class StoryMemory:
         self.place(member, self.stories.get(key) or self.new_story(key))
 
     def candidates(self, published: datetime | None) -> list[Story]:
-        """Stories with a member inside the window around published (all for undated)."""
-        stories = sorted(self.stories.values(), key=lambda s: s.order)
+        """Stories with a member inside the window around published (all for undated);
+        stories of passive articles only are never candidates."""
+        stories = sorted((s for s in self.stories.values() if s.members), key=lambda s: s.order)
         if published is None:
             return stories
         window = timedelta(hours=self.config.window_hours)
@@ -230,11 +268,12 @@ class StoryMemory:
 
     def absorb(self, absorbed: Story, survivor: Story) -> None:
         """Move absorbed's members into survivor and record the redirect."""
-        for member in absorbed.members:
-            survivor.add(member)
+        for member in absorbed.everyone():
+            survivor.add(member, passive=self.is_passive(member))
             self.doc_story[member.id] = survivor.key
         del self.stories[absorbed.key]
         self.dirty.discard(absorbed.key)
+        self.waiting.discard(absorbed.key)
         self.merged[absorbed.key] = survivor.key
 
     def follow(self, key: str, target: str) -> None:
@@ -248,7 +287,7 @@ class StoryMemory:
         self.dirty.discard(key)
         story.key = target
         self.stories[target] = story
-        for member in story.members:
+        for member in story.everyone():
             self.doc_story[member.id] = target
         self.merged[key] = target
 
@@ -271,6 +310,9 @@ class StoryMemory:
         """Drop a story and its members from memory."""
         story = self.stories.pop(key)
         self.dirty.discard(key)
+        self.waiting.discard(key)
+        for member in story.passive:
+            self.doc_story.pop(member.id, None)
         for member in story.members:
             self.doc_story.pop(member.id, None)
             self.count(member, -1)

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from akhbar.ingest.cluster.memory import Story, StoryMemory, age_key
-from akhbar.ingest.cluster.score import Scorer, conflicts
+from akhbar.ingest.cluster.score import Scorer, counterparts_conflict, stories_conflict
 from akhbar.ingest.cluster.terms import TERM_BUCKETS
 
 
@@ -24,7 +24,8 @@ def converged(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> list[tu
     (absorbed, survivor) pairs."""
     cfg = memory.config
     merges: list[tuple[str, str]] = []
-    stories = memory.by_age()
+    # Stories of passive articles only are never compared (see adopt_waiting).
+    stories = [s for s in memory.by_age() if s.members]
     absorbed: set[str] = set()
     for j, younger in enumerate(stories):
         older = [
@@ -36,6 +37,8 @@ def converged(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> list[tu
         # Every member must reach the threshold, so the first must: one vectorised pass
         # for it leaves few stories to score in full.
         for survivor, lexical in scorer.reachable(younger.members[0], older, cfg.merge_threshold):
+            if counterparts_conflict(younger.members, survivor.members):
+                continue
             if scorer.story_score(younger.members[0], survivor, lexical) < cfg.merge_threshold:
                 continue
             if any(scorer.story_score(m, survivor) < cfg.merge_threshold
@@ -52,7 +55,8 @@ def _recent_stories(memory: StoryMemory) -> list[Story]:
     """The stories the neighbourhood pass looks at, oldest first: the newest created
     (those in memory are recent) up to neighbour_members articles."""
     cfg = memory.config
-    stories = sorted(memory.stories.values(), key=lambda s: s.order, reverse=True)
+    stories = sorted((s for s in memory.stories.values() if s.members),
+                     key=lambda s: s.order, reverse=True)
     kept: list[Story] = []
     total = 0
     for story in stories:
@@ -105,8 +109,7 @@ def _may_merge(memory: StoryMemory, older: Story, younger: Story) -> bool:
     """Whether two stories are close enough in time and agree on years and scores."""
     if memory.apart(older, younger):
         return False
-    return not any(conflicts([a for m in older.members for a in m.anchors],
-                             [a for m in younger.members for a in m.anchors]))
+    return not stories_conflict(older.members, younger.members)
 
 
 def neighbour_pass(memory: StoryMemory) -> list[tuple[str, str]]:
@@ -174,6 +177,39 @@ def neighbour_pass(memory: StoryMemory) -> list[tuple[str, str]]:
     return merges
 
 
+def adopt_waiting(memory: StoryMemory, scorer: Scorer, changed: set[str]
+                  ) -> list[tuple[str, str]]:
+    """The last part of the merge pass: a passive (undated) article that found no story when
+    it arrived waits alone; it joins the best story that now scores at least the assignment
+    threshold, as it would have on arrival. Only it moves: it never joins two stories.
+    A waiting article new since the last pass is compared with every story, the others only
+    with the stories that changed."""
+    cfg = memory.config
+    merges: list[tuple[str, str]] = []
+    active = memory.candidates(None)
+    fresh = [s for s in active if s.key in changed]
+    for waiting in sorted((s for s in memory.stories.values() if not s.members),
+                          key=lambda s: s.order):
+        if len(waiting.passive) != 1:
+            continue
+        member = waiting.passive[0]
+        threshold = cfg.title_threshold if member.title_only else cfg.threshold
+        best: Story | None = None
+        best_score = float("-inf")
+        new = waiting.key in memory.waiting
+        for story, lexical in scorer.reachable(member, active if new else fresh, threshold):
+            if counterparts_conflict([member], story.members):
+                continue
+            score = scorer.story_score(member, story, lexical)
+            if score > best_score:
+                best, best_score = story, score
+        if best is not None and best_score >= threshold:
+            memory.absorb(waiting, best)
+            merges.append((waiting.key, best.key))
+    memory.waiting = set()
+    return merges
+
+
 def merge_pass(memory: StoryMemory, scorer: Scorer, *, force: bool = False) -> list[tuple[str, str]]:
     """Merge stories that converged; returns (absorbed, survivor) pairs, the older survives.
 
@@ -188,11 +224,14 @@ def merge_pass(memory: StoryMemory, scorer: Scorer, *, force: bool = False) -> l
     compared (a survivor counts as changed for the next pass). Then the neighbourhood pass.
     """
     if not memory.since_merge or (memory.since_merge < memory.config.merge_every and not force):
-        return []
+        # Only passive articles arrived: nothing else changed, but they may find a story.
+        return adopt_waiting(memory, scorer, set()) if force and memory.waiting else []
     memory.since_merge = 0
     changed = memory.dirty & set(memory.stories)
     memory.dirty = set()
     merges = converged(memory, scorer, changed) if changed else []
     merges += neighbour_pass(memory)
     memory.dirty = {survivor for _, survivor in merges if survivor in memory.stories}
-    return merges
+    changed |= memory.dirty
+    # Adoptions change no story for the others (a passive member is never compared).
+    return merges + adopt_waiting(memory, scorer, changed)

@@ -14,16 +14,66 @@ from akhbar.ingest.cluster.memory import Member, Story, StoryMemory
 from akhbar.ingest.cluster.terms import TERM_BUCKETS
 
 
+def _of_kind(values: Collection[str], prefix: str) -> set[str]:
+    return {v for v in values if v.startswith(prefix)}
+
+
 def conflicts(a: Collection[str], b: Collection[str]) -> tuple[bool, bool]:
     """Whether two anchor sets (two articles', or the union of two stories' members') both
     give years and share none, and the same for match scores."""
 
     def conflict(prefix: str) -> bool:
-        mine = {v for v in a if v.startswith(prefix)}
-        theirs = {v for v in b if v.startswith(prefix)}
+        mine, theirs = _of_kind(a, prefix), _of_kind(b, prefix)
         return bool(mine and theirs and not mine & theirs)
 
     return conflict("year:"), conflict("score:")
+
+
+def _relation(x: set[str], y: set[str], countries: bool) -> int:
+    """How two titles' anchors of one kind relate: 0 when one is empty; places: 1 when they
+    share one, -1 when none; countries: 1 when one set holds the other, -1 when they share
+    an actor but each names another counterpart, 0 when they share none (the two sides of
+    one bilateral event, "le Maroc" / "la France", each named alone)."""
+    if not x or not y:
+        return 0
+    if not countries:
+        return 1 if x & y else -1
+    if x <= y or y <= x:
+        return 1
+    return -1 if x & y else 0
+
+
+def counterpart_conflicts(a: Collection[str], b: Collection[str]) -> tuple[bool, bool]:
+    """Whether two titles' anchors name one country and each a different other one (one
+    actor, two counterparts: "le Maroc et le Nigeria" / "le Maroc et le Rwanda"), and whether
+    they name places and none in common."""
+    countries_a, countries_b = _of_kind(a, "country:"), _of_kind(b, "country:")
+    return (_relation(countries_a, countries_b, True) < 0,
+            not (countries_a or countries_b)
+            and _relation(_of_kind(a, "place:"), _of_kind(b, "place:"), False) < 0)
+
+
+def counterparts_conflict(a: Sequence[Member], b: Sequence[Member]) -> bool:
+    """Whether the titles of a's and b's members conflict on countries (or places): some
+    pair conflicts and no pair agrees. Pairs, not the union: a story's members name more
+    countries the bigger it grows, so the union would block every large merge."""
+    titles_a = [m.title_anchors for m in a if m.title_anchors is not None]
+    titles_b = [m.title_anchors for m in b if m.title_anchors is not None]
+    for kind, countries in (("country:", True), ("place:", False)):
+        relations = {_relation(_of_kind(x, kind), _of_kind(y, kind), countries)
+                     for x in titles_a for y in titles_b
+                     if countries or not (_of_kind(x, "country:") or _of_kind(y, "country:"))}
+        if -1 in relations and 1 not in relations:
+            return True
+    return False
+
+
+def stories_conflict(a: Sequence[Member], b: Sequence[Member]) -> bool:
+    """Whether two stories (their members) may not merge: their years or match scores
+    conflict (over the union of their members' anchors), or their counterparts do."""
+    if any(conflicts([x for m in a for x in m.anchors], [x for m in b for x in m.anchors])):
+        return True
+    return counterparts_conflict(a, b)
 
 
 class Scorer:
@@ -82,6 +132,13 @@ class Scorer:
             adjust -= cfg.year_conflict
         if scores:
             adjust -= cfg.score_conflict
+        countries, places = (
+            (False, False) if a.title_anchors is None or b.title_anchors is None
+            else counterpart_conflicts(a.title_anchors, b.title_anchors))
+        if countries:
+            adjust -= cfg.country_conflict
+        if places:
+            adjust -= cfg.place_conflict
         if a.published is not None and b.published is not None and cfg.window_hours > 0:
             hours = abs((a.published - b.published).total_seconds()) / 3600.0
             adjust -= cfg.time_penalty * min(1.0, hours / cfg.window_hours)
