@@ -29,6 +29,7 @@ from akhbar.ingest.cluster import (
     with_current_terms,
 )
 from akhbar.ingest.cluster.embed import make_embedder
+from akhbar.ingest.cluster.entities import AnchorExtractor, entity_table_version
 from akhbar.news.annotate import annotate_article
 from akhbar.news.models import Article, ClusterState, Story, _new_epoch
 from akhbar.web.cache import pages_changed
@@ -108,17 +109,22 @@ def _recompute_terms(config: ClusterConfig, now: datetime) -> int:
                 | Q(published__gte=now - timedelta(hours=config.retention_hours)))
         # A missing key compares as NULL, which a plain exclude() would keep out.
         .filter(~Q(cluster_features__has_key="terms_version")
-                | ~Q(cluster_features__terms_version=TERMS_VERSION))
+                | ~Q(cluster_features__terms_version=TERMS_VERSION)
+                | ~Q(cluster_features__has_key="entities_version")
+                | ~Q(cluster_features__entities_version=entity_table_version()))
         .select_related("source")
         .only("id", "title", "text", "summary", "language", "published", "cluster_features",
               "source__slug")
     )
     changed: list[Article] = []
     count = 0
+    extractor: AnchorExtractor | None = None
     for article in stale.iterator(chunk_size=BATCH):
         assert article.cluster_features is not None
+        if extractor is None:
+            extractor = AnchorExtractor(lead_chars=config.lead_chars)
         article.cluster_features = with_current_terms(article.cluster_features, _doc(article),
-                                                      config)
+                                                      config, extractor)
         changed.append(article)
         if len(changed) >= BATCH:
             Article.objects.bulk_update(changed, ["cluster_features"])

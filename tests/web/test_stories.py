@@ -156,7 +156,8 @@ def test_copies_join_their_originals_story_and_merged_story_redirects(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("stored", ["before_terms_existed", "under_older_rules"])
+@pytest.mark.parametrize("stored", ["before_terms_existed", "under_older_rules",
+                                    "with_another_entity_table"])
 def test_features_stored_under_other_term_rules_are_recomputed_and_keep_their_story(
     monkeypatch, stored
 ):
@@ -177,6 +178,11 @@ def test_features_stored_under_other_term_rules_are_recomputed_and_keep_their_st
         old = {k: v for k, v in features.items()
                if k not in ("terms", "language", "terms_version")}
         old["stems"] = ["seisme"]
+    elif stored == "with_another_entity_table":
+        # Stored before the table knew the article's entities: no anchors, another fingerprint.
+        assert features["anchors"] and features["entities_version"]
+        old = features | {"anchors": [], "title_anchors": [], "entities_version": "0" * 12,
+                          "terms": encode_terms(lexical_terms(fr.title, "", []))}
     else:
         # Stored by an earlier version (which counted "vendredi 8 septembre" as words).
         old = features | {"terms": encode_terms(

@@ -9,6 +9,8 @@ Maghreb news map to one canonical key through the entity table (``data/entities.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import tomllib
 import unicodedata
@@ -32,6 +34,13 @@ _KEY = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 
 class EntityTableError(ValueError):
     """The entity table file is unreadable or invalid; the message names the file and entry."""
+
+
+@functools.cache
+def entity_table_version(path: str | Path = DEFAULT_ENTITIES_PATH) -> str:
+    """A fingerprint of the entity table file: stored features carry it, and features made
+    with another table get their anchors recomputed (new countries, new forms of a name)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
 def load_entity_table(path: str | Path = DEFAULT_ENTITIES_PATH) -> EntityTable:

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
 from akhbar.ingest.cluster.embed import Vectors
+from akhbar.ingest.cluster.entities import AnchorExtractor, entity_table_version
 from akhbar.ingest.cluster.terms import (
     NO_TERMS,
     TERM_BUCKETS,
@@ -109,6 +110,7 @@ def member_json(member: Member) -> dict[str, Any]:
         "title_only": member.title_only,
         "terms": encode_terms(member.terms),
         "terms_version": TERMS_VERSION,
+        "entities_version": entity_table_version(),
         "language": member.language,
     } | ({} if member.title_anchors is None else {"title_anchors": sorted(member.title_anchors)})
 
@@ -126,18 +128,30 @@ def member_from_json(doc_id: str, data: Mapping[str, Any], published: datetime |
 
 
 def terms_are_current(features: Mapping[str, Any]) -> bool:
-    """Whether stored features were made under the current term rules (TERMS_VERSION)."""
-    return features.get("terms_version") == TERMS_VERSION
+    """Whether stored features were made under the current term rules (TERMS_VERSION) and
+    the current entity table."""
+    return (features.get("terms_version") == TERMS_VERSION
+            and features.get("entities_version") == entity_table_version())
 
 
 def with_current_terms(
-    features: Mapping[str, Any], doc: ClusterDoc, config: ClusterConfig
+    features: Mapping[str, Any], doc: ClusterDoc, config: ClusterConfig,
+    extractor: AnchorExtractor | None = None,
 ) -> dict[str, Any]:
     """Stored features with their lexical terms recomputed under the current rules from doc
     (the article they were made from), as StoryClusterer.features computes them; the vector
-    and the anchors are kept (no re-embedding)."""
-    terms = lexical_terms(doc.title, doc.text[: config.lead_chars], features.get("anchors", ()))
-    updated = dict(features) | {"terms": encode_terms(terms), "terms_version": TERMS_VERSION}
+    is kept (no re-embedding). With an extractor, the anchors are recomputed too (the entity
+    table changed); without, they are kept."""
+    anchors: Any = features.get("anchors", ())
+    anchor_fields: dict[str, Any] = {}
+    if extractor is not None:
+        anchors = extractor.anchors(doc.title, doc.text, doc.language)
+        anchor_fields = {"anchors": sorted(anchors),
+                         "title_anchors": sorted(extractor.anchors(doc.title, "", doc.language)),
+                         "entities_version": entity_table_version()}
+    terms = lexical_terms(doc.title, doc.text[: config.lead_chars], anchors)
+    updated = (dict(features) | anchor_fields
+               | {"terms": encode_terms(terms), "terms_version": TERMS_VERSION})
     updated.setdefault("language", doc.language or None)
     # Features stored before the lexical terms existed held title stems instead.
     updated.pop("stems", None)
