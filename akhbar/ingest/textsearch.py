@@ -68,14 +68,22 @@ def strip_proclitics(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
+def _unclitic(word: str) -> str:
+    return strip_proclitics(word) if is_arabic(word) else word
+
+
 def surface_words(text: str) -> list[str]:
     """The folded words of a text, French elision and Arabic proclitics removed, in order."""
     text = _ELISION.sub("", unicodedata.normalize("NFKC", text))
-    return [strip_proclitics(w) if is_arabic(w) else w for w in fold_text(text).split()]
+    return [_unclitic(w) for w in fold_text(text).split()]
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str, language: str) -> str:
-    """The stem of one surface word (see ``surface_words``) as written in ``language``."""
+    """The stem of one surface word (see ``surface_words``) as written in ``language``.
+
+    Cached: words follow Zipf's law, so most of an article's words were stemmed before."""
     if word.isdigit():
         return word
     if is_arabic(word):
