@@ -116,6 +116,7 @@ def _stop_clause(clause: list[Term]) -> bool:
 # Snippets ------------------------------------------------------------------------------------
 
 SNIPPET_WORDS = 30
+SNIPPET_SCAN = 30_000  # characters: the passage is looked for in the first few thousand words
 
 
 def _matcher(query: Query, language: str) -> tuple[set[str], tuple[str, ...]]:
@@ -134,17 +135,22 @@ def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) 
     """HTML: the ``words``-word passage of ``text`` with the most matched terms, each matched
     word in ``<mark>``; everything else escaped. The start of the text when nothing matches."""
     stems, prefixes = _matcher(query, language)
-    tokens = list(_WORD.finditer(text))
+    tokens = list(_WORD.finditer(text[:SNIPPET_SCAN]))
     if not tokens:
         return ""
     hits = []
+    seen: dict[str, bool] = {}  # a text repeats its words: each is analysed once
     for m in tokens:
-        forms = surface_words(m.group())
-        hits.append(any(stem(f, language) in stems or (prefixes and f.startswith(prefixes))
-                        for f in forms))
-    best, best_score = 0, -1
-    for start in range(0, max(1, len(tokens) - words + 1)):
-        score = sum(hits[start:start + words])
+        hit = seen.get(m.group())
+        if hit is None:
+            hit = seen[m.group()] = any(
+                stem(f, language) in stems or bool(prefixes and f.startswith(prefixes))
+                for f in surface_words(m.group()))
+        hits.append(hit)
+    score = best_score = sum(hits[:words])
+    best = 0
+    for start in range(1, len(tokens) - words + 1):  # a window sliding one word at a time
+        score += hits[start + words - 1] - hits[start - 1]
         if score > best_score:
             best, best_score = start, score
     # Begin a little before the first match so it is read in context.
