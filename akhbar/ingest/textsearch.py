@@ -46,6 +46,11 @@ STOP_WORDS = frozenset(
     "في من على الى عن ان او ما لا مع هذا هذه التي الذي كان قد ثم".split()
 )
 
+# Bump when the analysis changes what a word becomes (folding, clitics, stemmer, stop words):
+# an index built by another version no longer meets the queries, and /healthz says so until
+# `akhbar search --reindex` has run.
+ANALYSIS_VERSION = 1
+
 MIN_PREFIX = 3  # a shorter prefix would expand to too many words to be useful or fast
 
 

@@ -168,9 +168,13 @@ class SqliteEngine(Engine):
     WEIGHTS = "8.0, 1.0, 2.0, 0.0, 0.0"
 
     def write(self, docs: Iterable[IndexedText]) -> None:
-        rows = [(d.article_id, " ".join(d.title), " ".join(d.body[:MAX_BODY_WORDS]),
-                 " ".join(d.extra), " ".join(dict.fromkeys(d.surface)), " ".join(d.tags))
-                for d in docs]
+        # In rowid order: FTS5 flushes its pending terms to a new segment whenever a rowid is
+        # not above the last one written in the transaction, so a batch in descending order
+        # wrote one segment per article (measured: 500 articles in 36 s instead of 0.1 s at
+        # 50,000 indexed).
+        rows = sorted((d.article_id, " ".join(d.title), " ".join(d.body[:MAX_BODY_WORDS]),
+                       " ".join(d.extra), " ".join(dict.fromkeys(d.surface)), " ".join(d.tags))
+                      for d in docs)
         if not rows:
             return
         with connection.cursor() as cursor:
@@ -181,7 +185,8 @@ class SqliteEngine(Engine):
 
     def delete(self, article_ids: Sequence[int]) -> None:
         with connection.cursor() as cursor:
-            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(i,) for i in article_ids])
+            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s",
+                               [(i,) for i in sorted(article_ids)])
 
     def _term(self, term: Term, languages: Sequence[str], columns: str = "title body extra") -> str:
         if term.kind == "prefix":

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from akhbar.ingest.textsearch import analyze
+from akhbar.ingest.textsearch import ANALYSIS_VERSION, analyze
 from akhbar.news import queries as news_queries
 from akhbar.news.models import Article
 from akhbar.search.engines import IndexedText, engine, month_tag
-from akhbar.search.models import SearchDoc, SearchSource
+from akhbar.search.models import SearchDoc, SearchIndexState, SearchSource
 from akhbar.sources.models import Source
 
 BATCH = 500
@@ -59,7 +60,7 @@ def index_articles(article_ids: Iterable[int], *, force: bool = False) -> int:
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         articles = {a.pk: a for a in news_queries.visible_articles().filter(pk__in=chunk)
-                    .select_related(None)
+                    .order_by("pk").select_related(None)
                     .select_related("source").only(
                         "id", "title", "text", "summary", "language", "section", "authors",
                         "published", "source_id", "source__name", "source__display",
@@ -153,7 +154,18 @@ def reindex_all(progress: Callable[[int], Any] | None = None) -> int:
             total += index_articles(chunk, force=True)
         if progress:
             progress(len(chunk))
+    # Recorded once the whole index is rebuilt: an interrupted rebuild stays "stale".
+    SearchIndexState.objects.update_or_create(
+        pk=1, defaults={"analysis_version": ANALYSIS_VERSION, "rebuilt_at": timezone.now()})
     return total
+
+
+def index_state() -> dict[str, object]:
+    """For /healthz: the analysis version the index was built with, and whether it is stale
+    (built by another version of the analysis: run ``akhbar search --reindex``)."""
+    built = SearchIndexState.objects.filter(pk=1).values_list("analysis_version", flat=True).first()
+    return {"analysis_version": built, "current_analysis_version": ANALYSIS_VERSION,
+            "stale": built != ANALYSIS_VERSION}
 
 
 def article_count() -> int:

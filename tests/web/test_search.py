@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from akhbar.ingest.textsearch import ANALYSIS_VERSION
 from akhbar.news.models import Article, Image
 from akhbar.search import queries
-from akhbar.search.models import SearchDoc
+from akhbar.search.models import SearchDoc, SearchIndexState
 from akhbar.sources.models import Source
 from tests.web.factories import make_article, make_source
 from tests.web.test_api import validator
@@ -261,7 +262,12 @@ def test_blocked_images_never_show_in_results(client, corpus):
     assert "/images/" not in client.get("/fr/search/?q=COP29").content.decode()
 
 
-def test_reindex_rebuilds_the_index(corpus):
+def test_reindex_rebuilds_the_index(client, corpus):
+    # An index built by an older analysis is reported stale by /healthz until rebuilt.
+    SearchIndexState.objects.update_or_create(pk=1, defaults={"analysis_version": 0})
+    state = client.get("/healthz").json()["search_index"]
+    assert state == {"analysis_version": 0, "current_analysis_version": ANALYSIS_VERSION,
+                     "stale": True}
     SearchDoc.objects.all().delete()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -271,6 +277,7 @@ def test_reindex_rebuilds_the_index(corpus):
     call_command("search", reindex=True, stderr=err)
     assert found("COP29") == {"fr-cop"}
     assert f"indexed {len(ARTICLES)} articles" in err.getvalue()
+    assert client.get("/healthz").json()["search_index"]["stale"] is False
 
 
 # Pages, API, command line --------------------------------------------------------------------
