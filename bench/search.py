@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 WORDS = {
@@ -198,9 +199,39 @@ def build(args: argparse.Namespace) -> None:
     from akhbar.search import services
 
     print(f"engine: {connection.vendor}, articles: {args.articles}", flush=True)
-    gen = generate(args.articles)
-    print(f"generated and stored in {gen:.0f} s ({args.articles / gen:.0f} articles/s)", flush=True)
+    if not args.skip_generate:
+        gen = generate(args.articles)
+        print(f"generated and stored in {gen:.0f} s ({args.articles / gen:.0f} articles/s)",
+              flush=True)
     started = time.perf_counter()
+    if args.build_workers <= 1:
+        indexed = services.reindex_all(progress=_progress(started))
+    else:
+        # The same steps as reindex_all, the indexing split into contiguous id ranges over
+        # several processes (analysis in parallel; each batch's write takes the lock briefly).
+        services.clear_index()
+        connection.close()
+        k = args.build_workers
+        cmd = [sys.executable, "-m", "bench.search", "--index-slice"]
+        tail = (["--database-url", args.database_url] if args.database_url
+                else ["--data-dir", args.data_dir])
+        workers = [subprocess.Popen([*cmd, f"{i}/{k}", *tail], stdout=subprocess.PIPE, text=True)
+                   for i in range(k)]
+        indexed = sum(int((w.communicate()[0] or "0").split()[-1]) for w in workers)
+        services.record_rebuilt()
+    took = time.perf_counter() - started
+    print(f"index build: {indexed} articles in {took:.0f} s, {indexed / took:.0f} articles/s "
+          f"({args.build_workers} process(es))", flush=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE search_searchdoc")
+    else:
+        with connection.cursor() as cursor:  # as the hourly upkeep does
+            cursor.execute("ANALYZE")
+    print(f"peak memory of the build process: {_rss()[1]:.0f} MB", flush=True)
+
+
+def _progress(started: float) -> Callable[[int], None]:
     done = [0]
 
     def progress(k: int) -> None:
@@ -209,16 +240,18 @@ def build(args: argparse.Namespace) -> None:
             rate = done[0] / (time.perf_counter() - started)
             print(f"  indexed {done[0]} ({rate:.0f}/s)", file=sys.stderr, flush=True)
 
-    indexed = services.reindex_all(progress=progress)
-    took = time.perf_counter() - started
-    print(f"index build: {indexed} articles in {took:.0f} s, {indexed / took:.0f} articles/s")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE search_searchdoc")
-    else:
-        with connection.cursor() as cursor:  # as the hourly upkeep does
-            cursor.execute("ANALYZE")
-    print(f"peak memory of the build process: {_rss()[1]:.0f} MB", flush=True)
+    return progress
+
+
+def index_slice(spec: str) -> None:
+    """One build worker: the i-th of k contiguous ranges of the ids to index; prints the count."""
+    from akhbar.news.models import Article
+    from akhbar.search import services
+
+    i, k = (int(x) for x in spec.split("/"))
+    ids = list(Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True))
+    size = -(-len(ids) // k)
+    print(services.index_ids(ids[i * size:(i + 1) * size], _progress(time.perf_counter())))
 
 
 def _rss() -> tuple[float, float]:
@@ -295,7 +328,12 @@ def main() -> int:
     parser.add_argument("--data-dir", help="SQLite's directory (default: a new temporary one)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the articles and index already there: time the queries only")
+    parser.add_argument("--skip-generate", action="store_true",
+                        help="keep the articles already there: rebuild the index, time the queries")
+    parser.add_argument("--build-workers", type=int, default=1, metavar="K",
+                        help="index with K processes (default 1: akhbar search --reindex's path)")
     parser.add_argument("--queries-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--index-slice", help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=5, help="runs of the whole mix")
     args = parser.parse_args()
     if not args.database_url and not args.data_dir:
@@ -303,6 +341,9 @@ def main() -> int:
     setup(args.database_url, args.data_dir)
     if args.queries_only:
         run_queries(args)
+        return 0
+    if args.index_slice:
+        index_slice(args.index_slice)
         return 0
     if not args.reuse:
         build(args)

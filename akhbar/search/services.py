@@ -135,18 +135,30 @@ def reindex_all(progress: Callable[[int], Any] | None = None) -> int:
     during a rebuild find the part already rebuilt. A write during the rebuild indexes its
     article itself.
     """
-    eng = engine()
+    clear_index()
+    total = index_ids(
+        list(Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True)),
+        progress)
+    record_rebuilt()
+    return total
+
+
+def clear_index() -> None:
+    """Empty the index (the first step of a rebuild)."""
     with transaction.atomic():
         SearchDoc.objects.all().delete()
         SearchSource.objects.all().delete()
-        if eng.vendor == "sqlite":
+        if engine().vendor == "sqlite":
             from django.db import connection
 
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM search_fts")
         for source in Source.objects.all():
             SearchSource.objects.create(source_id=source.pk, state=_source_state(source))
-    ids = list(Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True))
+
+
+def index_ids(ids: Sequence[int], progress: Callable[[int], Any] | None = None) -> int:
+    """Index these articles (ascending ids) batch by batch, a transaction per batch."""
     total = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
@@ -154,10 +166,13 @@ def reindex_all(progress: Callable[[int], Any] | None = None) -> int:
             total += index_articles(chunk, force=True)
         if progress:
             progress(len(chunk))
-    # Recorded once the whole index is rebuilt: an interrupted rebuild stays "stale".
+    return total
+
+
+def record_rebuilt() -> None:
+    """Recorded once the whole index is rebuilt: an interrupted rebuild stays "stale"."""
     SearchIndexState.objects.update_or_create(
         pk=1, defaults={"analysis_version": ANALYSIS_VERSION, "rebuilt_at": timezone.now()})
-    return total
 
 
 def index_state() -> dict[str, object]:
