@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from akhbar.ingest.textsearch import MIN_PREFIX, STOP_WORDS, stem, surface_words
 
@@ -131,6 +132,12 @@ def _matcher(query: Query, language: str) -> tuple[set[str], tuple[str, ...]]:
     return stems, tuple(prefixes)
 
 
+@lru_cache(maxsize=1 << 16)
+def _forms(word: str) -> list[str]:
+    # Cached across snippets: words follow Zipf's law, a page's snippets share most of them.
+    return surface_words(word)
+
+
 def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) -> str:
     """HTML: the ``words``-word passage of ``text`` with the most matched terms, each matched
     word in ``<mark>``; everything else escaped. The start of the text when nothing matches."""
@@ -145,7 +152,7 @@ def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) 
         if hit is None:
             hit = seen[m.group()] = any(
                 stem(f, language) in stems or bool(prefixes and f.startswith(prefixes))
-                for f in surface_words(m.group()))
+                for f in _forms(m.group()))
         hits.append(hit)
     score = best_score = sum(hits[:words])
     best = 0
