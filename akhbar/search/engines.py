@@ -309,11 +309,15 @@ class PostgresEngine(Engine):
         # The planner walks the date index backwards and checks each document (a common word
         # fills the bounded set in a few hundred rows) or, for a rare one, reads the GIN index
         # (its statistics of the most common lexemes tell which).
+        # The rank is computed outside, for the bounded set only: inside, a bitmap plan would
+        # compute it for every match before sorting them by date.
         dates, date_params = _dates("published", filters)
-        inner = ("SELECT article_id AS id, ts_rank_cd(document, q) AS rel FROM search_searchdoc, "
-                 f"CAST(%s AS tsquery) q WHERE document @@ q{dates} ORDER BY published DESC LIMIT %s")
-        return _run(_LIVE.format(inner=inner) + " ORDER BY a.published DESC",
-                    [self.compile(query, filters), *date_params, cap, False])
+        compiled = self.compile(query, filters)
+        inner = ("SELECT s.article_id AS id, ts_rank_cd(s.document, CAST(%s AS tsquery)) AS rel "
+                 "FROM (SELECT article_id FROM search_searchdoc WHERE document @@ CAST(%s AS tsquery)"
+                 f"{dates} ORDER BY published DESC LIMIT %s) b "
+                 "JOIN search_searchdoc s ON s.article_id = b.article_id")
+        return _run(_LIVE.format(inner=inner), [compiled, compiled, *date_params, cap, False])
 
     def raw_sql(self) -> str:
         return ("SELECT article_id FROM search_searchdoc "
