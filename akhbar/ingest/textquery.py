@@ -117,6 +117,7 @@ def _stop_clause(clause: list[Term]) -> bool:
 # Snippets ------------------------------------------------------------------------------------
 
 SNIPPET_WORDS = 30
+_SENTINELS = str.maketrans({"\x01": None, "\x02": None})
 SNIPPET_SCAN = 30_000  # characters: the passage is looked for in the first few thousand words
 
 
@@ -142,17 +143,20 @@ def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) 
     """HTML: the ``words``-word passage of ``text`` with the most matched terms, each matched
     word in ``<mark>``; everything else escaped. The start of the text when nothing matches."""
     stems, prefixes = _matcher(query, language)
-    tokens = list(_WORD.finditer(text[:SNIPPET_SCAN]))
+    # Two control characters mark the matched words, escaped once with the passage and then
+    # turned into tags (the text's own are dropped first: they never show anyway).
+    text = text[:SNIPPET_SCAN].translate(_SENTINELS)
+    tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     if not tokens:
         return ""
     hits = []
     seen: dict[str, bool] = {}  # a text repeats its words: each is analysed once
-    for m in tokens:
-        hit = seen.get(m.group())
+    for _, _, word in tokens:
+        hit = seen.get(word)
         if hit is None:
-            hit = seen[m.group()] = any(
+            hit = seen[word] = any(
                 stem(f, language) in stems or bool(prefixes and f.startswith(prefixes))
-                for f in _forms(m.group()))
+                for f in _forms(word))
         hits.append(hit)
     score = best_score = sum(hits[:words])
     best = 0
@@ -163,20 +167,17 @@ def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) 
     # Begin a little before the first match so it is read in context.
     first = next((i for i in range(best, min(best + words, len(tokens))) if hits[i]), best)
     best = max(0, min(best, first - 3))
-    chosen = range(best, min(best + words, len(tokens)))
-    out = ["… "] if best > 0 else []
-    pos = tokens[chosen[0]].start()
-    for i in chosen:
-        m = tokens[i]
-        out.append(html.escape(text[pos:m.start()]))
-        word = html.escape(m.group())
-        out.append(f"<mark>{word}</mark>" if hits[i] else word)
-        pos = m.end()
-    end = tokens[chosen[-1]].end()
-    out.append(html.escape(text[pos:end]))
-    if chosen[-1] < len(tokens) - 1:
-        out.append(" …")
-    return " ".join("".join(out).split())
+    last = min(best + words, len(tokens)) - 1
+    out, pos = [], tokens[best][0]
+    for i in range(best, last + 1):
+        if hits[i]:
+            start, end, _ = tokens[i]
+            out += [text[pos:start], "\x01", text[start:end], "\x02"]
+            pos = end
+    out.append(text[pos:tokens[last][1]])
+    passage = html.escape("".join(out)).replace("\x01", "<mark>").replace("\x02", "</mark>")
+    passage = ("… " if best > 0 else "") + passage + (" …" if last < len(tokens) - 1 else "")
+    return " ".join(passage.split())
 
 
 def marked_words(snippet_html: str) -> list[str]:
