@@ -16,9 +16,11 @@ import argparse
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 WORDS = {
@@ -52,12 +54,17 @@ WORDS = {
            "الكهرباء الاستثمار الشركة الصادرات الثقافة المهرجان السينما الموسيقى الكتاب "
            "والانتخابات للانتخابات بالمغرب والحكومة للشباب الدبلوماسية السفير الزيارة الاتفاق").split(),
 }
+# Rare words (placed far down the Zipf tail) and set phrases (one article in 20 has one).
+RARE = {"fr": "Regragui", "ar": "الركراكي", "en": "Akhannouch"}
+PHRASES = {"fr": ["coupe du monde", "projet de loi", "banque centrale", "état d'urgence"],
+           "ar": ["الانتخابات الرئاسية", "كأس العالم", "مشروع قانون", "البنك المركزي"],
+           "en": ["world cup", "prime minister", "central bank", "climate change"]}
 SYLLABLES = "ba ra ka la ma na sa ta za ou i e al ben el dri ha mo fi".split()
 
 # The fixed mix: (kind, query, filters). Rare, medium and very common terms, phrases,
 # prefixes, exclusion, OR and filters, in the three languages.
 MIX: list[tuple[str, str, dict[str, object]]] = [
-    ("rare", "Zalabenmo", {}), ("rare", "Kadribaza", {}),
+    ("rare", "Regragui", {}), ("rare", "الركراكي", {}), ("rare", "Akhannouch", {}),
     ("medium", "sécheresse", {}), ("medium", "barrage pluie", {}), ("medium", "الجفاف", {}),
     ("medium", "drought harvest", {}),
     ("common", "gouvernement", {}), ("common", "الحكومة", {}), ("common", "government", {}),
@@ -67,15 +74,17 @@ MIX: list[tuple[str, str, dict[str, object]]] = [
     ("bool", "football -défaite", {}), ("bool", "inflation OR chômage", {}),
     ("filter", "gouvernement", {"languages": ("fr",)}), ("filter", "المنتخب", {"source": 7}),
     ("filter", "élection", {"days": 30}), ("filter", "economy", {"section": "economy"}),
+    ("filter", "gouvernement maroc", {"editions": ("fr",)}), ("filter", "الحكومة", {"editions": ("ar",)}),
 ]
 
 
-def setup(database_url: str | None) -> None:
+def setup(database_url: str | None, data_dir: str | None = None) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "akhbar.settings.base"
     if database_url:
         os.environ["AKHBAR_DATABASE_URL"] = database_url
     else:
-        os.environ["AKHBAR_DATA_DIR"] = tempfile.mkdtemp(prefix="akhbar-bench-search-")
+        os.environ.pop("AKHBAR_DATABASE_URL", None)
+    os.environ["AKHBAR_DATA_DIR"] = data_dir or tempfile.mkdtemp(prefix="akhbar-bench-search-")
     import django
 
     django.setup()
@@ -84,9 +93,19 @@ def setup(database_url: str | None) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+COLUMNS = ("id", "source_id", "url", "url_key", "identity", "guid", "title", "title_folded", "text",
+           "html", "summary", "language", "section", "authors", "authors_key", "categories",
+           "published", "first_seen_at", "content_hash", "entry_hash", "extracted",
+           "extract_error", "extract_attempts", "revision", "hidden", "fp_exact", "copy_of_id")
+CHUNK = 20_000
+SECTIONS = ["politics", "economy", "sports", "society", ""]
+
+
 def generate(n: int, seed: int = 13) -> float:
-    """Insert ``n`` articles (no signals: the index is built afterwards). Returns seconds."""
+    """Insert ``n`` articles with raw bulk SQL (no signals: the index is built afterwards);
+    1 % hidden, 3 % syndicated copies of an earlier article. Returns seconds."""
     import numpy as np
+    from django.db import connection, transaction
 
     from akhbar.news.models import Article
     from akhbar.sources.models import Source
@@ -97,34 +116,67 @@ def generate(n: int, seed: int = 13) -> float:
     Source.objects.filter(slug__startswith="bench-").delete()
     sources = {lang: [Source.objects.create(slug=f"bench-{lang}-{i}", name=f"Bench {lang} {i}",
                                             homepage=f"https://{lang}{i}.example/",
-                                            languages=[lang], country="MA")
+                                            languages=[lang], country="MA").pk
                       for i in range(20)] for lang in WORDS}
-    vocab = {lang: np.array(words + [_name(rng) for _ in range(20000)], dtype=object)
-             for lang, words in WORDS.items()}
+    vocab = {lang: words + [_name(rng) for _ in range(20000)] for lang, words in WORDS.items()}
+    for lang, word in RARE.items():
+        vocab[lang][len(WORDS[lang]) + 15000] = word
     # Zipf: rank r drawn with probability ~ 1/r^1.1 over the language's words and tail.
-    weights = {lang: 1 / np.arange(1, len(v) + 1) ** 1.1 for lang, v in vocab.items()}
-    probs = {lang: w / w.sum() for lang, w in weights.items()}
+    cdf = {}
+    for lang, v in vocab.items():
+        w = 1 / np.arange(1, len(v) + 1) ** 1.1
+        cdf[lang] = np.cumsum(w / w.sum())
+    codes = ["fr", "ar", "en"]
     start = datetime.now(UTC) - timedelta(days=730)
-    langs = np.array(["fr", "ar", "en"])[rng.choice(3, size=n, p=[0.45, 0.4, 0.15])]
-    # Drawn all at once per language: one draw per article recomputes the distribution.
-    drawn = {lang: iter(rng.choice(vocab[lang], size=(int((langs == lang).sum()), 70), p=probs[lang]))
-             for lang in WORDS}
-    batch = []
-    for i in range(n):
-        lang = str(langs[i])
-        words = next(drawn[lang])
-        title = " ".join(words[:9]).capitalize()
-        text = " ".join(words[9:])
-        batch.append(Article(
-            source=sources[lang][int(rng.integers(20))], url=f"https://b.example/{i}",
-            identity=f"b{i}", title=title, text=text, language=lang,
-            section=str(rng.choice(["politics", "economy", "sports", "society", ""])),
-            published=start + timedelta(seconds=int(i * 730 * 86400 / n)),
-        ))
-        if len(batch) == 5000:
-            Article.objects.bulk_create(batch)
-            batch = []
-    Article.objects.bulk_create(batch)
+    pg = connection.vendor == "postgresql"
+    first_id = (Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    for lo in range(0, n, CHUNK):
+        size = min(CHUNK, n - lo)
+        langs = rng.choice(3, size=size, p=[0.45, 0.4, 0.15])
+        # Word ranks for every article of the chunk at once (inverse CDF of the Zipf law).
+        draws = rng.random((size, 70))
+        ranks = {lang: np.minimum(np.searchsorted(cdf[lang], draws), len(vocab[lang]) - 1)
+                 for lang in codes}
+        src = rng.integers(20, size=size)
+        sec = rng.integers(len(SECTIONS), size=size)
+        hidden = rng.random(size) < 0.01
+        copy = rng.random(size) < 0.03
+        phrase = rng.random(size) < 0.05
+        rows = []
+        for j in range(size):
+            i = lo + j
+            lang = codes[langs[j]]
+            words = [vocab[lang][r] for r in ranks[lang][j]]
+            if phrase[j]:
+                at = int(rng.integers(0, 60))
+                words[at:at + 3] = [str(rng.choice(PHRASES[lang]))]
+            title = " ".join(words[:9]).capitalize()
+            when = start + timedelta(seconds=int(i * 730 * 86400 / n))
+            stamp = when if pg else when.strftime("%Y-%m-%d %H:%M:%S")
+            copy_of = None
+            text = " ".join(words[9:])
+            if copy[j] and j >= 50:  # a syndicated copy: an earlier article's words
+                original = rows[j - int(rng.integers(1, 50))]
+                copy_of = original[-1] or original[0]
+                title, text, lang = original[6], original[8], original[11]
+            rows.append((first_id + i, sources[lang][src[j]], f"https://b.example/{i}",
+                         f"b.example/{i}", f"b{i}", "", title, title.lower(), text, "", "",
+                         lang, SECTIONS[sec[j]], "[]", "", "[]", stamp, stamp, "", "", True, "",
+                         1, 1, bool(hidden[j]), "", copy_of))
+        with transaction.atomic(), connection.cursor() as cursor:
+            if pg:
+                with cursor.cursor.copy(f"COPY news_article ({', '.join(COLUMNS)}) FROM STDIN") as cp:
+                    for row in rows:
+                        cp.write_row(row)
+            else:
+                cursor.executemany(f"INSERT INTO news_article ({', '.join(COLUMNS)}) "
+                                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))})", rows)
+        print(f"  stored {lo + size}", file=sys.stderr, flush=True)
+    if pg:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('news_article', 'id'), "
+                           "(SELECT max(id) FROM news_article))")
+            cursor.execute("ANALYZE news_article")
     return time.perf_counter() - started
 
 
@@ -140,52 +192,120 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return q[49], q[94], q[98]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a temp dir)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of the whole mix")
-    args = parser.parse_args()
-    setup(args.database_url)
+def build(args: argparse.Namespace) -> None:
+    """Generate the articles and build the index (this process)."""
+    from django.db import connection
+
+    from akhbar.search import services
+
+    print(f"engine: {connection.vendor}, articles: {args.articles}", flush=True)
+    if not args.skip_generate:
+        gen = generate(args.articles)
+        print(f"generated and stored in {gen:.0f} s ({args.articles / gen:.0f} articles/s)",
+              flush=True)
+    started = time.perf_counter()
+    if args.build_workers <= 1:
+        indexed = services.reindex_all(progress=_progress(started))
+    else:
+        # The same steps as reindex_all, the indexing split into contiguous id ranges over
+        # several processes (analysis in parallel; each batch's write takes the lock briefly).
+        services.clear_index()
+        connection.close()
+        k = args.build_workers
+        cmd = [sys.executable, "-m", "bench.search", "--index-slice"]
+        tail = (["--database-url", args.database_url] if args.database_url
+                else ["--data-dir", args.data_dir])
+        workers = [subprocess.Popen([*cmd, f"{i}/{k}", *tail], stdout=subprocess.PIPE, text=True)
+                   for i in range(k)]
+        indexed = sum(int((w.communicate()[0] or "0").split()[-1]) for w in workers)
+        services.record_rebuilt()
+    took = time.perf_counter() - started
+    print(f"index build: {indexed} articles in {took:.0f} s, {indexed / took:.0f} articles/s "
+          f"({args.build_workers} process(es))", flush=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE search_searchdoc")
+    else:
+        with connection.cursor() as cursor:  # as the hourly upkeep does
+            cursor.execute("ANALYZE")
+    print(f"peak memory of the build process: {_rss()[1]:.0f} MB", flush=True)
+
+
+def _progress(started: float) -> Callable[[int], None]:
+    done = [0]
+
+    def progress(k: int) -> None:
+        done[0] += k
+        if done[0] % 50_000 < k:
+            rate = done[0] / (time.perf_counter() - started)
+            print(f"  indexed {done[0]} ({rate:.0f}/s)", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def index_slice(spec: str) -> None:
+    """One build worker: the i-th of k contiguous ranges of the ids to index; prints the count."""
+    from akhbar.news.models import Article
+    from akhbar.search import services
+
+    i, k = (int(x) for x in spec.split("/"))
+    ids = list(Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True))
+    size = -(-len(ids) // k)
+    print(services.index_ids(ids[i * size:(i + 1) * size], _progress(time.perf_counter())))
+
+
+def _rss() -> tuple[float, float]:
+    """This process's resident memory now and at its peak, MB (Linux)."""
+    now = peak = 0.0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    return now, peak or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_queries(args: argparse.Namespace) -> None:
+    """Time the mix in a fresh process, as a web worker would run it (its memory is the web
+    process's: Django, the search code, the database connection and its cache)."""
     from django.db import connection
 
     from akhbar.news.models import Article
-    from akhbar.search import engines, queries, services
+    from akhbar.search import engines, queries
     from akhbar.sources.models import Source
 
-    print(f"engine: {connection.vendor}, articles: {args.articles}")
-    gen = generate(args.articles)
-    print(f"generated and stored in {gen:.0f} s")
-    started = time.perf_counter()
-    services.reindex_all()
-    build = time.perf_counter() - started
-    print(f"index build: {build:.0f} s, {args.articles / build:.0f} articles/s")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE search_searchdoc")
+    print(f"engine: {connection.vendor}, articles stored: {Article.objects.count()}, "
+          f"indexed: {queries.SearchDoc.objects.count()}")
+    print(f"query process memory after start-up: {_rss()[0]:.0f} MB")
     source7 = Source.objects.filter(slug="bench-ar-7").values_list("pk", flat=True).first()
     eng = engines.engine()
     timings: dict[str, list[float]] = {}
     raw_timings: dict[str, list[float]] = {}
-    counts: dict[str, int] = {}
+    counts: dict[str, str] = {}
     now = datetime.now(UTC)
-    for _ in range(args.repeat):
+    for run in range(args.repeat + 1):  # the first run warms the caches and is not counted
         for kind, q, f in MIX:
             filters = queries.Filters(
+                editions=f.get("editions", ()),  # type: ignore[arg-type]
                 languages=f.get("languages", ()),  # type: ignore[arg-type]
                 source_id=source7 if "source" in f else None,
                 section=str(f.get("section", "")),
                 since=now - timedelta(days=int(f["days"])) if "days" in f else None)  # type: ignore[call-overload]
+            # Interleaved: akhbar's search, then the bare engine query for the same terms.
             t = time.perf_counter()
             results = queries.search(q, filters, limit=20)
-            timings.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
-            counts[q] = results.count
+            took = (time.perf_counter() - t) * 1000
             compiled = eng.compile(queries.parse_query(q), filters)
             t = time.perf_counter()
             with connection.cursor() as cursor:
                 cursor.execute(eng.raw_sql(), [compiled, 20])
                 cursor.fetchall()
-            raw_timings.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+            raw_took = (time.perf_counter() - t) * 1000
+            if run:
+                timings.setdefault(kind, []).append(took)
+                raw_timings.setdefault(kind, []).append(raw_took)
+            counts[q] = ("about " if results.approximate else "") + str(results.count)
     print(f"\n{'kind':8} {'akhbar p50/p95/p99 ms':>24} {'bare engine p50/p95/p99 ms':>28}")
     every, every_raw = [], []
     for kind in timings:
@@ -195,11 +315,45 @@ def main() -> int:
         print(f"{kind:8} {a[0]:8.1f} {a[1]:7.1f} {a[2]:7.1f} {r[0]:12.1f} {r[1]:7.1f} {r[2]:7.1f}")
     a, r = percentiles(every), percentiles(every_raw)
     print(f"{'all':8} {a[0]:8.1f} {a[1]:7.1f} {a[2]:7.1f} {r[0]:12.1f} {r[1]:7.1f} {r[2]:7.1f}")
-    print("\nresults (count, 'about' beyond 2,000):", {q: counts[q] for _, q, _ in MIX[:10]})
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process (bench + Django + index build): {rss:.0f} MB")
-    print(f"articles stored: {Article.objects.count()}")
-    return 0
+    print("\nresult counts:", counts)
+    now_mb, peak_mb = _rss()
+    print(f"query process memory (RSS): {now_mb:.0f} MB now, {peak_mb:.0f} MB peak")
+    print(f"load average: {os.getloadavg()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in --data-dir)")
+    parser.add_argument("--data-dir", help="SQLite's directory (default: a new temporary one)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the articles and index already there: time the queries only")
+    parser.add_argument("--skip-generate", action="store_true",
+                        help="keep the articles already there: rebuild the index, time the queries")
+    parser.add_argument("--build-workers", type=int, default=1, metavar="K",
+                        help="index with K processes (default 1: akhbar search --reindex's path)")
+    parser.add_argument("--queries-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--index-slice", help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the whole mix")
+    args = parser.parse_args()
+    if not args.database_url and not args.data_dir:
+        args.data_dir = tempfile.mkdtemp(prefix="akhbar-bench-search-")
+    setup(args.database_url, args.data_dir)
+    if args.queries_only:
+        run_queries(args)
+        return 0
+    if args.index_slice:
+        index_slice(args.index_slice)
+        return 0
+    if not args.reuse:
+        build(args)
+    # The queries run in a process of their own, so that its memory is that of a web worker.
+    cmd = [sys.executable, "-m", "bench.search", "--queries-only", "--repeat", str(args.repeat)]
+    if args.database_url:
+        cmd += ["--database-url", args.database_url]
+    if args.data_dir:
+        cmd += ["--data-dir", args.data_dir]
+    return subprocess.call(cmd)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from akhbar.ingest.textsearch import MIN_PREFIX, STOP_WORDS, stem, surface_words
 
@@ -116,6 +117,8 @@ def _stop_clause(clause: list[Term]) -> bool:
 # Snippets ------------------------------------------------------------------------------------
 
 SNIPPET_WORDS = 30
+_SENTINELS = str.maketrans({"\x01": None, "\x02": None})
+SNIPPET_SCAN = 30_000  # characters: the passage is looked for in the first few thousand words
 
 
 def _matcher(query: Query, language: str) -> tuple[set[str], tuple[str, ...]]:
@@ -130,40 +133,51 @@ def _matcher(query: Query, language: str) -> tuple[set[str], tuple[str, ...]]:
     return stems, tuple(prefixes)
 
 
+@lru_cache(maxsize=1 << 16)
+def _forms(word: str) -> list[str]:
+    # Cached across snippets: words follow Zipf's law, a page's snippets share most of them.
+    return surface_words(word)
+
+
 def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) -> str:
     """HTML: the ``words``-word passage of ``text`` with the most matched terms, each matched
     word in ``<mark>``; everything else escaped. The start of the text when nothing matches."""
     stems, prefixes = _matcher(query, language)
-    tokens = list(_WORD.finditer(text))
+    # Two control characters mark the matched words, escaped once with the passage and then
+    # turned into tags (the text's own are dropped first: they never show anyway).
+    text = text[:SNIPPET_SCAN].translate(_SENTINELS)
+    tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     if not tokens:
         return ""
     hits = []
-    for m in tokens:
-        forms = surface_words(m.group())
-        hits.append(any(stem(f, language) in stems or (prefixes and f.startswith(prefixes))
-                        for f in forms))
-    best, best_score = 0, -1
-    for start in range(0, max(1, len(tokens) - words + 1)):
-        score = sum(hits[start:start + words])
+    seen: dict[str, bool] = {}  # a text repeats its words: each is analysed once
+    for _, _, word in tokens:
+        hit = seen.get(word)
+        if hit is None:
+            hit = seen[word] = any(
+                stem(f, language) in stems or bool(prefixes and f.startswith(prefixes))
+                for f in _forms(word))
+        hits.append(hit)
+    score = best_score = sum(hits[:words])
+    best = 0
+    for start in range(1, len(tokens) - words + 1):  # a window sliding one word at a time
+        score += hits[start + words - 1] - hits[start - 1]
         if score > best_score:
             best, best_score = start, score
     # Begin a little before the first match so it is read in context.
     first = next((i for i in range(best, min(best + words, len(tokens))) if hits[i]), best)
     best = max(0, min(best, first - 3))
-    chosen = range(best, min(best + words, len(tokens)))
-    out = ["… "] if best > 0 else []
-    pos = tokens[chosen[0]].start()
-    for i in chosen:
-        m = tokens[i]
-        out.append(html.escape(text[pos:m.start()]))
-        word = html.escape(m.group())
-        out.append(f"<mark>{word}</mark>" if hits[i] else word)
-        pos = m.end()
-    end = tokens[chosen[-1]].end()
-    out.append(html.escape(text[pos:end]))
-    if chosen[-1] < len(tokens) - 1:
-        out.append(" …")
-    return " ".join("".join(out).split())
+    last = min(best + words, len(tokens)) - 1
+    out, pos = [], tokens[best][0]
+    for i in range(best, last + 1):
+        if hits[i]:
+            start, end, _ = tokens[i]
+            out += [text[pos:start], "\x01", text[start:end], "\x02"]
+            pos = end
+    out.append(text[pos:tokens[last][1]])
+    passage = html.escape("".join(out)).replace("\x01", "<mark>").replace("\x02", "</mark>")
+    passage = ("… " if best > 0 else "") + passage + (" …" if last < len(tokens) - 1 else "")
+    return " ".join(passage.split())
 
 
 def marked_words(snippet_html: str) -> list[str]:

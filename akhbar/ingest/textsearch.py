@@ -46,6 +46,11 @@ STOP_WORDS = frozenset(
     "في من على الى عن ان او ما لا مع هذا هذه التي الذي كان قد ثم".split()
 )
 
+# Bump when the analysis changes what a word becomes (folding, clitics, stemmer, stop words):
+# an index built by another version no longer meets the queries, and /healthz says so until
+# `akhbar search --reindex` has run.
+ANALYSIS_VERSION = 1
+
 MIN_PREFIX = 3  # a shorter prefix would expand to too many words to be useful or fast
 
 
@@ -68,14 +73,22 @@ def strip_proclitics(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
+def _unclitic(word: str) -> str:
+    return strip_proclitics(word) if is_arabic(word) else word
+
+
 def surface_words(text: str) -> list[str]:
     """The folded words of a text, French elision and Arabic proclitics removed, in order."""
     text = _ELISION.sub("", unicodedata.normalize("NFKC", text))
-    return [strip_proclitics(w) if is_arabic(w) else w for w in fold_text(text).split()]
+    return [_unclitic(w) for w in fold_text(text).split()]
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str, language: str) -> str:
-    """The stem of one surface word (see ``surface_words``) as written in ``language``."""
+    """The stem of one surface word (see ``surface_words``) as written in ``language``.
+
+    Cached: words follow Zipf's law, so most of an article's words were stemmed before."""
     if word.isdigit():
         return word
     if is_arabic(word):

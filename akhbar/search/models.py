@@ -29,3 +29,11 @@ class SearchSource(models.Model):
 
     source_id = models.BigIntegerField(primary_key=True)
     state = models.CharField(max_length=40)
+
+
+class SearchIndexState(models.Model):
+    """One row: the analysis version (akhbar.ingest.textsearch.ANALYSIS_VERSION) the whole
+    index was last rebuilt with, and when."""
+
+    analysis_version = models.PositiveIntegerField()
+    rebuilt_at = models.DateTimeField(null=True)

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from akhbar.ingest.textsearch import analyze
+from akhbar.ingest.textsearch import ANALYSIS_VERSION, analyze
 from akhbar.news import queries as news_queries
 from akhbar.news.models import Article
 from akhbar.search.engines import IndexedText, engine, month_tag
-from akhbar.search.models import SearchDoc, SearchSource
+from akhbar.search.models import SearchDoc, SearchIndexState, SearchSource
 from akhbar.sources.models import Source
 
 BATCH = 500
@@ -59,7 +60,7 @@ def index_articles(article_ids: Iterable[int], *, force: bool = False) -> int:
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         articles = {a.pk: a for a in news_queries.visible_articles().filter(pk__in=chunk)
-                    .select_related(None)
+                    .order_by("pk").select_related(None)
                     .select_related("source").only(
                         "id", "title", "text", "summary", "language", "section", "authors",
                         "published", "source_id", "source__name", "source__display",
@@ -134,18 +135,30 @@ def reindex_all(progress: Callable[[int], Any] | None = None) -> int:
     during a rebuild find the part already rebuilt. A write during the rebuild indexes its
     article itself.
     """
-    eng = engine()
+    clear_index()
+    total = index_ids(
+        list(Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True)),
+        progress)
+    record_rebuilt()
+    return total
+
+
+def clear_index() -> None:
+    """Empty the index (the first step of a rebuild)."""
     with transaction.atomic():
         SearchDoc.objects.all().delete()
         SearchSource.objects.all().delete()
-        if eng.vendor == "sqlite":
+        if engine().vendor == "sqlite":
             from django.db import connection
 
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM search_fts")
         for source in Source.objects.all():
             SearchSource.objects.create(source_id=source.pk, state=_source_state(source))
-    ids = list(Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True))
+
+
+def index_ids(ids: Sequence[int], progress: Callable[[int], Any] | None = None) -> int:
+    """Index these articles (ascending ids) batch by batch, a transaction per batch."""
     total = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
@@ -154,6 +167,20 @@ def reindex_all(progress: Callable[[int], Any] | None = None) -> int:
         if progress:
             progress(len(chunk))
     return total
+
+
+def record_rebuilt() -> None:
+    """Recorded once the whole index is rebuilt: an interrupted rebuild stays "stale"."""
+    SearchIndexState.objects.update_or_create(
+        pk=1, defaults={"analysis_version": ANALYSIS_VERSION, "rebuilt_at": timezone.now()})
+
+
+def index_state() -> dict[str, object]:
+    """For /healthz: the analysis version the index was built with, and whether it is stale
+    (built by another version of the analysis: run ``akhbar search --reindex``)."""
+    built = SearchIndexState.objects.filter(pk=1).values_list("analysis_version", flat=True).first()
+    return {"analysis_version": built, "current_analysis_version": ANALYSIS_VERSION,
+            "stale": built != ANALYSIS_VERSION}
 
 
 def article_count() -> int:

@@ -17,7 +17,7 @@ from akhbar.web.cache import cached_page
 
 SEARCH_MAX_QUERY = 200
 PER_PAGE = 20
-MAX_PAGE = 100  # the scored set holds the newest 2,000 matches: 100 pages of 20
+MAX_PAGE = queries.CAP // PER_PAGE  # the scored set holds the newest CAP matches
 SEARCH_PARAMS = ("q", "page", "source", "section", "since", "until", "all")
 
 

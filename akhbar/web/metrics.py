@@ -168,6 +168,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
         last = last_successful_crawl()
         report["last_crawl_age_seconds"] = (
             round((timezone.now() - last).total_seconds()) if last else None)
+        from akhbar.search.services import index_state
+
+        # Reported, not an error: a stale index still answers, but misses words that the
+        # current analysis spells differently until `akhbar search --reindex` has run.
+        try:
+            report["search_index"] = index_state()
+        except Exception as exc:  # not migrated yet: still healthy
+            report["search_index"] = {"status": f"error: {type(exc).__name__}"}
     response = HttpResponse(json.dumps(report), content_type="application/json",
                             status=200 if report["status"] == "ok" else 503)
     response["Cache-Control"] = "no-store"

@@ -4,6 +4,7 @@ AKHBAR_DATABASE_URL names one): our own short articles in French, Arabic and Eng
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -12,9 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from akhbar.ingest.textsearch import ANALYSIS_VERSION
 from akhbar.news.models import Article, Image
 from akhbar.search import queries
-from akhbar.search.models import SearchDoc
+from akhbar.search.models import SearchDoc, SearchIndexState
 from akhbar.sources.models import Source
 from tests.web.factories import make_article, make_source
 from tests.web.test_api import validator
@@ -104,6 +106,14 @@ def test_arabic_spelling_variants_and_diacritics(corpus):
     assert "ar-variants" in found("نَتائِج")  # diacritics in the query
     assert "ar-variants" in found("مسابـــقة")  # tatweel
     assert "ar-elections" in found("الرئاسيه")  # ha for ta marbuta
+
+
+def test_arabic_other_proclitics_and_suffixes(corpus):
+    ar = Source.objects.get(slug="hespress-ar")
+    make_article(ar, language="ar", title="اللاعبون بالمغرب", text="فالمغرب كالمغرب وحكومتها.")
+    assert len(found("مغرب")) == 1  # bi-, fa-, ka- + article
+    assert len(found("لاعب")) == 2  # plural suffix "ون" (and "اللاعبين" of ar-regragui)
+    assert len(found("الحكومة")) == 1  # possessive suffix "ها" on "حكومتها"
 
 
 # English, names, numbers ---------------------------------------------------------------------
@@ -201,6 +211,31 @@ def test_copies_fold_under_their_original(corpus):
     assert results.hits[0].copies == 1 and results.count == 1
 
 
+def test_authors_are_indexed_and_excerpt_only_outlets_by_their_excerpt(corpus):
+    article = corpus["fr-cop"]
+    article.authors = ["Nadia Lamlili"]
+    article.save()
+    assert found("Lamlili") == {"fr-cop"}
+    brief = make_source("brief", "Brief", display="excerpt")
+    make_article(brief, title="Budget 2027", text="Le budget est voté.\nDétails zanzibarites réservés.")
+    assert found("budget vote") == {"Budget 2027"}
+    assert found("zanzibarites") == set()  # beyond the excerpt readers see: never searched
+
+
+def test_one_result_per_story_and_about_n_beyond_the_scored_set(corpus):
+    from akhbar.news.models import Story
+
+    story = Story.objects.create(key="elections-2026")
+    Article.objects.filter(pk__in=[corpus["fr-election"].pk, corpus["fr-elections"].pk,
+                                   corpus["en-elections"].pk]).update(story=story)
+    query = queries.parse_query("élection")
+    ranked, count, approximate = queries.ranked_ids(query, queries.Filters(), per_story=True)
+    assert (len(ranked), ranked[0][1], count, approximate) == (1, 2, 1, False)
+    # A scored set of 2 out of 3 matches: the count is an estimate, never below what was seen.
+    ranked, count, approximate = queries.ranked_ids(query, queries.Filters(), cap=2)
+    assert len(ranked) == 2 and approximate and count >= 2
+
+
 def test_filters(corpus):
     assert found("Regragui", languages=("ar",)) == {"ar-regragui"}
     ar = Source.objects.get(slug="hespress-ar")
@@ -261,7 +296,12 @@ def test_blocked_images_never_show_in_results(client, corpus):
     assert "/images/" not in client.get("/fr/search/?q=COP29").content.decode()
 
 
-def test_reindex_rebuilds_the_index(corpus):
+def test_reindex_rebuilds_the_index(client, corpus):
+    # An index built by an older analysis is reported stale by /healthz until rebuilt.
+    SearchIndexState.objects.update_or_create(pk=1, defaults={"analysis_version": 0})
+    state = client.get("/healthz").json()["search_index"]
+    assert state == {"analysis_version": 0, "current_analysis_version": ANALYSIS_VERSION,
+                     "stale": True}
     SearchDoc.objects.all().delete()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -271,6 +311,7 @@ def test_reindex_rebuilds_the_index(corpus):
     call_command("search", reindex=True, stderr=err)
     assert found("COP29") == {"fr-cop"}
     assert f"indexed {len(ARTICLES)} articles" in err.getvalue()
+    assert client.get("/healthz").json()["search_index"]["stale"] is False
 
 
 # Pages, API, command line --------------------------------------------------------------------
@@ -314,6 +355,12 @@ def test_api_search_contract(client, corpus):
     day = corpus["fr-regragui"].published.date().isoformat()
     dated = json.loads(client.get(f"/api/v1/search?q=Regragui&since={day}&until={day}").content)
     assert [i["id"] for i in dated["items"]] == [corpus["fr-regragui"].pk]
+    # Snippets are HTML with <mark> only: the outlet's own markup arrives escaped.
+    make_article(Source.objects.get(slug="lematin"), title="Élection <b>annulée</b>",
+                 text="<script>alert(1)</script> L'élection & le <i>scrutin</i>.")
+    items = json.loads(client.get("/api/v1/search?q=scrutin").content)["items"]
+    assert len(items) == 1 and "&lt;/script&gt;" in items[0]["snippet"]
+    assert set(re.findall(r"<[^>]*>", items[0]["snippet"])) == {"<mark>", "</mark>"}
 
 
 @pytest.mark.parametrize("query", [
