@@ -75,7 +75,7 @@ def crawled(tmp_path: Path, press: FixturePress) -> dict[str, str]:
     site = build_site(press, tmp_path)
     assert akhbar("migrate", "--noinput", env=env).returncode == 0
     assert akhbar("sources", "import", site.registry, env=env).returncode == 0
-    assert akhbar("crawl", "--once", env=env).returncode == 0
+    assert akhbar("crawl", "--once", env=env, timeout=300).returncode == 0
     return env
 
 
