@@ -163,8 +163,8 @@ class Article(models.Model):
             models.UniqueConstraint(fields=["source", "identity"], name="article_source_identity"),
         ]
         indexes = [
-            models.Index(fields=["source", "-published"], name="article_source_published"),
-            models.Index(fields=["section", "-published"], name="article_section_published"),
+            models.Index(fields=["source", "-published", "-id"], name="article_source_published"),
+            models.Index(fields=["section", "-published", "-id"], name="article_section_published"),
             models.Index(fields=["copy_of"], condition=models.Q(copy_of__isnull=False),
                          name="article_copy_of"),
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import json
 import os
 import re
 import signal
@@ -74,7 +75,7 @@ def crawled(tmp_path: Path, press: FixturePress) -> dict[str, str]:
     site = build_site(press, tmp_path)
     assert akhbar("migrate", "--noinput", env=env).returncode == 0
     assert akhbar("sources", "import", site.registry, env=env).returncode == 0
-    assert akhbar("crawl", "--once", env=env).returncode == 0
+    assert akhbar("crawl", "--once", env=env, timeout=300).returncode == 0
     return env
 
 
@@ -193,6 +194,14 @@ def test_pages_and_api_get_gzip_and_304_through_the_front(front):
         assert status == 304 and body == b"" and one(headers, "etag") == direct
         status, _, _ = fetch(port, path, If_None_Match='"stale"', Accept_Encoding="gzip")
         assert status == 200
+
+
+def test_the_front_passes_the_host_with_its_port(front):
+    port, _ = front
+    # http.client sends "Host: 127.0.0.1:PORT"; the API's absolute links must keep the port.
+    _, _, body = fetch(port, "/api/v1/articles?limit=1")
+    items = json.loads(body)["items"]
+    assert items and items[0]["page_url"].startswith(f"http://127.0.0.1:{port}/"), items[0]
 
 
 def test_static_files_have_hashed_names_far_future_caching_and_gzip(front):

@@ -315,9 +315,14 @@ def test_home_html_stays_under_100_kb_when_full(client):
     assert 10_000 < size < 100 * 1024, size
 
 
-def test_every_page_runs_a_bounded_number_of_queries(client):
+def test_every_page_runs_a_bounded_number_of_queries(client, monkeypatch):
     """No N+1: the count of queries does not grow with the number of articles listed."""
     from akhbar.news.models import Story
+    from akhbar.web import cache
+
+    # On PostgreSQL the change log is also scanned for late rows once a second: on a loaded
+    # machine that query fell into one page's count and not the other's.
+    monkeypatch.setattr(cache, "LATE_SCAN_EVERY", 1e9)
 
     counts = {}
     for n in (3, 30):

@@ -61,6 +61,9 @@ class Command(BaseCommand):
                             help="only this source (repeatable)")
         parser.add_argument("--threads", type=int, default=None,
                             help="sources crawled in parallel (default AKHBAR_CRAWL_THREADS)")
+        parser.add_argument("--no-stories", action="store_true",
+                            help="store only; leave story assignment (embedding, the slow part) "
+                                 "to the scheduler")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         qs = Source.objects.all().order_by("slug")
@@ -109,9 +112,11 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(line)
         # Stories are assigned once every source is in: one serialised pass (see news.stories).
-        from akhbar.pipeline.stories import assign_stories
+        placed = 0
+        if not opts["no_stories"]:
+            from akhbar.pipeline.stories import assign_stories
 
-        placed = assign_stories(limit=100_000)
+            placed = assign_stories(limit=100_000)
         # Pictures that an earlier, interrupted run left half-fetched.
         from akhbar.pipeline.images import retry_images
 
