@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('news', '0014_listing_indexes'),
+        ('news', '0015_topics_reads_section_source'),
         ('sources', '0003_feed_lease_host_politeness'),
     ]
 
