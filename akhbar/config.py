@@ -126,6 +126,10 @@ class Config:
     keep_pages: bool = True
     # Lowest level of the log lines every akhbar process writes (task state lines are debug).
     log_level: str = "INFO"
+    # CPU priority of the task workers that ``akhbar run`` starts (nice, 0-19): readers first,
+    # ingestion takes what the web server leaves (a crawl at full speed otherwise takes the
+    # cores the pages need). 0 gives them the web server's priority.
+    worker_nice: int = 10
 
     @property
     def user_agent(self) -> str:
@@ -413,4 +417,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         else Config.metrics_allow,
         keep_pages=_bool(env, "AKHBAR_KEEP_PAGES", True),
         log_level=_log_level(env),
+        worker_nice=min(19, _int(env, "AKHBAR_WORKER_NICE", 10, minimum=0)),
     )

@@ -182,6 +182,13 @@ def test_sigterm_stops_run_and_its_workers_within_3_s_and_leaves_nothing_running
             # A worker is inside a refresh, waiting on a slow page: stop akhbar run alone (its
             # children, each in a process group of its own, get no signal from us).
             children = descendants(proc.pid)
+            niceness = {}
+            for pid in children:
+                try:
+                    niceness[pid] = (os.getpriority(os.PRIO_PROCESS, pid),
+                                     Path(f"/proc/{pid}/cmdline").read_bytes())
+                except (ProcessLookupError, FileNotFoundError):
+                    pass
             stopped = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=10)
@@ -195,6 +202,12 @@ def test_sigterm_stops_run_and_its_workers_within_3_s_and_leaves_nothing_running
     assert len(children) >= 3, children  # gunicorn, its worker, the task worker
     assert not [pid for pid in children if alive(pid)]  # no child outlives it
     assert elapsed < 3.0, elapsed
+    # Readers first: the task worker runs at a lower CPU priority than the web server.
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    workers = [n for n, cmd in niceness.values() if b"db_worker" in cmd]
+    web = [n for n, cmd in niceness.values() if b"gunicorn" in cmd]
+    assert workers and all(n == min(19, base + 10) for n in workers), niceness
+    assert web and all(n == base for n in web), niceness
     db = sqlite3.connect(Path(env["AKHBAR_DATA_DIR"]) / "akhbar.sqlite3")
     statuses = [s for (s,) in db.execute("select status from django_tasks_database_dbtaskresult")]
     assert statuses and "RUNNING" not in statuses, statuses

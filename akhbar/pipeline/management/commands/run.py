@@ -36,6 +36,9 @@ if sys.platform.startswith("linux"):
     ctypes.CDLL(None).prctl(1, 15)
     if os.getppid() != int(sys.argv[1]):
         sys.exit(0)
+nice = int(os.environ.pop("AKHBAR_CHILD_NICE", "0") or 0)
+if nice:
+    os.nice(nice)
 if sys.argv[2] != "akhbar":
     os.execv(sys.argv[2], sys.argv[2:])
 from akhbar.cli import main
@@ -58,8 +61,10 @@ class Child:
     server its requests) instead of every process getting SIGINT at once and racing.
     """
 
-    def __init__(self, name: str, argv: list[str], *, abandons: bool = False) -> None:
+    def __init__(self, name: str, argv: list[str], *, abandons: bool = False,
+                 nice: int = 0) -> None:
         self.name, self.argv = name, argv
+        self.nice = nice  # added to the child's niceness (lower CPU priority)
         self.abandons = abandons  # a second SIGTERM makes it abandon its current task
         self.proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0
@@ -77,8 +82,9 @@ class Child:
             argv = self.argv
             if argv[1:3] == ["-m", "akhbar"]:  # run in the launcher itself
                 argv = ["akhbar", *argv[3:]]
+            env = os.environ | {"AKHBAR_CHILD_NICE": str(self.nice)}
             self.proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(os.getpid()), *argv],
-                                         process_group=0)
+                                         process_group=0, env=env)
 
     def signal(self, signum: int) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -161,10 +167,11 @@ class Command(BaseCommand):
         children = [Child("web", [py, "-m", "gunicorn", "akhbar.wsgi:application",
                                   *gunicorn_options(opts["bind"], opts["web_workers"])])]
         rq = settings.CONFIG.task_backend == "rq"
+        nice = settings.CONFIG.worker_nice  # readers first: workers yield the CPU to the web
         if not opts["no_crawl"] and rq:
             # RQ keeps its own records of jobs a dead worker held (moved to its failed registry).
-            children += [Child(f"worker-{i}", [py, "-m", "akhbar", "worker"], abandons=True)
-                         for i in range(opts["workers"])]
+            children += [Child(f"worker-{i}", [py, "-m", "akhbar", "worker"], abandons=True,
+                               nice=nice) for i in range(opts["workers"])]
         elif not opts["no_crawl"]:
             reap_task_rows()
             for i in range(opts["workers"]):
@@ -173,7 +180,7 @@ class Command(BaseCommand):
                 children.append(Child(f"worker-{i}", [py, "-m", "akhbar", "db_worker",
                                                       "--queue-name", "*", "--interval", "1",
                                                       "--no-reload", "--worker-id", worker_id],
-                                      abandons=True))
+                                      abandons=True, nice=nice))
         stopping = threading.Event()
 
         def stop(signum: int, frame: object) -> None:
