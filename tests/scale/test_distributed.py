@@ -24,7 +24,9 @@ if os.environ.get("AKHBAR_DATABASE_URL", "").startswith("postgres"):
     # Their processes choose their own databases: they run once, in the SQLite pass.
     pytest.skip("process tests run in the SQLite pass only", allow_module_level=True)
 
-REDIS_DB = 7  # a Redis database of the tests' own, flushed per test
+# A Redis database of the tests' own, flushed per test (7 in CI; a helper sharing the server
+# names another with AKHBAR_TEST_REDIS_DB).
+REDIS_DB = int(os.environ.get("AKHBAR_TEST_REDIS_DB", "7"))
 PG_URL = os.environ.get("AKHBAR_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 SLUGS = ["alpha", "beta", "gamma"]
 PER_SOURCE = 3
