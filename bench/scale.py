@@ -188,12 +188,67 @@ def ingest_rate(n: int = 200) -> float:
     return n / (time.perf_counter() - started)
 
 
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/statm") as fh:
+                rss[int(entry)] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(rss.get(pid, 0) for pid in tree) / 1e6
+
+
+def run_rss(urls: dict[str, str], seconds: float = 60) -> float:
+    """Peak RSS of ``akhbar run`` (web workers, task workers, scheduler: the whole tree) on
+    this archive while its pages are requested, sampled for ``seconds``."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, AKHBAR_ALLOWED_HOSTS="127.0.0.1")
+    proc = subprocess.Popen([sys.executable, "-m", "akhbar", "run", "--no-migrate", "--bind",
+                             f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    peak, deadline = 0.0, time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            for url in urls.values():
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=30).read()
+                except OSError:
+                    pass  # still starting
+            peak = max(peak, _tree_rss_mb(proc.pid))
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(__import__("signal").SIGTERM)
+        proc.wait(timeout=120)
+    return peak
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--plans", action="store_true",
                         help="print the plan of every article query of the pages, at each size")
+    parser.add_argument("--run-rss", type=float, default=0, metavar="SECONDS",
+                        help="also run `akhbar run` on the archive that long and report its peak "
+                             "RSS, all processes together (SQLite only)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as data_dir:
@@ -224,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
             cells = "  ".join(f"{t[k][0]:.1f}/{t[k][1]:.1f}" for k in urls)
             print(f"{size:>8}  {cells}   {rate:8.1f}  {mb:7.1f}  {len(scans)}"
                   f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})")
+            if args.run_rss:
+                print(f"    akhbar run, whole process tree: peak RSS "
+                      f"{run_rss(urls, args.run_rss):.0f} MB over {args.run_rss:.0f} s")
             if args.plans:
                 for line in dict.fromkeys(plans):
                     print("    plan", line)
