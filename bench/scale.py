@@ -36,6 +36,11 @@ def setup(database_url: str | None, data_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+# As on a real archive: most articles in one of the home page's sections, some in none (an
+# archive where no article has a section made every section front walk the whole date index).
+SECTIONS = ("politics", "economy", "society", "sports", "culture", "world", "tech", "", "", "")
+
+
 def _rows(model: type, objs: list) -> tuple[list[str], list[tuple]]:
     """Columns and database values of unsaved model instances, as a bulk insert writes them."""
     from django.db import connection
@@ -65,7 +70,7 @@ def fill(n: int, start: int) -> None:
     names = [f.name for f in Article._meta.concrete_fields if not f.primary_key]
     at = {name: names.index(name) for name in (
         "source", "url", "url_key", "identity", "title", "title_folded", "text", "published",
-        "first_seen_at", "story")}
+        "first_seen_at", "story", "section")}
     sql = (f"INSERT INTO {connection.ops.quote_name(Article._meta.db_table)} ({', '.join(cols)}) "
            f"VALUES ({', '.join(['%s'] * len(cols))})")
     step = 20_000
@@ -87,7 +92,8 @@ def fill(n: int, start: int) -> None:
                                     ("title", title), ("title_folded", fold_text(title)),
                                     ("text", f"Premier paragraphe {k}.\n\nSecond paragraphe {k}."),
                                     ("published", when), ("first_seen_at", when),
-                                    ("story", story_of.get(k))):
+                                    ("story", story_of.get(k)),
+                                    ("section", SECTIONS[k % len(SECTIONS)])):
                     row[at[name]] = value
                 rows.append(tuple(row))
             with connection.cursor() as cursor:
