@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -199,8 +200,9 @@ def ingest_rate(n: int = 200) -> float:
     return n / (time.perf_counter() - started)
 
 
-def _tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+def _tree_rss_mb(root: int) -> tuple[float, str]:
+    """Resident memory of a process and all its descendants, from /proc (Linux); and each
+    process's share."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -218,10 +220,19 @@ def _tree_rss_mb(root: int) -> float:
         more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
         tree |= more
         grew = bool(more)
-    return sum(rss.get(pid, 0) for pid in tree) / 1e6
+    parts = []
+    for pid in sorted(tree):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+            name = " ".join(a.decode() for a in argv[2:4])
+        except OSError:
+            name = "?"
+        parts.append(f"{name} {rss.get(pid, 0) / 1e6:.0f}")
+    return sum(rss.get(pid, 0) for pid in tree) / 1e6, ", ".join(parts)
 
 
-def run_rss(urls: dict[str, str], seconds: float = 60) -> float:
+def run_rss(urls: dict[str, str], seconds: float = 60) -> tuple[float, str]:
     """Peak RSS of ``akhbar run`` (web workers, task workers, scheduler: the whole tree) on
     this archive while its pages are requested, sampled for ``seconds``."""
     import socket
@@ -235,7 +246,7 @@ def run_rss(urls: dict[str, str], seconds: float = 60) -> float:
     proc = subprocess.Popen([sys.executable, "-m", "akhbar", "run", "--no-migrate", "--bind",
                              f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    peak, deadline = 0.0, time.monotonic() + seconds
+    peak, detail, deadline = 0.0, "", time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
             for url in urls.values():
@@ -243,12 +254,18 @@ def run_rss(urls: dict[str, str], seconds: float = 60) -> float:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=30).read()
                 except OSError:
                     pass  # still starting
-            peak = max(peak, _tree_rss_mb(proc.pid))
+            total, parts = _tree_rss_mb(proc.pid)
+            if total > peak:
+                peak, detail = total, parts
             time.sleep(0.5)
     finally:
-        proc.send_signal(__import__("signal").SIGTERM)
-        proc.wait(timeout=120)
-    return peak
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return peak, detail
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{size:>8}  {cells}   {rate:8.1f}  {mb:7.1f}  {len(scans)}"
                   f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})")
             if args.run_rss:
-                print(f"    akhbar run, whole process tree: peak RSS "
-                      f"{run_rss(urls, args.run_rss):.0f} MB over {args.run_rss:.0f} s")
+                peak, detail = run_rss(urls, args.run_rss)
+                print(f"    akhbar run, whole process tree: peak RSS {peak:.0f} MB over "
+                      f"{args.run_rss:.0f} s ({detail})", flush=True)
             if args.plans:
                 for line in dict.fromkeys(plans):
                     print("    plan", line)
