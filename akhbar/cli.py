@@ -47,6 +47,24 @@ def _cluster(argv: Sequence[str]) -> int:
     return run_cluster(args.input, out=sys.stdout, embedder_name=name)
 
 
+def _classify(argv: Sequence[str]) -> int:
+    # Offline and without a database: the live pipeline's section model on the clusterer's
+    # vectors.
+    from akhbar.ingest.classify import run_classify
+    from akhbar.ingest.sections_model import DEFAULT_MODEL_PATH
+
+    parser = argparse.ArgumentParser(
+        prog="akhbar classify",
+        description="A portal section for each JSON Lines article (id, title, text, language) "
+        "whose section the rules do not give; prints id<TAB>section-slug-or-empty.",
+    )
+    parser.add_argument("input", metavar="INPUT.jsonl")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL_PATH),
+                        help="the section model (default: data/sections_model.json)")
+    args = parser.parse_args(list(argv))
+    return run_classify(args.input, out=sys.stdout, model_path=args.model)
+
+
 def select_settings() -> None:
     """DJANGO_SETTINGS_MODULE for an akhbar process: prod with AKHBAR_ENV=production, else base.
 
@@ -72,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _extract(argv[1:])
     if argv and argv[0] == "cluster":
         return _cluster(argv[1:])
+    if argv and argv[0] == "classify":
+        return _classify(argv[1:])
     select_settings()
     from akhbar.config import ConfigError
 

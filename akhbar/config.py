@@ -124,6 +124,8 @@ class Config:
     # Keep the bytes of each fetched article page (gzipped WARC records in the data dir), so
     # `akhbar export-warc` can hand them back and extraction can be re-run on what was fetched.
     keep_pages: bool = True
+    # Lowest level of the log lines every akhbar process writes (task state lines are debug).
+    log_level: str = "INFO"
 
     @property
     def user_agent(self) -> str:
@@ -288,6 +290,17 @@ def _redis_url(env: Mapping[str, str]) -> str:
     return value
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_TIME_ZONE = "Africa/Casablanca"
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = env.get("AKHBAR_LOG_LEVEL", "").strip().upper() or "INFO"
+    if value not in LOG_LEVELS:
+        raise ConfigError(f"AKHBAR_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+    return value
+
+
 def is_production(env: Mapping[str, str] | None = None) -> bool:
     """Whether AKHBAR_ENV asks for production (``production`` or ``prod``)."""
     env = os.environ if env is None else env
@@ -329,7 +342,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             f"postgres://…, not {database_url!r}"
         )
 
-    time_zone = env.get("AKHBAR_TIME_ZONE", "").strip() or "Africa/Casablanca"
+    time_zone = env.get("AKHBAR_TIME_ZONE", "").strip() or DEFAULT_TIME_ZONE
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -399,4 +412,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         metrics_allow=_networks(env, "AKHBAR_METRICS_ALLOW") if "AKHBAR_METRICS_ALLOW" in env
         else Config.metrics_allow,
         keep_pages=_bool(env, "AKHBAR_KEEP_PAGES", True),
+        log_level=_log_level(env),
     )

@@ -26,7 +26,7 @@ COMPONENTS: dict[str, Any] = {
     "Article": {
         "type": "object",
         "required": ["id", "url", "title", "published", "language", "source", "image",
-                     "page_url", "copy_of", "story", "section"],
+                     "page_url", "copy_of", "story", "section", "section_source"],
         "properties": {
             "id": {"type": "integer"},
             "url": {"type": ["string", "null"], "format": "uri",
@@ -46,7 +46,14 @@ COMPONENTS: dict[str, Any] = {
                       "description": "the story (event) the article belongs to"},
             "section": {"type": ["string", "null"],
                         "description": "politics, economy, society, sports, culture, world, "
-                                       "tech, or null"},
+                                       "tech, or null; given by the outlet's categories or "
+                                       "URL path when they say it, else by akhbar's section "
+                                       "model when it is sure enough (see section_source)"},
+            "section_source": {"type": ["string", "null"], "enum": ["rules", "model", None],
+                               "description": "who gave the section: \"rules\" (the outlet's "
+                                              "categories or URL path) or \"model\" (akhbar's "
+                                              "classifier of title and lead); null without a "
+                                              "section"},
         },
     },
     "ArticlePage": {

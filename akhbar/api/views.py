@@ -100,6 +100,8 @@ def article_json(article: Article, request: HttpRequest) -> dict[str, Any]:
         "copy_of": article.copy_of_id,
         "story": article.story_id,
         "section": article.section or None,
+        # A section stored without its source predates the model: the rules gave it.
+        "section_source": (article.section_source or "rules") if article.section else None,
     }
 
 

@@ -24,7 +24,7 @@ from akhbar.ingest.sections import SECTION_KEYS, rule_problem
 DEFAULT_REGISTRY_DIR = Path(__file__).resolve().parents[2] / "data" / "sources"
 
 REQUIRED_KEYS = ("slug", "name", "homepage", "languages", "country", "feeds", "timezone", "display")
-OPTIONAL_KEYS = ("sitemaps", "verified", "notes", "editions", "sections")
+OPTIONAL_KEYS = ("sitemaps", "verified", "notes", "editions", "sections", "description")
 DISPLAY_MODES = ("full", "excerpt")
 EDITIONS = ("fr", "ar", "en")
 
@@ -87,6 +87,7 @@ class SourceSpec:
     verified: bool = True  # False: a listed URL could not be checked against the public record
     notes: str = ""
     editions: tuple[str, ...] = ()
+    description: str = ""  # one or two sentences for readers (the outlet's page); notes are not
     origin: str = ""  # the registry file it came from (provenance, for error messages)
     # Per-source section rules ("path:/…/" or "category:…" per section key), tried before the
     # defaults of data/sections.toml. A plain dict typed read-only: a MappingProxy would break
@@ -221,6 +222,9 @@ def _parse_source(file: Path, index: int, table: Any) -> SourceSpec:
     notes = table.get("notes", "")
     if not isinstance(notes, str):
         raise fail("notes must be a string")
+    description = table.get("description", "")
+    if not isinstance(description, str):
+        raise fail("description must be a string")
     editions = _string_list(table, "editions", fail)
     for edition in editions:
         if edition not in EDITIONS:
@@ -241,6 +245,7 @@ def _parse_source(file: Path, index: int, table: Any) -> SourceSpec:
         verified=verified,
         notes=notes.strip(),
         editions=editions,
+        description=" ".join(description.split()),
         origin=str(file),
         sections=sections,
     )

@@ -27,17 +27,32 @@ def _moderator(request: HttpRequest) -> User:
 
 
 class ReportInline(admin.TabularInline):
-    """An image's reports: reason and time only (the reporter keys stay out of sight)."""
+    """An image's reports: reason, time and network (a letter per network for this image: the
+    reporter keys and addresses stay out of sight), and whether each counts towards the block."""
 
     model = ImageReport
     fk_name = "image"
     extra = 0
     can_delete = False
-    fields = ("reason", "created_at", "discarded")
+    fields = ("reason", "created_at", "network_letter", "counts", "discarded")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def _standing(self, report: ImageReport) -> dict[int, tuple[str, bool]]:
+        cache: dict[int, dict[int, tuple[str, bool]]] = self.__dict__.setdefault("_by_image", {})
+        if report.image_id not in cache:
+            cache[report.image_id] = services.report_standing(report.image_id)
+        return cache[report.image_id]
+
+    @admin.display(description=_("network"))
+    def network_letter(self, report: ImageReport) -> str:
+        return self._standing(report).get(report.pk, ("?", False))[0]
+
+    @admin.display(description=_("counts"), boolean=True)
+    def counts(self, report: ImageReport) -> bool:
+        return self._standing(report).get(report.pk, ("?", False))[1]
 
 
 class DecisionInline(admin.TabularInline):
@@ -77,10 +92,11 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 class ReviewQueueAdmin(admin.ModelAdmin):
     """Reported and blocked images; confirm a block or restore (restoring discards the reports)."""
 
-    list_display = ("id", "preview", "status", "report_count", "last_report", "articles_shown",
+    list_display = ("id", "preview", "status", "reporters", "last_report", "articles_shown",
                     "outlet_link")
     list_filter = (NeedsReviewFilter, "status")
-    fields = ("preview", "status", "source_url", "sha256", "phash", "detail", "created_at")
+    fields = ("preview", "status", "reporters_explained", "source_url", "sha256", "phash",
+              "detail", "created_at")
     readonly_fields = fields
     inlines = [ReportInline, DecisionInline]
     actions = ["confirm", "restore"]
@@ -94,9 +110,32 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # blocking hides, restoring brings back: nothing is deleted here
 
-    @admin.display(description=_("reports counted"), ordering="report_count")
-    def report_count(self, obj: Any) -> int:
-        return int(getattr(obj, "report_count", 0))
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        return super().changelist_view(request, {**(extra_context or {}), **self._cap_context()})
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> Any:
+        return super().change_view(request, object_id, form_url,
+                                   {**(extra_context or {}), **self._cap_context()})
+
+    @staticmethod
+    def _cap_context() -> dict[str, Any]:
+        return {"report_cap": settings.CONFIG.reports_per_network,
+                "report_threshold": settings.CONFIG.report_threshold}
+
+    @admin.display(description=_("reporters counted / threshold"))
+    def reporters(self, obj: Any) -> str:
+        """The number that decides a block, next to the threshold it is compared with."""
+        return f"{services.counted_reporters(obj)} / {services.threshold_for(obj)}"
+
+    @admin.display(description=_("reporters counted"))
+    def reporters_explained(self, obj: Any) -> str:
+        received = obj.reports.count()
+        return str(_("%(counted)d of the %(threshold)d reporters that block it (%(received)d "
+                     "reports received; at most %(cap)d count per network, none of the networks "
+                     "whose reports a restore discarded)") % {
+            "counted": services.counted_reporters(obj), "threshold": services.threshold_for(obj),
+            "received": received, "cap": settings.CONFIG.reports_per_network})
 
     @admin.display(description=_("last report"), ordering="last_report")
     def last_report(self, obj: Any) -> Any:
@@ -157,8 +196,9 @@ class SourceModerationAdmin(admin.ModelAdmin):
     """Per-source report thresholds; each change is logged as a decision."""
 
     list_display = ("source", "report_threshold")
-    autocomplete_fields = ()
-    raw_id_fields = ("source",)
+    # A search box over the outlets' names, slugs and homepages (SourceAdmin.search_fields),
+    # not the source's numeric id.
+    autocomplete_fields = ("source",)
 
     def save_model(self, request: HttpRequest, obj: SourceModeration, form: Any,
                    change: bool) -> None:

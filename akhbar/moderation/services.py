@@ -61,6 +61,28 @@ def counted_reporters(image: Image) -> int:
     return sum(min(row["n"], cap) for row in per_network)
 
 
+def report_standing(image_id: int) -> dict[int, tuple[str, bool]]:
+    """For the moderators' view of one image's reports: each report's network as a letter (A,
+    B… in order of first report; no key or address shown) and whether it counts towards a block,
+    by the rules of ``counted_reporters`` (its first ``cap`` reporters per network count)."""
+    cap = int(settings.CONFIG.reports_per_network)
+    reports = list(ImageReport.objects.filter(image_id=image_id).order_by("created_at", "id")
+                   .values_list("pk", "network", "reporter", "discarded"))
+    spent = {network for _, network, _, discarded in reports if discarded}
+    letters: dict[str, str] = {}
+    counted: dict[str, set[str]] = {}
+    out = {}
+    for pk, network, reporter, discarded in reports:
+        n = len(letters)
+        letter = letters.setdefault(network, chr(65 + n) if n < 26 else f"#{n + 1}")
+        seen = counted.setdefault(network, set())
+        counts = not discarded and network not in spent and (reporter in seen or len(seen) < cap)
+        if counts:
+            seen.add(reporter)
+        out[pk] = (letter, counts)
+    return out
+
+
 def _rate_limited(reporter: str, network: str) -> bool:
     since = timezone.now() - timedelta(seconds=float(settings.CONFIG.report_rate_window))
     recent = ImageReport.objects.filter(created_at__gte=since)
@@ -103,7 +125,7 @@ def record_image_report(image_id: int, *, reason: str, reporter_token: str,
         if counted < threshold:
             return ReportOutcome(REPORTED, image.pk, counted, threshold)
         blocked = block_image(image, action=ModerationDecision.Action.AUTO_BLOCK,
-                              note=f"{counted}/{threshold} reporters")
+                              note=f"{counted} / {threshold} reporters counted")
         return ReportOutcome(BLOCKED, image.pk, counted, threshold, tuple(blocked))
 
 

@@ -10,3 +10,8 @@ class NewsConfig(AppConfig):
         from akhbar.news import signals
 
         signals.connect()
+        # A changed article makes the pages of the topics it names stale (akhbar/news/topics.py).
+        from akhbar.news.topics import topic_tags_listener
+        from akhbar.web.cache import on_pages_changed
+
+        on_pages_changed(topic_tags_listener)

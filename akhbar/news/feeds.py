@@ -1,4 +1,8 @@
-"""Feeds out: RSS 2.0 and Atom per edition and per outlet (django.contrib.syndication)."""
+"""Feeds out: RSS 2.0 and Atom per edition and per outlet (django.contrib.syndication).
+
+Syndicated copies are folded under their original: a feed lists each dispatch once (the
+original), never a copy's title; the API still lists copies, with ``copy_of``.
+"""
 
 from __future__ import annotations
 
@@ -80,7 +84,7 @@ class EditionFeed(_ArticleItems, Feed):
         return _("The latest headlines from every outlet akhbar follows.")
 
     def items(self, edition: str) -> list[Article]:
-        return list(queries.edition_articles(edition)[:FEED_ITEMS])
+        return list(queries.edition_articles(edition).filter(copy_of__isnull=True)[:FEED_ITEMS])
 
 
 class EditionAtomFeed(EditionFeed):
@@ -104,7 +108,8 @@ class SourceFeed(_ArticleItems, Feed):
         return _("The latest articles of %(name)s.") % {"name": plain_text(source.name)}
 
     def items(self, source: Source) -> list[Article]:
-        return list(queries.visible_articles().filter(source=source)[:FEED_ITEMS])
+        return list(queries.visible_articles().filter(source=source, copy_of__isnull=True)
+                    [:FEED_ITEMS])
 
 
 class SourceAtomFeed(SourceFeed):
@@ -130,7 +135,8 @@ class SectionFeed(_ArticleItems, Feed):
         return _("The latest articles in %(section)s.") % {"section": queries.SECTIONS[key]}
 
     def items(self, key: str) -> list[Article]:
-        return list(queries.edition_articles(_edition()).filter(section=key)[:FEED_ITEMS])
+        return list(queries.edition_articles(_edition()).filter(section=key, copy_of__isnull=True)
+                    [:FEED_ITEMS])
 
 
 class SectionAtomFeed(SectionFeed):

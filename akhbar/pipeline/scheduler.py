@@ -68,7 +68,7 @@ def enqueue_due_feeds(now: datetime | None = None, *, every: bool = False) -> in
         refresh_feed_task.enqueue(feed.pk)
         count += 1
     if count:
-        log.info("enqueued %d due feeds", count)
+        log.debug("enqueued %d due feeds", count)  # the round's line says it (RoundLog)
     return count
 
 
@@ -169,3 +169,26 @@ def tick(*, stories_inline: bool, every_due_feed: bool = False) -> dict[str, int
     else:
         done["stories"] = int(enqueue_story_work())
     return done
+
+
+class RoundLog:
+    """One log line per scheduler round: what it enqueued, what the workers did since the last
+    round (feeds refreshed, articles stored) and the feeds failing now by error kind, e.g.
+    ``round: 0 feeds enqueued; 0 feeds refreshed, 0 articles stored, 54 feeds failing: dns (of 60)``."""
+
+    def __init__(self) -> None:
+        from akhbar.sources.queries import latest_fetch_log_id
+
+        self.after = latest_fetch_log_id()
+
+    def line(self, done: dict[str, int]) -> str:
+        from akhbar.sources.queries import crawl_summary
+
+        summary = crawl_summary(after_log_id=self.after)
+        self.after = summary.last_log_id
+        enqueued = done.get("feeds", 0)
+        return (f"round: {enqueued} feed{'' if enqueued == 1 else 's'} enqueued; "
+                f"{summary.line()}")
+
+    def log(self, done: dict[str, int]) -> None:
+        log.info("%s", self.line(done))

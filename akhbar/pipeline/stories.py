@@ -29,6 +29,7 @@ from akhbar.ingest.cluster import (
     with_current_terms,
 )
 from akhbar.ingest.cluster.embed import make_embedder
+from akhbar.news.annotate import annotate_article
 from akhbar.news.models import Article, ClusterState, Story, _new_epoch
 from akhbar.web.cache import pages_changed
 
@@ -169,6 +170,8 @@ def compute_features(limit: int = BATCH) -> int:
     for article in pending:
         features = clusterer.member_features(_doc(article))
         Article.objects.filter(pk=article.pk).update(cluster_features=features)
+        # The section model (when the rules gave no section) and the topics it names.
+        annotate_article(article, features)
     return len(pending)
 
 

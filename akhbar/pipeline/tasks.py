@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 
 
 class FeedRefreshFailed(Exception):
-    """A feed refresh failed (recorded on the feed, retried later): the task log says FAILED."""
+    """A feed refresh failed (recorded on the feed, retried later): the task log says FAILED.
+
+    The refresh logged it already (a warning naming the source and the error kind): the task
+    engine's traceback of it is debug-level noise (akhbar.logs)."""
+
+    already_logged = True
 
 
 @contextmanager

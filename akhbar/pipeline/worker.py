@@ -34,7 +34,7 @@ def _db_worker(names: list[str], *, burst: bool) -> None:
     worker_id = f"{new_owner().rsplit(':', 1)[0]}:worker"
     while True:
         call_command("db_worker", queue_name=",".join(names), interval=1.0, batch=burst,
-                     reload=False, worker_id=worker_id, startup_delay=not burst, verbosity=0)
+                     reload=False, worker_id=worker_id, startup_delay=not burst, verbosity=1)
         if not burst or not _db_deferred(names):
             return
         time.sleep(DEFERRED_POLL)

@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "akhbar.web.context.editions",
+                "akhbar.news.context.ticker",
             ],
         },
     },
@@ -212,14 +213,21 @@ if CONFIG.production:
         # the directive by default would let anyone submit the domain.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Every line has a timestamp (in TIME_ZONE: Django sets the process's TZ to it) and a level;
+# the task engines' per-task state lines are debug (akhbar.logs). AKHBAR_LOG_LEVEL=DEBUG shows them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"tasks": {"()": "akhbar.logs.TaskLogFilter", "level": CONFIG.log_level}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "akhbar": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django_tasks_db": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "akhbar": {"handlers": ["console"], "level": CONFIG.log_level, "propagate": False},
+        # db_worker sets these two loggers' levels itself (its --verbosity); the filter decides.
+        "django_tasks": {"handlers": ["console"], "level": "INFO", "filters": ["tasks"],
+                         "propagate": False},
+        "django_tasks_db": {"handlers": ["console"], "level": "WARNING", "filters": ["tasks"],
+                            "propagate": False},
         # Server errors with their traceback, in every configuration: Django's default sends them
         # to the console only with DEBUG and otherwise to mail_admins (no ADMINS here: nowhere).
         # ERROR keeps 4xx warnings (every bot's 404) out of the log.

@@ -6,6 +6,15 @@ import os
 import tempfile
 
 os.environ.setdefault("AKHBAR_DATA_DIR", tempfile.mkdtemp(prefix="akhbar-test-"))
+# Under pytest-xdist each test process gets a data directory of its own (the controller made
+# one before starting the workers, which inherit it). Processes a test starts inherit the marker
+# and keep the directory they are given.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker and os.environ.get("AKHBAR_TEST_DATA_DIR_WORKER") != _worker:
+    _own = os.path.join(os.environ["AKHBAR_DATA_DIR"], _worker)
+    os.makedirs(_own, mode=0o700, exist_ok=True)
+    os.environ["AKHBAR_DATA_DIR"] = _own
+    os.environ["AKHBAR_TEST_DATA_DIR_WORKER"] = _worker
 os.environ.setdefault("AKHBAR_ALLOW_PRIVATE_NETWORKS", "1")
 os.environ.setdefault("AKHBAR_HOST_DELAY_SECONDS", "0")
 os.environ.setdefault("AKHBAR_FETCH_TIMEOUT_SECONDS", "1")

@@ -29,6 +29,7 @@ class SourceAdmin(admin.ModelAdmin):
                     "last_success", "paused", "verified")
     list_filter = ("country", "paused", "display", "verified")
     search_fields = ("name", "slug", "homepage")
+    ordering = ("name",)  # kept with the health annotations (also the moderators' source search)
     inlines = [FeedInline]
     actions = ["pause", "resume"]
 

@@ -26,6 +26,8 @@ class Source(models.Model):
     sections = models.JSONField(default=dict, blank=True)
     verified = models.BooleanField(default=True)
     notes = models.TextField(blank=True)
+    # For readers (the outlet's page), unlike ``notes``, which are the registry's evidence.
+    description = models.TextField(blank=True)
     paused = models.BooleanField(default=False, help_text=_("A paused source is not polled."))
     discovery_attempted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)

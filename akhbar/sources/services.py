@@ -33,6 +33,7 @@ def import_sources(specs: Iterable[SourceSpec]) -> ImportResult:
             "sections": {k: list(v) for k, v in spec.sections.items()},
             "verified": spec.verified,
             "notes": spec.notes,
+            "description": spec.description,
         }
         wanted = [(u, Feed.Kind.FEED) for u in spec.feeds] + [
             (u, Feed.Kind.SITEMAP) for u in spec.sitemaps

@@ -24,6 +24,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -283,6 +284,13 @@ def page_key(request: HttpRequest) -> str:
     return f"page:{edition}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def signed_in(request: HttpRequest) -> bool:
+    """A request with a session cookie: staff (readers never get a session). Their pages are
+    rendered for them and never stored (the empty home tells staff why it is empty), as the
+    nginx front bypasses its cache for them."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
 def cacheable_query(request: HttpRequest, params: frozenset[str]) -> bool:
     """Whether a page's query string may have a cache entry of its own.
 
@@ -395,7 +403,7 @@ def early_hits(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
     from akhbar.web.middleware import CSP
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        if request.method in ("GET", "HEAD") and (
+        if request.method in ("GET", "HEAD") and not signed_in(request) and (
             request.path.startswith(EDITION_PREFIXES) or request.path.startswith("/api/v1/")
         ):
             state, entry, pending = _lookup(request, claim_new=False)
@@ -435,7 +443,7 @@ def cached_page(view: Callable[..., HttpResponse] | None = None, *,
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            if not cacheable_query(request, allowed):
+            if not cacheable_query(request, allowed) or signed_in(request):
                 response = view(request, *args, **kwargs)
                 response["X-Akhbar-Cache"] = "bypass"
                 return response

@@ -1,4 +1,4 @@
-"""Error answers: JSON under /api/ (every status, 400 to 500), Django's pages elsewhere.
+"""Error answers: JSON under /api/ (every status, 400 to 500), the edition's pages elsewhere.
 
 Django logs each server error (logger ``django.request``, see LOGGING) before calling
 ``server_error``; these views only choose the answer's format.
@@ -38,13 +38,20 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api(request):
         return api_error("not found", 404)
-    return defaults.page_not_found(request, exception)
+    from akhbar.news.reader_views import page_not_found_html
+
+    return page_not_found_html(request)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if is_api(request):
         return api_error("internal server error", 500)
-    return defaults.server_error(request)
+    from akhbar.news.reader_views import server_error_html
+
+    try:
+        return server_error_html(request)
+    except Exception:  # the error page must not fail in turn: Django's plain one
+        return defaults.server_error(request)
 
 
 def reject_nul_bytes(

@@ -129,3 +129,11 @@ def test_scale_out_settings_word_for_word(tmp_path: Path) -> None:
                         ("AKHBAR_METRICS_ALLOW", "not-an-address")):
         with pytest.raises(ConfigError, match=name):
             load_config(base | {name: value})
+
+
+def test_log_level_is_a_checked_setting(tmp_path: Path) -> None:
+    env = {"AKHBAR_DATA_DIR": str(tmp_path / "d")}
+    assert load_config(env).log_level == "INFO"
+    assert load_config(env | {"AKHBAR_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    with pytest.raises(ConfigError, match="AKHBAR_LOG_LEVEL"):
+        load_config(env | {"AKHBAR_LOG_LEVEL": "loud"})

@@ -283,3 +283,13 @@ def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
 
 def test_registry_error_is_a_value_error() -> None:
     assert issubclass(RegistryError, ValueError)
+
+
+def test_description_is_read_for_readers_and_checked(tmp_path: Path) -> None:
+    text = GOOD + '\ndescription = """Quotidien   généraliste\n marocain."""\n'
+    [spec] = load_registry(write(tmp_path, text))
+    assert spec.description == "Quotidien généraliste marocain."
+    [plain] = load_registry(write(tmp_path, GOOD, "yy.toml"))
+    assert plain.description == ""
+    with pytest.raises(RegistryError, match="description must be a string"):
+        load_registry(write(tmp_path, GOOD + "\ndescription = 3\n", "zz.toml"))

@@ -27,12 +27,12 @@ def site(tmp_path):
         yield site
 
 
-def crawl(*slugs: str) -> str:
+def crawl(*slugs: str, stderr: io.StringIO | None = None) -> str:
     out = io.StringIO()
     args = ["crawl", "--once"]
     for slug in slugs:
         args += ["--source", slug]
-    call_command(*args, stdout=out)
+    call_command(*args, stdout=out, stderr=stderr or io.StringIO())
     return out.getvalue()
 
 
@@ -95,7 +95,8 @@ def test_robots_disallowed_entry_is_neither_fetched_nor_stored(site):
 
 
 def test_broken_feeds_are_recorded_and_do_not_stop_others(site):
-    out = crawl()
+    err = io.StringIO()
+    out = crawl(stderr=err)
     kinds = {f.source.slug: f.error_kind for f in Feed.objects.select_related("source")}
     assert kinds["broken-500"] == "http_500"
     assert kinds["broken-slow"] == "timeout"
@@ -109,6 +110,10 @@ def test_broken_feeds_are_recorded_and_do_not_stop_others(site):
         assert feed.error_count == 1 and feed.next_poll_at > dj_timezone.now()
         assert FetchLog.objects.filter(feed=feed, error_kind=feed.error_kind).exists()
         assert f"{slug}: failed" in out
+    # The failing summary, by error kind, as akhbar run's round line says it.
+    summary = err.getvalue().strip().splitlines()[-1]
+    assert summary.startswith("crawl: 8 feeds refreshed, 4 articles stored, 5 feeds failing: ")
+    assert all(f"1 {kind}" in summary for kind in ("http_500", "timeout", "too_large", "http_429"))
 
 
 def test_retry_after_delays_next_poll(site):
@@ -216,7 +221,7 @@ def test_sources_import_is_idempotent(site):
     assert Source.objects.count() == 8 and Feed.objects.count() == 8
     out = io.StringIO()
     call_command("sources", "list", stdout=out)
-    lines = out.getvalue().splitlines()
+    lines = [ln for ln in out.getvalue().splitlines() if not ln.startswith("#")]  # legend
     assert len(lines) == 8 and any(line.startswith("lematin-test") for line in lines)
 
 

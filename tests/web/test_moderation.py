@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from ipaddress import ip_address, ip_network
 
 import pytest
@@ -526,3 +527,36 @@ def test_report_settings_are_read_and_validated_from_the_environment(tmp_path):
                       ("AKHBAR_REPORTS_PER_NETWORK", "two")):
         with pytest.raises(ConfigError, match=name):
             load_config({**env, name: bad})
+
+
+def test_queue_and_decision_log_show_the_one_number_that_decides(article, image):
+    """4 reports from one network are 2 reporters counted (the per-network cap), shown next to
+    the threshold in the queue, the image's page and the decision log alike."""
+    for ip in (*ONE_NETWORK, "203.0.113.99"):
+        assert report(image, ip)[1]["status"] == "reported"
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("boss", "boss@example.org", "pw"))
+    listing = staff.get("/admin/moderation/reviewitem/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reporters counted / threshold" in listing and "<td class=\"field-reporters\">2 / 3</td>" in listing
+    assert "At most 2 readers count per network" in listing  # the cap, explained
+    detail = staff.get(f"/admin/moderation/reviewitem/{image.pk}/change/",
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 of the 3 reporters that block it (4 reports received; at most 2 count per network" in detail
+    letters = re.findall(r'<td class="field-network_letter">\s*<p>(\w)</p>', detail)
+    counts = re.findall(r'<td class="field-counts">\s*<p><img [^>]*alt="(True|False)"', detail)
+    assert letters == ["A"] * 4 and sorted(counts) == ["False", "False", "True", "True"]
+    # A moderator lowers the source's threshold through a searchable choice, not an id.
+    form = staff.get("/admin/moderation/sourcemoderation/add/").content.decode()
+    assert "admin-autocomplete" in form and "vForeignKeyRawIdAdminField" not in form
+    found = staff.get("/admin/autocomplete/", {"term": "Mat", "app_label": "moderation",
+                                               "model_name": "sourcemoderation",
+                                               "field_name": "source"}).json()
+    assert [r["text"] for r in found["results"]] == ["Le Matin"]
+    resp = staff.post("/admin/moderation/sourcemoderation/add/",
+                      {"source": article.source.pk, "report_threshold": 2})
+    assert resp.status_code == 302 and SourceModeration.objects.get().report_threshold == 2
+    assert report(image, "198.51.100.7")[1]["status"] == "blocked"
+    note = ModerationDecision.objects.get(image=image, action="auto_block").note
+    assert note == "3 / 2 reporters counted"
+    listing = staff.get("/admin/moderation/reviewitem/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td class=\"field-reporters\">3 / 2</td>" in listing

@@ -90,6 +90,9 @@ class Command(BaseCommand):
                        nrows=size.lines if size.lines > 0 else 24)
         totals = {"new": 0, "revised": 0, "failed_feeds": 0}
         close_old_connections()
+        from akhbar.sources.queries import crawl_summary, latest_fetch_log_id
+
+        first_log = latest_fetch_log_id()
         with make_fetcher() as fetcher, ThreadPoolExecutor(max_workers=threads) as pool:
             futures = [pool.submit(_crawl_source, pk, fetcher) for pk in ids]
             for fut in as_completed(futures):
@@ -114,6 +117,9 @@ class Command(BaseCommand):
 
         with make_fetcher() as fetcher:
             retry_images(fetcher=fetcher, limit=500)
+        # What the scheduler's round line says, for this crawl (stderr: stdout keeps one line
+        # per source), e.g. "crawl: 8 feeds refreshed, 6 articles stored, 1 feed failing: http_500 (of 8)".
+        self.stderr.write(f"crawl: {crawl_summary(after_log_id=first_log).line()}")
         if bar is not None:
             bar.close()
             self.stdout.write(

@@ -7,27 +7,60 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 from django.utils import timezone
 
 from akhbar.pipeline.leases import new_owner
 from akhbar.pipeline.maintenance import sweep
-from akhbar.pipeline.scheduler import tick
+from akhbar.pipeline.scheduler import RoundLog, tick
 from akhbar.web.services import SESSION_SWEEP_SECONDS
 
 log = logging.getLogger("akhbar.run")
 
 
-class Child:
-    """A supervised subprocess, restarted with a growing delay when it dies."""
+# Each child starts through this: on Linux it asks for SIGTERM when ``akhbar run`` dies (even by
+# SIGKILL: PR_SET_PDEATHSIG, kept across exec), then becomes the real command (gunicorn), or
+# runs an akhbar command in itself and leaves without tearing its ~1,800 modules down (a task
+# worker: 1-2 s on a busy machine, past the stop's budget). No preexec_fn: the scheduler's round
+# runs in a thread, and forking with a function to run is unsafe then.
+_LAUNCH = """
+import ctypes, logging, os, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, 15)
+    if os.getppid() != int(sys.argv[1]):
+        sys.exit(0)
+if sys.argv[2] != "akhbar":
+    os.execv(sys.argv[2], sys.argv[2:])
+from akhbar.cli import main
+try:
+    code = main(sys.argv[3:])
+except SystemExit as stop:
+    code = stop.code if isinstance(stop.code, int) else 1
+logging.shutdown()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code or 0)
+"""
 
-    def __init__(self, name: str, argv: list[str]) -> None:
+
+class Child:
+    """A supervised subprocess, restarted with a growing delay when it dies.
+
+    Each child runs in a process group of its own: a terminal's Ctrl-C reaches ``akhbar run``
+    alone, which stops the children in order (a worker finishes or abandons its task, the web
+    server its requests) instead of every process getting SIGINT at once and racing.
+    """
+
+    def __init__(self, name: str, argv: list[str], *, abandons: bool = False) -> None:
         self.name, self.argv = name, argv
+        self.abandons = abandons  # a second SIGTERM makes it abandon its current task
         self.proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0
         self.next_start = 0.0
@@ -41,7 +74,11 @@ class Child:
             self.next_start = now + min(60.0, 2.0**self.restarts)
             self.proc = None
         if now >= self.next_start:
-            self.proc = subprocess.Popen(self.argv)
+            argv = self.argv
+            if argv[1:3] == ["-m", "akhbar"]:  # run in the launcher itself
+                argv = ["akhbar", *argv[3:]]
+            self.proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(os.getpid()), *argv],
+                                         process_group=0)
 
     def signal(self, signum: int) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -51,18 +88,27 @@ class Child:
         return self.proc is not None and self.proc.poll() is None
 
 
-def stop_all(children: list[Child], grace: float = 0.8) -> None:
-    """Stop every child within about 2.5 s: SIGTERM (a worker finishes its task), SIGTERM again
-    (a worker abandons it and records it as failed), then SIGKILL."""
-    for signum in (signal.SIGTERM, signal.SIGTERM):
-        for child in children:
-            child.signal(signum)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(c.alive() for c in children):
+def stop_all(children: list[Child], grace: float = 0.8, limit: float = 2.6) -> None:
+    """Stop every child within ``limit`` seconds: SIGTERM (a worker finishes its task, gunicorn
+    its requests within its --graceful-timeout), after ``grace`` a second SIGTERM to the workers
+    still busy (a worker abandons its task, recorded as failed and run again), then SIGKILL."""
+    started = time.monotonic()
+
+    def wait_until(moment: float) -> None:
+        while time.monotonic() < started + moment and any(c.alive() for c in children):
             time.sleep(0.05)
+
+    for child in children:
+        child.signal(signal.SIGTERM)
+    wait_until(grace)
+    for child in children:
+        if child.abandons:
+            child.signal(signal.SIGTERM)
+    wait_until(limit)
     for child in children:
         if child.alive():
             assert child.proc is not None
+            log.warning("%s did not stop in %.1f s: killed", child.name, limit)
             child.proc.kill()
             child.proc.wait()
 
@@ -108,22 +154,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         py = sys.executable
-        children = [
-            Child("web", [py, "-m", "gunicorn", "akhbar.wsgi:application", "--bind", opts["bind"],
-                          "--workers", str(opts["web_workers"]), "--threads", "4",
-                          "--access-logfile", "-", "--graceful-timeout", "5",
-                          # Spreads keep-alive connections evenly over the workers (bench/web.py).
-                          "--reuse-port"]),
-        ]
+        children = [Child("web", [py, "-m", "gunicorn", "akhbar.wsgi:application",
+                                  *gunicorn_options(opts["bind"], opts["web_workers"])])]
         rq = settings.CONFIG.task_backend == "rq"
         if not opts["no_crawl"] and rq:
             # RQ keeps its own records of jobs a dead worker held (moved to its failed registry).
-            children += [Child(f"worker-{i}", [py, "-m", "akhbar", "worker"])
+            children += [Child(f"worker-{i}", [py, "-m", "akhbar", "worker"], abandons=True)
                          for i in range(opts["workers"])]
         elif not opts["no_crawl"]:
             reap_task_rows()
@@ -132,22 +172,33 @@ class Command(BaseCommand):
                 worker_id = f"{new_owner().rsplit(':', 1)[0]}:worker-{i}"
                 children.append(Child(f"worker-{i}", [py, "-m", "akhbar", "db_worker",
                                                       "--queue-name", "*", "--interval", "1",
-                                                      "--no-reload", "--worker-id", worker_id]))
-        stopping = False
+                                                      "--no-reload", "--worker-id", worker_id],
+                                      abandons=True))
+        stopping = threading.Event()
 
         def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        self.stdout.write(
-            f"akhbar on http://{opts['bind']}/ — data in {settings.CONFIG.data_dir} "
-            f"({'serving only' if opts['no_crawl'] else str(opts['workers']) + ' workers'}); Ctrl-C stops"
-        )
+        log.info("akhbar on http://%s/ — data in %s (%s); Ctrl-C stops", opts["bind"],
+                 settings.CONFIG.data_dir,
+                 "serving only" if opts["no_crawl"] else f"{opts['workers']} workers")
         last_tick = last_sweep = 0.0
+        rounds = RoundLog()
+        round_thread: threading.Thread | None = None
+
+        def one_round() -> None:
+            try:
+                # One assigner per machine: this loop (see akhbar.pipeline.stories).
+                rounds.log(tick(stories_inline=True))
+            except Exception:  # the scheduler must outlive a database hiccup
+                log.exception("scheduler tick failed")
+            finally:
+                connections.close_all()
+
         try:
-            while not stopping:
+            while not stopping.is_set():
                 now = time.monotonic()
                 for child in children:
                     if child.proc is not None and child.proc.poll() is not None:
@@ -158,18 +209,48 @@ class Command(BaseCommand):
                 if now - last_sweep >= SESSION_SWEEP_SECONDS:  # sessions never expire by themselves
                     last_sweep = now
                     sweep()
-                if not opts["no_crawl"] and now - last_tick >= opts["tick"]:
+                # The round runs in a thread (one at a time): this loop stays free to supervise
+                # the children and to start a stop at once, even while a round waits on the
+                # database or places stories.
+                if (not opts["no_crawl"] and now - last_tick >= opts["tick"]
+                        and (round_thread is None or not round_thread.is_alive())):
                     last_tick = now
-                    try:
-                        # One assigner per machine: this loop (see akhbar.pipeline.stories).
-                        tick(stories_inline=True)
-                    except Exception:  # the scheduler must outlive a database hiccup
-                        log.exception("scheduler tick failed")
-                time.sleep(0.5)
+                    round_thread = threading.Thread(target=one_round, name="round", daemon=True)
+                    round_thread.start()
+                stopping.wait(0.5)  # a signal's handler sets it: the stop starts at once
         finally:
+            log.info("stopping: %s", ", ".join(c.name for c in children if c.alive()) or "nothing")
             stop_all(children)
             for child in children:
                 if child.proc is not None:
                     forget_process_metrics(child.proc.pid)
             if not opts["no_crawl"] and not rq:
                 reap_task_rows({c.argv[-1] for c in children if c.name.startswith("worker-")})
+            connections.close_all()
+            log.info("stopped")
+        # Every child is gone and the database closed: exit now. Tearing down the ~1,800
+        # modules a round loads (the story embedder) takes 1-2 s on a busy machine, which
+        # would hold the stop past its 3 s.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def gunicorn_options(bind: str, workers: int) -> list[str]:
+    """gunicorn's command line under ``akhbar run`` (akhbar.web.gunicorn_conf: its log lines)."""
+    options = ["-c", "python:akhbar.web.gunicorn_conf", "--bind", bind, "--workers", str(workers),
+               "--threads", "4", "--access-logfile", "-",
+               # Within akhbar run's stop (2.6 s): requests still running then are cut.
+               "--graceful-timeout", "1",
+               # Spreads keep-alive connections evenly over the workers (bench/web.py).
+               "--reuse-port"]
+    # Its control socket (gunicornc) belongs to this instance, in the data dir, not in the
+    # home directory shared by every gunicorn of the user; none where the path is too long
+    # for a Unix socket.
+    socket_path = settings.CONFIG.data_dir.resolve() / "gunicorn.ctl"
+    if len(os.fsencode(socket_path)) < 100:
+        options += ["--control-socket", str(socket_path)]
+    else:
+        options.append("--no-control-socket")
+    return options

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from akhbar.pipeline.maintenance import sweep
-from akhbar.pipeline.scheduler import tick
+from akhbar.pipeline.scheduler import RoundLog, tick
 from akhbar.web.services import SESSION_SWEEP_SECONDS
 
 log = logging.getLogger("akhbar.scheduler")
@@ -39,15 +39,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         last_sweep = 0.0
+        rounds = RoundLog()
         while not stopping:
             started = time.monotonic()
             if started - last_sweep >= SESSION_SWEEP_SECONDS:
                 last_sweep = started
                 sweep()  # what akhbar run does hourly, for machines that run this instead
             try:
-                done = tick(stories_inline=False)
-                if any(done.values()):
-                    log.info("tick %s", " ".join(f"{k}={v}" for k, v in done.items()))
+                rounds.log(tick(stories_inline=False))
             except Exception:  # the scheduler must outlive a database or Redis hiccup
                 log.exception("scheduler tick failed")
             while not stopping and time.monotonic() - started < opts["tick"]:

@@ -38,5 +38,7 @@ class Command(BaseCommand):
             )
             return
         now = timezone.now()
+        for line in queries.health_legend(now):
+            self.stdout.write(line)
         for row in queries.source_health(now):
             self.stdout.write(row.line())

@@ -1,0 +1,83 @@
+"""``akhbar classify INPUT.jsonl``: a section for each article, offline (no database, no network).
+
+Input: the JSON Lines of ``akhbar cluster`` (``id`` required; ``title``, ``text``, ``language``
+optional; other fields ignored). Output: ``id<TAB>section`` per input line, in input order, the
+section slug empty when the model is unsure. The articles are embedded as the story clusterer
+embeds them (title and lead), so the live pipeline's stored vectors and this command agree.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from akhbar.ingest.cluster.clusterer import StoryClusterer
+from akhbar.ingest.cluster.command import InputError, read_docs
+from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
+from akhbar.ingest.cluster.embed import Embedder, make_embedder
+from akhbar.ingest.sections_model import (
+    DEFAULT_MODEL_PATH,
+    Matrix,
+    SectionModel,
+    SectionModelError,
+    load_section_model,
+)
+
+
+def embed_docs(embedder: Embedder, docs: Sequence[ClusterDoc],
+               config: ClusterConfig | None = None) -> Matrix:
+    """The story clusterer's vectors of docs (title then lead, the clusterer's query kind)."""
+    config = config or ClusterConfig()
+    clusterer = StoryClusterer(embedder, config)
+    if not docs:
+        return np.zeros((0, 0), dtype=np.float32)
+    rows = [embedder.embed([clusterer.embedding_text(doc)], kind=config.embed_kind)[0]
+            for doc in docs]
+    return np.asarray(np.stack(rows), dtype=np.float32)
+
+
+def run_classify(
+    input_path: str,
+    *,
+    out: TextIO,
+    err: TextIO | None = None,
+    embedder: Embedder | None = None,
+    model: SectionModel | None = None,
+    model_path: str | Path = DEFAULT_MODEL_PATH,
+) -> int:
+    """Print ``id<TAB>section-slug-or-empty`` for each article of input_path ("-": stdin);
+    returns the exit status (0, or 2 with a message on err for unusable input or model)."""
+    err = err if err is not None else sys.stderr
+    try:
+        if input_path == "-":
+            docs = read_docs(sys.stdin)
+        else:
+            with open(input_path, encoding="utf-8") as stream:
+                docs = read_docs(stream)
+    except OSError as exc:
+        print(f"akhbar classify: cannot read {input_path}: {exc.strerror or exc}", file=err)
+        return 2
+    except (InputError, UnicodeDecodeError) as exc:
+        print(f"akhbar classify: {input_path}: {exc}", file=err)
+        return 2
+    try:
+        model = model or load_section_model(model_path)
+    except SectionModelError as exc:
+        print(f"akhbar classify: {exc}", file=err)
+        return 2
+    if embedder is None:
+        try:
+            # The model's own embedder: its weights only make sense on those vectors.
+            embedder = make_embedder(model.embedder)
+        except (ImportError, ValueError, OSError) as exc:
+            print(f"akhbar classify: cannot load the embedder: {exc}", file=err)
+            return 2
+    predictions = model.predict(embed_docs(embedder, docs)) if docs else []
+    for doc, prediction in zip(docs, predictions, strict=True):
+        out.write(f"{doc.id}\t{prediction.section or ''}\n")
+    out.flush()
+    return 0

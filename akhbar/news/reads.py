@@ -1,0 +1,84 @@
+""""Most read": clicks on an article's link to its source, counted per article and hour.
+
+Nothing about the reader is kept — no cookie, no address, no user agent: one counter per article
+and hour. Clicks reach ``POST /read/<id>`` as the link's ``ping`` (hyperlink auditing, no script
+needed) or, where the page's script runs, as a beacon (which then drops the ``ping`` so a click
+counts once). The link itself stays a plain link to the source, and cached pages stay the same
+for everyone: counting happens in that separate request.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from akhbar.news import queries
+from akhbar.news.models import Article, ReadCount
+
+MOST_READ_WINDOW = timedelta(hours=24)
+
+# Crawlers, link previewers, monitors and HTTP libraries: their requests are not readers.
+_BOTS = re.compile(
+    r"bot|crawl|spider|slurp|archiver|preview|facebookexternalhit|embedly|whatsapp|"
+    r"headless|phantomjs|lighthouse|pingdom|monitor|uptime|check|scan|feed|rss|"
+    r"curl|wget|python|httpx|aiohttp|requests|go-http|java/|okhttp|libwww|scrapy|node-fetch|"
+    r"axios|postman|insomnia",
+    re.IGNORECASE,
+)
+
+
+def is_bot(user_agent: str) -> bool:
+    """Whether a User-Agent is a robot's (an empty one is)."""
+    return not user_agent.strip() or bool(_BOTS.search(user_agent))
+
+
+def hour_of(when: datetime) -> datetime:
+    """The start of when's hour."""
+    return when.replace(minute=0, second=0, microsecond=0)
+
+
+def record_read(article_id: int, now: datetime | None = None) -> bool:
+    """Count one click on an article's source link; False when there is no such visible
+    article (nothing counted)."""
+    if not Article.objects.filter(pk=article_id, hidden=False).exists():
+        return False
+    hour = hour_of(now or timezone.now())
+    for _ in range(2):
+        if ReadCount.objects.filter(article_id=article_id, hour=hour).update(count=F("count") + 1):
+            return True
+        try:
+            with transaction.atomic():
+                ReadCount.objects.create(article_id=article_id, hour=hour, count=1)
+            return True
+        except IntegrityError:
+            continue  # another request created the hour's row: increment it
+    return False
+
+
+def most_read(edition: str, limit: int = 5, now: datetime | None = None,
+              source_ids: list[int] | None = None) -> list[tuple[Article, int]]:
+    """The most read stories of the last 24 hours in the edition's outlets, each as its most
+    clicked article with the story's clicks (an article without a story stands alone)."""
+    now = now or timezone.now()
+    ids = queries.edition_source_ids(edition) if source_ids is None else source_ids
+    rows = (ReadCount.objects.filter(hour__gt=hour_of(now - MOST_READ_WINDOW),
+                                     article__hidden=False, article__source_id__in=ids)
+            .values("article_id", "article__story_id").annotate(n=Sum("count")))
+    stories: dict[object, tuple[int, int, int]] = {}  # group → (total, best count, best id)
+    for row in rows:
+        group = row["article__story_id"] or f"a{row['article_id']}"
+        total, best_n, best_id = stories.get(group, (0, -1, 0))
+        if row["n"] > best_n:
+            best_n, best_id = row["n"], row["article_id"]
+        stories[group] = (total + row["n"], best_n, best_id)
+    ranked = sorted(stories.values(), key=lambda v: (-v[0], -v[2]))[:limit]
+    if not ranked:
+        return []
+    articles = (queries.visible_articles().defer("text", "html", "fingerprint",
+                                                 "cluster_features")
+                .in_bulk([best_id for _, _, best_id in ranked]))
+    return [(articles[best_id], total) for total, _, best_id in ranked if best_id in articles]

