@@ -229,6 +229,14 @@ def _tree_rss_mb(root: int) -> tuple[float, str]:
         except OSError:
             name = "?"
         parts.append(f"{name} {rss.get(pid, 0) / 1e6:.0f}")
+    pss = 0
+    for pid in tree:  # proportional: pages shared between the processes counted once
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                pss += sum(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+        except (OSError, ValueError):
+            continue
+    parts.append(f"PSS of the tree {pss / 1e6:.0f} MB")
     return sum(rss.get(pid, 0) for pid in tree) / 1e6, ", ".join(parts)
 
 
