@@ -7,6 +7,9 @@ any web process adds up the web workers, the task workers, the scheduler and one
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 FETCHES = Counter(
@@ -19,6 +22,11 @@ ARTICLES_INGESTED = Counter(
 TASK_SECONDS = Histogram(
     "akhbar_task_seconds", "Time a background task ran, by task and outcome",
     ["task", "outcome"], buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900))
+TASK_WAIT_SECONDS = Histogram(
+    "akhbar_task_wait_seconds",
+    "Time a background task waited in its queue, from its enqueueing (or the later time it was "
+    "deferred to) to its start, by task", ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600))
 PAGE_SECONDS = Histogram(
     "akhbar_page_seconds", "Time to answer a web request, by route",
     ["route"], buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
@@ -30,3 +38,17 @@ PAGE_CACHE = Counter(
 def count_fetch(what: str, status: int | None, error_kind: str = "") -> None:
     """One fetch done (or failed: status 0 when no HTTP answer came)."""
     FETCHES.labels(what=what, status=str(status or 0), error_kind=error_kind or "").inc()
+
+
+def observe_task_start(sender: object, task_result: Any, **kwargs: Any) -> None:
+    """Queue latency: from enqueue (or the deferred start) to now, when a worker of either
+    backend starts the task (django-tasks' ``task_started`` signal, sent by both)."""
+    start = max((t for t in (task_result.enqueued_at, task_result.task.run_after) if t),
+                key=_aware, default=None)
+    if start is not None:
+        waited = (datetime.now(UTC) - _aware(start)).total_seconds()
+        TASK_WAIT_SECONDS.labels(task=task_result.task.name).observe(max(waited, 0.0))
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)  # RQ's times may be naive UTC

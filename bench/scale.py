@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -36,8 +37,27 @@ def setup(database_url: str | None, data_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+# As on a real archive: most articles in one of the home page's sections, some in none (an
+# archive where no article has a section made every section front walk the whole date index).
+SECTIONS = ("politics", "economy", "society", "sports", "culture", "world", "tech", "", "", "")
+
+
+def _rows(model: type, objs: list) -> tuple[list[str], list[tuple]]:
+    """Columns and database values of unsaved model instances, as a bulk insert writes them."""
+    from django.db import connection
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    cols = [connection.ops.quote_name(f.column) for f in fields]
+    return cols, [tuple(f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields)
+                  for o in objs]
+
+
 def fill(n: int, start: int) -> None:
-    from akhbar.ingest.normalize import url_variant_key
+    """N more articles, in transactions of 20,000 rows through the driver's executemany (the
+    ORM's per-object work made a million-article fill take hours); stories bulk-created."""
+    from django.db import connection, transaction
+
+    from akhbar.ingest.normalize import fold_text, url_variant_key
     from akhbar.news.models import Article, Story
     from akhbar.sources.models import Source
 
@@ -45,46 +65,76 @@ def fill(n: int, start: int) -> None:
         "name": f"Outlet {i}", "homepage": f"https://outlet{i}.example/", "languages": ["fr"],
         "country": "MA"})[0] for i in range(20)]
     base = datetime(2024, 1, 1, tzinfo=UTC)
-    batch: list[Article] = []
-    for k in range(start, start + n):
-        if k % 5 == 0:
-            story = Story.objects.create(key=f"s{k}", title=f"Histoire {k}", article_count=5,
-                                         outlet_count=5, last_published=base + timedelta(minutes=k))
-        url = f"https://outlet{k % 20}.example/a/{k}.html"
-        batch.append(Article(source=sources[k % 20], url=url, url_key=url_variant_key(url),
-                             identity=url, title=f"Titre de l'article {k}",
-                             text=f"Premier paragraphe {k}.\n\nSecond paragraphe {k}.",
-                             language="fr", published=base + timedelta(minutes=k), story=story))
-        if len(batch) >= 2000:
-            Article.objects.bulk_create(batch)
-            batch = []
-    Article.objects.bulk_create(batch)
+    template = Article(source=sources[0], url="https://x.example/", identity="x", title="x",
+                       text="x", language="fr", published=base, first_seen_at=base)
+    cols, (proto,) = _rows(Article, [template])
+    names = [f.name for f in Article._meta.concrete_fields if not f.primary_key]
+    at = {name: names.index(name) for name in (
+        "source", "url", "url_key", "identity", "title", "title_folded", "text", "published",
+        "first_seen_at", "story", "section")}
+    sql = (f"INSERT INTO {connection.ops.quote_name(Article._meta.db_table)} ({', '.join(cols)}) "
+           f"VALUES ({', '.join(['%s'] * len(cols))})")
+    step = 20_000
+    for chunk in range(start, start + n, step):
+        ks = range(chunk, min(chunk + step, start + n))
+        with transaction.atomic():
+            stories = Story.objects.bulk_create([
+                Story(key=f"s{k}", title=f"Histoire {k}", article_count=5, outlet_count=5,
+                      last_published=base + timedelta(minutes=k)) for k in ks if k % 5 == 0])
+            story_of = {k: stories[i // 5].pk for i, k in enumerate(ks)} if ks[0] % 5 == 0 else {}
+            rows = []
+            for k in ks:
+                row = list(proto)
+                url = f"https://outlet{k % 20}.example/a/{k}.html"
+                title = f"Titre de l'article {k}"
+                when = connection.ops.adapt_datetimefield_value(base + timedelta(minutes=k))
+                for name, value in (("source", sources[k % 20].pk), ("url", url),
+                                    ("url_key", url_variant_key(url)), ("identity", url),
+                                    ("title", title), ("title_folded", fold_text(title)),
+                                    ("text", f"Premier paragraphe {k}.\n\nSecond paragraphe {k}."),
+                                    ("published", when), ("first_seen_at", when),
+                                    ("story", story_of.get(k)),
+                                    ("section", SECTIONS[k % len(SECTIONS)])):
+                    row[at[name]] = value
+                rows.append(tuple(row))
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
     # What the hourly upkeep of `akhbar run` / `akhbar scheduler` keeps true on a real archive:
     # planner statistics that know its size (bulk inserts leave those of an empty table).
     from akhbar.pipeline.maintenance import analyze_database
 
     analyze_database()
+    if connection.vendor == "postgresql":
+        # PostgreSQL's autovacuum does this on a live archive; right after a bulk fill it has
+        # not yet, and the plans would be those of an empty table.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
-def page_times(urls: dict[str, str], repeat: int = 5) -> dict[str, float]:
+def page_times(urls: dict[str, str], repeat: int = 5) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU milliseconds of each page, the page cache emptied before each
+    request (CPU: this process's, so on PostgreSQL the server's share is not in it)."""
     from django.core.cache import caches
     from django.test import Client
 
     client = Client()
     out = {}
     for name, url in urls.items():
-        times = []
+        times, cpu = [], []
         for _ in range(repeat):
             caches["pages"].clear()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
             assert response.status_code == 200, (url, response.status_code)
-        out[name] = statistics.median(times) * 1000
+        out[name] = statistics.median(times) * 1000, statistics.median(cpu) * 1000
     return out
 
 
-def full_scans(urls: dict[str, str]) -> list[str]:
+def full_scans(urls: dict[str, str], plans: list[str] | None = None) -> list[str]:
+    """Full scans of the article table in the plans of the pages' queries (each plan appended
+    to ``plans`` when given)."""
     from django.core.cache import caches
     from django.db import connection
     from django.test import Client
@@ -111,6 +161,8 @@ def full_scans(urls: dict[str, str]) -> list[str]:
                         bad = "Seq Scan on news_article" in plan
                 except Exception:
                     continue  # parameters inlined badly: not explainable as printed
+            if plans is not None:
+                plans.append(f"{name}: {sql[:150]}\n      -> {plan}")
             if bad:
                 scans.append(f"{name}: {plan[:160]}")
     return scans
@@ -148,19 +200,103 @@ def ingest_rate(n: int = 200) -> float:
     return n / (time.perf_counter() - started)
 
 
+def _tree_rss_mb(root: int) -> tuple[float, str]:
+    """Resident memory of a process and all its descendants, from /proc (Linux); and each
+    process's share."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/statm") as fh:
+                rss[int(entry)] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    parts = []
+    for pid in sorted(tree):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+            name = " ".join(a.decode() for a in argv[2:4])
+        except OSError:
+            name = "?"
+        parts.append(f"{name} {rss.get(pid, 0) / 1e6:.0f}")
+    pss = 0
+    for pid in tree:  # proportional: pages shared between the processes counted once
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                pss += sum(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+        except (OSError, ValueError):
+            continue
+    parts.append(f"PSS of the tree {pss / 1e6:.0f} MB")
+    return sum(rss.get(pid, 0) for pid in tree) / 1e6, ", ".join(parts)
+
+
+def run_rss(urls: dict[str, str], seconds: float = 60) -> tuple[float, str]:
+    """Peak RSS of ``akhbar run`` (web workers, task workers, scheduler: the whole tree) on
+    this archive while its pages are requested, sampled for ``seconds``."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, AKHBAR_ALLOWED_HOSTS="127.0.0.1")
+    proc = subprocess.Popen([sys.executable, "-m", "akhbar", "run", "--no-migrate", "--bind",
+                             f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    peak, detail, deadline = 0.0, "", time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            for url in urls.values():
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=30).read()
+                except OSError:
+                    pass  # still starting
+            total, parts = _tree_rss_mb(proc.pid)
+            if total > peak:
+                peak, detail = total, parts
+            time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return peak, detail
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--plans", action="store_true",
+                        help="print the plan of every article query of the pages, at each size")
+    parser.add_argument("--run-rss", type=float, default=0, metavar="SECONDS",
+                        help="also run `akhbar run` on the archive that long and report its peak "
+                             "RSS, all processes together (SQLite only)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as data_dir:
         setup(args.database_url, data_dir)
+        from django.db import connection
+
         from akhbar.news.models import Article, Story
 
         have = 0
-        print("articles  home  article  outlet  story  api   (ms, cache cold, median of 5)"
-              "  ingest/s  MB/100k  full scans")
+        print(f"{connection.vendor}; load average {os.getloadavg()[0]:.1f}")
+        print("articles  home  article  outlet  story  api   (wall ms / CPU ms, cache cold, "
+              "median of 5)  ingest/s  MB/100k  full scans")
         for size in sizes:
             started = time.perf_counter()
             fill(size - have, have)
@@ -172,12 +308,20 @@ def main(argv: list[str] | None = None) -> int:
                     "outlet": "/fr/sources/outlet3/", "story": f"/fr/stories/{story}/",
                     "api": "/api/v1/articles?limit=50"}
             t = page_times(urls)
-            scans = full_scans(urls)
+            plans: list[str] = []
+            scans = full_scans(urls, plans)
             rate = ingest_rate()
             mb = db_size() / 1e6 / (size / 100_000)
-            print(f"{size:>8}  {t['home']:5.1f} {t['article']:7.1f} {t['outlet']:7.1f} "
-                  f"{t['story']:6.1f} {t['api']:5.1f}   {rate:8.1f}  {mb:7.1f}  {len(scans)}"
-                  f"   (filled in {filled:.0f} s)")
+            cells = "  ".join(f"{t[k][0]:.1f}/{t[k][1]:.1f}" for k in urls)
+            print(f"{size:>8}  {cells}   {rate:8.1f}  {mb:7.1f}  {len(scans)}"
+                  f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})")
+            if args.run_rss:
+                peak, detail = run_rss(urls, args.run_rss)
+                print(f"    akhbar run, whole process tree: peak RSS {peak:.0f} MB over "
+                      f"{args.run_rss:.0f} s ({detail})", flush=True)
+            if args.plans:
+                for line in dict.fromkeys(plans):
+                    print("    plan", line)
             for line in scans:
                 print("    full scan:", line)
     return 0

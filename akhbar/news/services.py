@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from akhbar.ingest.images import ProcessedImage
 from akhbar.ingest.normalize import canonical_url, url_variant_key
@@ -73,22 +74,46 @@ def _image_for(url: str | None) -> Image | None:
     return image
 
 
+def _match(source: Source, entry: FeedEntry) -> tuple[Q, str, str]:
+    """The one filter for every row an entry may be (see ``existing_article``); its identity
+    and URL variant key."""
+    identity = entry.identity[:500]
+    match = Q(source=source, identity=identity)
+    key = ""
+    if entry.url:
+        match |= Q(url=entry.url)
+        key = url_variant_key(entry.url)
+        if key:
+            match |= Q(source=source, url_key=key)
+    return match, identity, key
+
+
 def existing_article(source: Source, entry: FeedEntry, *, lock: bool = False) -> Article | None:
     """The stored article an entry is: same identity in its outlet, else same URL, else the
     same page under another form of its URL (http/https, "www.", trailing slash) in its outlet.
 
     An entry without a usable link matches on its identity only: it never shares a row with
-    another entry.
+    another entry. One query (each term has its index) reads every candidate; the order above
+    picks among them.
     """
+    match, identity, key = _match(source, entry)
     qs = Article.objects.select_for_update() if lock else Article.objects.all()
-    article = qs.filter(source=source, identity=entry.identity[:500]).first()
-    if article is not None or not entry.url:
-        return article
-    article = qs.filter(url=entry.url).first()
-    if article is not None:
-        return article
-    key = url_variant_key(entry.url)
-    return qs.filter(source=source, url_key=key).order_by("pk").first() if key else None
+    rows = list(qs.filter(match).order_by("pk"))
+    for row in rows:
+        if row.source_id == source.pk and row.identity == identity:
+            return row
+    for row in rows:
+        if entry.url and row.url == entry.url:
+            return row
+    for row in rows:
+        if key and row.source_id == source.pk and row.url_key == key:
+            return row
+    return None
+
+
+def article_known(source: Source, entry: FeedEntry) -> bool:
+    """Whether ``existing_article`` would find a row (one indexed query, nothing read)."""
+    return Article.objects.filter(_match(source, entry)[0]).exists()
 
 
 def store_article(

@@ -40,6 +40,8 @@ def _changed(sender: type, **kwargs: Any) -> None:
     elif isinstance(instance, ArticleRevision):
         pages_changed(articles=[instance.article_id])
     elif isinstance(instance, Image):
+        if kwargs.get("created"):
+            return  # a picture just recorded shows on no page yet: its article comes next
         image_pages_changed(instance.pk)
     else:
         # An outlet's name and pause show on every page that lists its articles.

@@ -21,7 +21,7 @@ from akhbar.ingest.registry import extract_rules
 from akhbar.ingest.types import FeedEntry
 from akhbar.ingest.warc import WarcPage, read_responses, warcinfo_record
 from akhbar.metrics import ARTICLES_INGESTED, count_fetch
-from akhbar.news.services import StoreResult, existing_article, store_article
+from akhbar.news.services import StoreResult, article_known, store_article
 from akhbar.pipeline.pages import kept_files
 from akhbar.sources.models import Source
 
@@ -105,7 +105,7 @@ def import_page(page: WarcPage, index: SourceIndex) -> str:
     if source is None:
         return "unknown"
     url = canonical_url(page.url)
-    if existing_article(source, _entry_for(url)) is not None:
+    if article_known(source, _entry_for(url)):
         return "already"  # resumable: a stored page costs one query, no extraction
     now = timezone.now()
     try:
@@ -119,7 +119,7 @@ def import_page(page: WarcPage, index: SourceIndex) -> str:
         return "failed"
     if draft.url and draft.url != url:
         url = canonical_url(draft.url)
-        if existing_article(source, _entry_for(url)) is not None:
+        if article_known(source, _entry_for(url)):
             return "already"
     entry = FeedEntry(identity=url, url=url, title=draft.title, published=draft.published,
                       authors=draft.authors, image_url=draft.image_url, language=draft.language,

@@ -114,16 +114,19 @@ def index_sources(source_ids: Iterable[int]) -> int:
 
 
 def follow_changes(*, articles: Sequence[int] = (), stories: Sequence[int] = (),
-                   sources: Sequence[int] = (), images: Sequence[int] = ()) -> None:
+                   sources: Sequence[int] = (), images: Sequence[int] = (),
+                   everything: bool = False) -> None:
     """The index's side of ``pages_changed``: same call, same transaction.
 
     Stories and images are not indexed: results read them live (a blocked image is never
-    shown, a story merge is seen at once), so they need nothing here.
+    shown, a story merge is seen at once), so they need nothing here. Outlets are looked at
+    only when they changed themselves (``everything``: a rename, a display change); a stored
+    article names its outlet too, and costs no outlet query for that.
     """
     del stories, images
     if articles:
         index_articles(articles)
-    if sources:
+    if sources and everything:
         index_sources(sources)
 
 

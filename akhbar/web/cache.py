@@ -100,7 +100,8 @@ def pages_changed(
 
     articles, stories, sources, images = list(articles), list(stories), list(sources), list(images)
     for listener in _listeners:
-        listener(articles=articles, stories=stories, sources=sources, images=images)
+        listener(articles=articles, stories=stories, sources=sources, images=images,
+                 everything=everything)
     tags = change_tags(articles=articles, stories=stories, sources=sources, sections=sections,
                        images=images, everything=everything)
     if tags:
@@ -252,8 +253,8 @@ _listeners: list[Callable[..., None]] = []
 
 
 def on_pages_changed(listener: Callable[..., None]) -> None:
-    """Call ``listener(articles=…, stories=…, sources=…, images=…)`` on every change, in the
-    write's transaction. Apps above news and sources subscribe here (the search index), so the
+    """Call ``listener(articles=…, stories=…, sources=…, images=…, everything=…)`` on every
+    change, in the write's transaction (``everything``: the outlets themselves changed). Apps above news and sources subscribe here (the search index), so the
     layers that write never import them."""
     if listener not in _listeners:
         _listeners.append(listener)

@@ -108,6 +108,29 @@ def test_production_refuses_debug_a_short_key_and_hsts_off(tmp_path: Path) -> No
     assert load_config({"AKHBAR_DATA_DIR": str(tmp_path), "AKHBAR_DEBUG": "1"}).debug
 
 
+def test_scale_out_settings_word_for_word(tmp_path: Path) -> None:
+    """Issue 14's contracts: AKHBAR_TASK_BACKEND=database|rq (default database),
+    AKHBAR_REDIS_URL (default redis://127.0.0.1:6379/0), AKHBAR_METRICS_ALLOW (comma-separated
+    addresses or CIDRs, default 127.0.0.1,::1)."""
+    from ipaddress import ip_address
+
+    base = {"AKHBAR_DATA_DIR": str(tmp_path)}
+    cfg = load_config(base)
+    assert cfg.task_backend == "database" and cfg.redis_url == "redis://127.0.0.1:6379/0"
+    assert {str(n) for n in cfg.metrics_allow} == {"127.0.0.1/32", "::1/128"}
+    cfg = load_config(base | {"AKHBAR_TASK_BACKEND": "rq",
+                              "AKHBAR_REDIS_URL": "redis://10.0.0.5:6380/3",
+                              "AKHBAR_METRICS_ALLOW": "10.1.2.3, 192.168.0.0/16"})
+    assert cfg.task_backend == "rq" and cfg.redis_url == "redis://10.0.0.5:6380/3"
+    allowed = [a for a in ("10.1.2.3", "192.168.7.8", "127.0.0.1")
+               if any(ip_address(a) in n for n in cfg.metrics_allow)]
+    assert allowed == ["10.1.2.3", "192.168.7.8"]
+    for name, value in (("AKHBAR_TASK_BACKEND", "celery"), ("AKHBAR_REDIS_URL", "http://x/"),
+                        ("AKHBAR_METRICS_ALLOW", "not-an-address")):
+        with pytest.raises(ConfigError, match=name):
+            load_config(base | {name: value})
+
+
 def test_log_level_is_a_checked_setting(tmp_path: Path) -> None:
     env = {"AKHBAR_DATA_DIR": str(tmp_path / "d")}
     assert load_config(env).log_level == "INFO"
