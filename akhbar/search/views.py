@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from akhbar.news import queries as news_queries
 from akhbar.search import queries
@@ -19,6 +19,12 @@ SEARCH_MAX_QUERY = 200
 PER_PAGE = 20
 MAX_PAGE = queries.CAP // PER_PAGE  # the scored set holds the newest CAP matches
 SEARCH_PARAMS = ("q", "page", "source", "section", "since", "until", "all")
+# akhbar.ingest.textquery has no Django: its QueryError messages are translated here, and
+# marked here so that makemessages keeps them in the catalogues.
+QUERY_ERRORS = (
+    gettext_noop("Type at least one word to search for."),
+    gettext_noop("A search needs at least one word to look for, not only words to exclude."),
+)
 
 
 def _edition() -> str:

@@ -539,6 +539,10 @@ def test_queue_and_decision_log_show_the_one_number_that_decides(article, image)
     listing = staff.get("/admin/moderation/reviewitem/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Reporters counted / threshold" in listing and "<td class=\"field-reporters\">2 / 3</td>" in listing
     assert "At most 2 readers count per network" in listing  # the cap, explained
+    fr = staff.get("/admin/moderation/reviewitem/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Lecteurs comptés / seuil" in fr and "Au plus 2 lecteurs comptent par réseau" in fr
+    ar = staff.get("/admin/moderation/reviewitem/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "المبلّغون المحتسبون / العتبة" in ar and "ولا يُحتسب أكثر من 2 من القراء لكل شبكة" in ar
     detail = staff.get(f"/admin/moderation/reviewitem/{image.pk}/change/",
                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2 of the 3 reporters that block it (4 reports received; at most 2 count per network" in detail

@@ -60,20 +60,32 @@ def test_admin_front_page_and_staff_empty_home_say_why_nothing_comes():
     assert "0 feeds refreshed, 0 articles stored, 4 feeds failing: 3 dns, 1 timeout (of 4)" in admin_html
     assert "/admin/sources/feed/?error_kind=dns" in admin_html
     assert "the host name does not resolve" in admin_html
+    # The admin speaks the staff member's language (browser or django_language cookie).
+    admin_fr = staff.get("/admin/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Collecte, dernière heure :" in admin_fr and "3 flux en erreur : dns</a>" in admin_fr
+    assert "Où regarder :" in admin_fr and "Journaux de collecte" in admin_fr
+    staff.cookies["django_language"] = "ar"
+    admin_ar = staff.get("/admin/").content.decode()
+    assert 'dir="rtl"' in admin_ar and "الجلب خلال الساعة الأخيرة:" in admin_ar
+    assert "3 خلاصات معطلة: dns</a>" in admin_ar and "سجلات الجلب" in admin_ar
+    del staff.cookies["django_language"]
     # The reader's empty home was cached; staff still get their own page, which says why.
     home = staff.get("/fr/")
     html = home.content.decode()
-    assert "Why this page is empty" in html and "4 feeds failing: 3 dns, 1 timeout" in html
+    # Under /fr/ the note is in French; the round line itself stays the log's (English) line.
+    assert "Pourquoi cette page est vide" in html and "4 feeds failing: 3 dns, 1 timeout" in html
+    assert "Why this page is empty" not in html and "Où regarder :" in html
     assert "akhbar sources list" in html and "/admin/sources/feed/" in html
     assert home["X-Akhbar-Cache"] == "bypass"
-    for text in ("Why this page is empty", "feeds failing", "/admin/"):
+    for text in ("Pourquoi cette page est vide", "feeds failing", "/admin/"):
         assert text not in reader_html and text not in anonymous.get("/fr/").content.decode()
     # Every feed failing with a network error: the machine cannot reach the outlets.
     Feed.objects.update(error_kind="dns")
-    assert "cannot reach the outlets" in staff.get("/fr/").content.decode()
+    assert "ne peut sans doute pas joindre les sites des médias" in staff.get("/fr/").content.decode()
+    assert "cannot reach the outlets" in staff.get("/en/").content.decode()
     # Once articles come, the home is the readers' one for staff too.
     make_article(make_source("lematin"), title="Tanger Med dépasse les dix millions de conteneurs")
-    assert "Why this page is empty" not in staff.get("/fr/").content.decode()
+    assert "Pourquoi cette page est vide" not in staff.get("/fr/").content.decode()
 
 
 def test_sources_list_says_what_each_column_counts_in_one_time_zone():
