@@ -20,6 +20,9 @@ from tests.hostile.hostile_press import dated, item, page, rss
 from tests.press import FixturePress, RecordedRequest
 from tests.web.press_site import photo_jpeg
 
+# Real processes (akhbar run, workers, nginx, a crawl): minutes on a loaded machine, not a hang.
+pytestmark = pytest.mark.timeout(300)
+
 if os.environ.get("AKHBAR_DATABASE_URL", "").startswith("postgres"):
     # These start their own akhbar processes on their own SQLite files: the database under
     # test makes no difference to them, so they run once, in the SQLite pass.

@@ -20,6 +20,9 @@ from tests.hostile.hostile_press import dated, item, page, rss
 from tests.hostile.test_processes import registry
 from tests.press import FixturePress, RecordedRequest
 
+# Real processes (akhbar run, workers, nginx, a crawl): minutes on a loaded machine, not a hang.
+pytestmark = pytest.mark.timeout(300)
+
 if os.environ.get("AKHBAR_DATABASE_URL", "").startswith("postgres"):
     # Their processes choose their own databases: they run once, in the SQLite pass.
     pytest.skip("process tests run in the SQLite pass only", allow_module_level=True)
