@@ -14,6 +14,8 @@ if _worker and os.environ.get("AKHBAR_TEST_DATA_DIR_WORKER") != _worker:
     _own = os.path.join(os.environ["AKHBAR_DATA_DIR"], _worker)
     os.makedirs(_own, mode=0o700, exist_ok=True)
     os.environ["AKHBAR_DATA_DIR"] = _own
+    # The metrics files too: inherited from the controller, both processes would count into one.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(_own, "metrics")
     os.environ["AKHBAR_TEST_DATA_DIR_WORKER"] = _worker
 os.environ.setdefault("AKHBAR_ALLOW_PRIVATE_NETWORKS", "1")
 os.environ.setdefault("AKHBAR_HOST_DELAY_SECONDS", "0")
