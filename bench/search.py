@@ -96,7 +96,8 @@ def setup(database_url: str | None, data_dir: str | None = None) -> None:
 COLUMNS = ("id", "source_id", "url", "url_key", "identity", "guid", "title", "title_folded", "text",
            "html", "summary", "language", "section", "authors", "authors_key", "categories",
            "published", "first_seen_at", "content_hash", "entry_hash", "extracted",
-           "extract_error", "extract_attempts", "revision", "hidden", "fp_exact", "copy_of_id")
+           "extract_error", "extract_attempts", "revision", "hidden", "fp_exact", "section_source",
+           "copy_of_id")
 CHUNK = 20_000
 SECTIONS = ["politics", "economy", "sports", "society", ""]
 
@@ -162,7 +163,7 @@ def generate(n: int, seed: int = 13) -> float:
             rows.append((first_id + i, sources[lang][src[j]], f"https://b.example/{i}",
                          f"b.example/{i}", f"b{i}", "", title, title.lower(), text, "", "",
                          lang, SECTIONS[sec[j]], "[]", "", "[]", stamp, stamp, "", "", True, "",
-                         1, 1, bool(hidden[j]), "", copy_of))
+                         1, 1, bool(hidden[j]), "", "rules", copy_of))
         with transaction.atomic(), connection.cursor() as cursor:
             if pg:
                 with cursor.cursor.copy(f"COPY news_article ({', '.join(COLUMNS)}) FROM STDIN") as cp:

@@ -3,6 +3,7 @@ AKHBAR_DATABASE_URL names one): our own short articles in French, Arabic and Eng
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -149,6 +150,37 @@ def test_exclusion_prefix_and_or(corpus):
     assert {"fr-cop", "en-running"} <= found("COP29 OR mayor")
     assert found("COP29 mayor") == set()
 
+
+
+def _prefix_matches() -> dict[str, set[str]]:
+    # 3 to 6 letters read the FTS5 prefix indexes (search/0003), 7 and more merge the words
+    # they begin; both must find the same articles, in each language.
+    return {q: found(q) for q in ("pré*", "élec*", "légis*", "présid*", "présidentiel*",
+                                  "turn*", "runn*", "parliam*", "الان*", "انتخا*", "الانتخ*",
+                                  "الركرا*", "Regrag*", "xyzzy*")}
+
+
+def test_prefixes_match_with_and_without_the_prefix_index(corpus):
+    expected = {
+        "pré*": {"fr-election"}, "élec*": {"fr-election", "fr-elections", "en-elections"},
+        "légis*": {"fr-elections"}, "présid*": {"fr-election"},
+        "présidentiel*": {"fr-election"}, "turn*": {"en-elections"}, "runn*": {"en-running"},
+        "parliam*": {"en-elections"}, "الان*": {"ar-elections"},
+        "انتخا*": {"ar-elections", "ar-wal", "ar-lil"}, "الانتخ*": {"ar-elections", "ar-wal", "ar-lil"},
+        "الركرا*": {"ar-regragui"}, "Regrag*": {"fr-regragui", "ar-regragui"}, "xyzzy*": set(),
+    }
+    assert _prefix_matches() == expected
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")
+        assert "prefix = '3 4 5 6'" in cursor.fetchone()[0]
+        # The migration's rebuild keeps every row: without the prefix indexes and back again.
+        migration = importlib.import_module("akhbar.search.migrations.0003_fts_prefix")
+        migration.rebuild_fts(cursor, "")
+        assert _prefix_matches() == expected
+        migration.rebuild_fts(cursor, "3 4 5 6")
+    assert _prefix_matches() == expected
 
 @pytest.mark.parametrize("raw", [
     '"élection', 'élection "', "élection OR", "OR élection", "élection OR OR", "élection - -",
