@@ -213,7 +213,8 @@ def archive_days(source: Source, limit: int = 14) -> list[date]:
 def day_archive(source: Source, day: date) -> tuple[list[Article], date | None, date | None]:
     """The outlet's articles of one local day, and the nearest earlier and later days with any."""
     start, end = _day_bounds(day)
-    qs = visible_articles().filter(source=source).defer(
+    # Originals only, like the outlet's page: a copy is folded under its original.
+    qs = visible_articles().filter(source=source, copy_of__isnull=True).defer(
         "text", "html", "summary", "fingerprint", "cluster_features")
     articles = list(qs.filter(published__gte=start, published__lt=end))
     before = qs.filter(published__lt=start).values_list("published", flat=True).first()

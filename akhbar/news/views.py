@@ -142,7 +142,8 @@ def source_day(request: HttpRequest, slug: str, year: int, month: int, day: int)
     except (ValueError, OverflowError):
         raise Http404("no such date") from None
     return render(request, "news/source_day.html", {
-        "source": source, "day": when, "articles": articles, "previous": previous,
+        "source": source, "day": when, "articles": reader.fold_copies(articles),
+        "previous": previous,
         "following": following, "edition": _edition(),
     })
 

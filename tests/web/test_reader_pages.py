@@ -182,6 +182,18 @@ def test_outlet_page_describes_the_outlet_and_folds_copies(client, press):
     echo = main_of(client.get("/fr/sources/echo-rif/").content.decode())
     assert "L&#x27;Écho du Rif est un média d'information (Maroc)." in echo
     assert press["copy"].title not in echo  # folded under its original (Le Matin's)
+    # The day archives too: the copy's day at L'Écho du Rif, the original's at Le Matin.
+    from django.urls import reverse
+    from django.utils import timezone as tz
+
+    for key, slug in (("copy", "echo-rif"), ("orig", "le-matin")):
+        day = tz.localtime(press[key].published).date()
+        with translation.override("fr"):
+            url = reverse("source-day", args=[slug, day.year, day.month, day.day])
+        days = main_of(client.get(url).content.decode())
+        assert press["copy"].title not in days
+        if key == "orig":
+            assert press["orig"].title in days and "repris par <bdi>L&#x27;Écho du Rif</bdi>" in days
     en = main_of(client.get("/en/sources/tsa/").content.decode())
     assert "TSA Algérie is a news outlet from Algeria." in en
 
