@@ -163,13 +163,28 @@ def start_workers(env: dict[str, str], n: int, *, burst: bool) -> list[subproces
             for _ in range(n)]
 
 
+def reap(workers: list[subprocess.Popen[str]]) -> None:
+    """Kill what is left of workers (a failed or timed-out test must not leave an RQ worker
+    listening on the tests' Redis database for the next run)."""
+    for w in workers:
+        if w.poll() is None:
+            try:
+                os.killpg(w.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            w.wait()
+
+
 def run_scenario(env: dict[str, str], watch: Watch, press: FixturePress) -> None:
     """The three outlets and the failing one, refreshed by two burst workers."""
     tick = akhbar("scheduler", "--once", env=env)
     assert tick.returncode == 0, tick.stderr
     assert f"feeds={len(SLUGS) + 1}" in tick.stdout, tick.stdout
     workers = start_workers(env, 2, burst=True)
-    outs = [w.communicate(timeout=120) for w in workers]
+    try:
+        outs = [w.communicate(timeout=120) for w in workers]
+    finally:
+        reap(workers)
     assert all(w.returncode == 0 for w in workers), outs
     assert titles(env) == EXPECTED  # every article, once
     assert watch.pages_max == 1  # AKHBAR_HOST_CONCURRENCY=1 on 127.0.0.1, across both workers
@@ -252,11 +267,17 @@ def test_sigkill_of_an_rq_worker_mid_batch_loses_and_duplicates_nothing(tmp_path
             assert again.returncode == 0, again.stderr
             assert "freed=1" in again.stdout and "feeds=1" in again.stdout, again.stdout
             rerun = start_workers(env, 1, burst=True)
-            outs = [w.communicate(timeout=120) for w in rerun]
+            try:
+                outs = [w.communicate(timeout=120) for w in rerun]
+            finally:
+                reap(rerun)
             assert all(w.returncode == 0 for w in rerun), outs
         finally:
             workers[1].send_signal(signal.SIGTERM)
-            workers[1].communicate(timeout=60)
+            try:
+                workers[1].communicate(timeout=60)
+            finally:
+                reap(workers)
         assert titles(env) == EXPECTED
         assert watch.pages_max == 1 and not watch.feed_overlap
         # The dead worker's host slot was taken over at once (its process is gone), not after
