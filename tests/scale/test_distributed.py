@@ -164,15 +164,16 @@ def start_workers(env: dict[str, str], n: int, *, burst: bool) -> list[subproces
 
 
 def reap(workers: list[subprocess.Popen[str]]) -> None:
-    """Kill what is left of workers (a failed or timed-out test must not leave an RQ worker
-    listening on the tests' Redis database for the next run)."""
+    """Kill what is left of workers and their work horses (a failed or timed-out test must not
+    leave an RQ process behind on the tests' Redis database for the next run)."""
     for w in workers:
-        if w.poll() is None:
-            try:
-                os.killpg(w.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            w.wait()
+        # The whole session: a worker killed mid-job leaves its RQ work horse (a child in the
+        # worker's session) behind, which a poll of the worker alone does not see.
+        try:
+            os.killpg(w.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        w.wait()
 
 
 def run_scenario(env: dict[str, str], watch: Watch, press: FixturePress) -> None:
