@@ -260,7 +260,10 @@ def test_sigkill_of_an_rq_worker_mid_batch_loses_and_duplicates_nothing(tmp_path
             while (sum(r.path.endswith(".html") for r in press.requests) < 3
                    and time.monotonic() < deadline):
                 time.sleep(0.02)
-            os.kill(workers[0].pid, signal.SIGKILL)  # mid-batch: inside a refresh
+            # Mid-batch, inside a refresh: the worker and its work horse (the job runs in the
+            # horse, which holds the feed's lease under its own pid; a horse left running
+            # keeps that lease, rightly, and the feed is not "freed" until it ends).
+            os.killpg(workers[0].pid, signal.SIGKILL)
             workers[0].wait()
             # Restart: the scheduler frees the dead worker's feed at once (its process is
             # gone) and enqueues it again; a new worker joins the survivor until no job is left.
