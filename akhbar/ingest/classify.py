@@ -16,7 +16,7 @@ from typing import TextIO
 import numpy as np
 
 from akhbar.ingest.cluster.clusterer import StoryClusterer
-from akhbar.ingest.cluster.command import InputError, read_docs
+from akhbar.ingest.cluster.command import read_input
 from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
 from akhbar.ingest.cluster.embed import Embedder, make_embedder
 from akhbar.ingest.sections_model import (
@@ -52,17 +52,8 @@ def run_classify(
     """Print ``id<TAB>section-slug-or-empty`` for each article of input_path ("-": stdin);
     returns the exit status (0, or 2 with a message on err for unusable input or model)."""
     err = err if err is not None else sys.stderr
-    try:
-        if input_path == "-":
-            docs = read_docs(sys.stdin)
-        else:
-            with open(input_path, encoding="utf-8") as stream:
-                docs = read_docs(stream)
-    except OSError as exc:
-        print(f"akhbar classify: cannot read {input_path}: {exc.strerror or exc}", file=err)
-        return 2
-    except (InputError, UnicodeDecodeError) as exc:
-        print(f"akhbar classify: {input_path}: {exc}", file=err)
+    docs = read_input(input_path, "classify", err)
+    if docs is None:
         return 2
     try:
         model = model or load_section_model(model_path)

