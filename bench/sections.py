@@ -71,6 +71,12 @@ def main() -> int:
         wrong = Counter(best[i] for i in ans if best[i] != section).most_common(2)
         print(f"  {section:8s} n={len(idx):3d} accuracy {acc:.3f} coverage "
               f"{len(ans) / len(idx):.3f}  mistaken for {wrong}")
+    print("confusion at the shipped threshold (rows: Google's section; columns: the model's answer):")
+    answers = [*model.sections, "(none)"]
+    print("  " + " " * 8 + " ".join(f"{a[:8]:>8s}" for a in answers))
+    for section in sorted(set(gold)):
+        counts = Counter(best[i] if covered[i] else "(none)" for i, g in enumerate(gold) if g == section)
+        print(f"  {section:8s}" + " ".join(f"{counts.get(a, 0):8d}" for a in answers))
     return 0
 
 
