@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from akhbar.news.models import Article, Story
@@ -27,6 +28,43 @@ SECTIONS = {
     "world": _("World"),
     "tech": _("Tech"),
 }
+
+
+#: How many pages of 30 a paginated list of the archive (an outlet, a section, an author) counts.
+MAX_PAGES = 100
+
+
+class BoundedPaginator(Paginator):
+    """A paginator that counts no more than ``max_pages`` pages of rows.
+
+    Counting every article of an outlet or a section read its whole range of the index, so page 1
+    cost more as the archive grew (bench/scale.py); this one counts over a LIMIT subquery, the
+    same price at ten thousand articles or a million. When there are more rows than that,
+    ``truncated`` is true, the pages past the last counted are not served (the last counted
+    page is, as for any page number past the end), and ``total_label`` reads "100+".
+    """
+
+    def __init__(self, object_list: QuerySet[Article], per_page: int,
+                 max_pages: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.queryset = object_list
+        self.max_pages = MAX_PAGES if max_pages is None else max_pages
+
+    @cached_property
+    def _counted(self) -> int:
+        return self.queryset.values("pk")[: self.per_page * self.max_pages + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.per_page * self.max_pages)
+
+    @property
+    def truncated(self) -> bool:
+        return self._counted > self.per_page * self.max_pages
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.num_pages}+" if self.truncated else str(self.num_pages)
 
 
 def visible_articles() -> QuerySet[Article]:
@@ -202,12 +240,28 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def archive_days(source: Source, limit: int = 14) -> list[date]:
-    """The latest local days on which the outlet published (newest first)."""
-    return list(
-        Article.objects.filter(source=source, hidden=False)
-        .annotate(day=TruncDate("published", tzinfo=timezone.get_current_timezone()))
-        .values_list("day", flat=True).distinct().order_by("-day")[:limit]
-    )
+    """The latest local days on which the outlet published (newest first).
+
+    One index seek per day (``article_source_published``): the outlet's latest article, then its
+    latest before the start of that article's day, and so on. The cost does not grow with the
+    outlet's archive; a ``DISTINCT`` over its dates read every article it ever published (440 ms
+    at a million articles on SQLite, bench/scale.py).
+    """
+    tz = timezone.get_current_timezone()
+    latest = (Article.objects.filter(source=source, hidden=False).order_by("-published", "-id")
+              .values_list("published", flat=True))
+    days: list[date] = []
+    before: datetime | None = None
+    while len(days) < limit:
+        found = (latest if before is None else latest.filter(published__lt=before)).first()
+        if found is None:
+            break
+        day = found.astimezone(tz).date()
+        if day not in days:
+            days.append(day)
+        # min(): always strictly earlier, even if a zone's odd midnight lay after the article.
+        before = min(_day_bounds(day)[0], found)
+    return days
 
 
 def day_archive(source: Source, day: date) -> tuple[list[Article], date | None, date | None]:
