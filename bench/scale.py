@@ -449,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
             cells = "  ".join(f"{t[k][0]:.1f}/{t[k][1]:.1f}"
                               + (f"+{t[k][2]:.0f}" if t[k][2] is not None else "") for k in urls)
             print(f"{size:>8}  {cells}   {rate:8.1f}  {mb:7.1f}  {len(scans)}"
-                  f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})")
+                  f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})", flush=True)
             if args.run_rss:
                 peak, detail = run_rss(urls, args.run_rss)
                 print(f"    akhbar run, whole process tree: peak RSS {peak:.0f} MB over "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -118,9 +118,13 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
               .values_list("published", flat=True).first())
     picked: list[Article] = []
     if newest is not None:
+        # The window's stories by the last_published index, then sorted: "outlet_count + 0"
+        # keeps the planner off the outlet_count index, whose "> 1" range holds every story
+        # ever covered twice and grows with the archive (SQLite took it for the ORDER BY).
         stories = list(
-            Story.objects.filter(merged_into__isnull=True, outlet_count__gt=1,
-                                 last_published__gte=newest - timedelta(hours=48))
+            Story.objects.annotate(outlets=F("outlet_count") + 0)
+            .filter(merged_into__isnull=True, outlets__gt=1,
+                    last_published__gte=newest - timedelta(hours=48))
             .order_by("-outlet_count", "-last_published")
             .values_list("pk", flat=True)[:limit]
         )

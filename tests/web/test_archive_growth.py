@@ -135,3 +135,35 @@ def test_most_read_starts_from_the_window_clicks_not_the_editions_articles():
     # The clicks are read on their own (by hour), never joined to the edition's articles.
     clicks = [q["sql"] for q in ctx.captured_queries if "news_readcount" in q["sql"]]
     assert len(clicks) == 1 and "JOIN" not in clicks[0].upper()
+
+
+def test_top_stories_walk_the_last_48_hours_not_every_story_covered_twice():
+    source, other = make_source("lematin", "Le Matin"), make_source("tel-quel", "TelQuel")
+    now = datetime(2021, 8, 1, 12, 0, tzinfo=UTC)
+    for i in range(40):  # old stories covered by many outlets: outside the window
+        Story.objects.create(key=f"old{i}", title=f"Ancienne {i}", outlet_count=9,
+                             last_published=now - timedelta(days=3 + i))
+    fresh = []
+    for i, outlets in enumerate((2, 3, 1)):
+        story = Story.objects.create(key=f"new{i}", title=f"Récente {i}", outlet_count=outlets,
+                                     last_published=now - timedelta(hours=i))
+        for s in (source, other):
+            a = make_article(s, title=f"Récente {i} ({s.slug})", published=now - timedelta(hours=i))
+            Article.objects.filter(pk=a.pk).update(story=story)
+        fresh.append(story)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as ctx:
+        picked = queries.top_stories("fr", limit=3)
+    # Most outlets first among the window's stories covered twice or more, then the latest.
+    assert [a.story_id for a in picked[:2]] == [fresh[1].pk, fresh[0].pk]
+    sql = next(q["sql"] for q in ctx.captured_queries if 'FROM "news_story"' in q["sql"])
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "last_published" in plan and "outlet_count" not in plan, plan
+        else:
+            cursor.execute("EXPLAIN " + sql)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "news_story_outlet_count" not in plan, plan
