@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -250,23 +251,38 @@ def archive_days(source: Source, limit: int = 14) -> list[date]:
     One index seek per day (``article_source_published``): the outlet's latest article, then its
     latest before the start of that article's day, and so on. The cost does not grow with the
     outlet's archive; a ``DISTINCT`` over its dates read every article it ever published (440 ms
-    at a million articles on SQLite, bench/scale.py).
+    at a million articles on SQLite, bench/scale.py). The seeks go through the cursor, one
+    statement prepared once: through the ORM, building fourteen querysets cost more CPU than
+    the seeks themselves.
     """
     tz = timezone.get_current_timezone()
-    latest = (Article.objects.filter(source=source, hidden=False).order_by("-published", "-id")
-              .values_list("published", flat=True))
+    table = connection.ops.quote_name(Article._meta.db_table)
+    sql = (f"SELECT published FROM {table} WHERE source_id = %s AND NOT hidden "
+           "AND published < %s ORDER BY published DESC, id DESC LIMIT 1")
     days: list[date] = []
-    before: datetime | None = None
-    while len(days) < limit:
-        found = (latest if before is None else latest.filter(published__lt=before)).first()
-        if found is None:
-            break
-        day = found.astimezone(tz).date()
-        if day not in days:
-            days.append(day)
-        # min(): always strictly earlier, even if a zone's odd midnight lay after the article.
-        before = min(_day_bounds(day)[0], found)
+    # Later than any article: the first seek finds the latest.
+    before = connection.ops.adapt_datetimefield_value(datetime(9999, 12, 31, tzinfo=UTC))
+    with connection.cursor() as cursor:
+        while len(days) < limit:
+            cursor.execute(sql, [source.pk, before])
+            row = cursor.fetchone()
+            if row is None:
+                break
+            found = _aware(row[0])
+            day = found.astimezone(tz).date()
+            if day not in days:
+                days.append(day)
+            # min(): always strictly earlier, even if a zone's odd midnight lay after it.
+            before = connection.ops.adapt_datetimefield_value(
+                min(_day_bounds(day)[0], found))
     return days
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A ``published`` value as the cursor returns it (SQLite: naive UTC, or text), aware."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def day_archive(source: Source, day: date) -> tuple[list[Article], date | None, date | None]:
