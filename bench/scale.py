@@ -7,13 +7,16 @@ of the article table, stores 200 more articles through ``store_article`` (the in
 path) for the ingest rate, and reports the database size per 100k articles.
 
 Usage: .venv/bin/python -m bench.scale [--sizes 10000,100000] [--database-url postgres://…]
-(a PostgreSQL database given here is emptied and filled; SQLite: a temporary file).
+(a PostgreSQL database given here is emptied and filled; SQLite: a temporary file, or the file
+of a ``sqlite:////abs/path`` URL). ``--reuse`` keeps what the database given holds and only adds
+the articles missing to reach each size (to re-measure pages on an archive filled before).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import statistics
 import sys
@@ -22,7 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 
-def setup(database_url: str | None, data_dir: str) -> None:
+def setup(database_url: str | None, data_dir: str, reuse: bool = False) -> None:
     os.environ["AKHBAR_DATA_DIR"] = data_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "akhbar.settings.base"
     os.environ["AKHBAR_ALLOWED_HOSTS"] = "testserver"
@@ -32,8 +35,16 @@ def setup(database_url: str | None, data_dir: str) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
-    call_command("flush", interactive=False, verbosity=0) if database_url else None
+    if database_url and not reuse:
+        if connection.vendor == "postgresql":
+            # From an empty schema: a run killed in the middle of a fill leaves the article
+            # table without its secondary indexes (dropped for the fill), which flush keeps.
+            with connection.cursor() as cursor:
+                cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        else:
+            call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
 
 
@@ -53,12 +64,12 @@ def _rows(model: type, objs: list) -> tuple[list[str], list[tuple]]:
 
 
 def fill(n: int, start: int) -> None:
-    """N more articles, in transactions of 20,000 rows through the driver's executemany (the
-    ORM's per-object work made a million-article fill take hours); stories bulk-created."""
+    """N more articles, in transactions of 20,000 rows through the driver's executemany on
+    SQLite and COPY on PostgreSQL (the ORM's per-object work made a million-article fill take
+    hours); stories bulk-created; one article in ten names a topic."""
     from django.db import connection, transaction
 
-    from akhbar.ingest.normalize import fold_text, url_variant_key
-    from akhbar.news.models import Article, Story
+    from akhbar.news.models import Article
     from akhbar.sources.models import Source
 
     sources = [Source.objects.get_or_create(slug=f"outlet{i}", defaults={
@@ -75,6 +86,37 @@ def fill(n: int, start: int) -> None:
     sql = (f"INSERT INTO {connection.ops.quote_name(Article._meta.db_table)} ({', '.join(cols)}) "
            f"VALUES ({', '.join(['%s'] * len(cols))})")
     step = 20_000
+    pg = connection.vendor == "postgresql"
+    # PostgreSQL, large fills: the secondary indexes are dropped and built again after the
+    # rows are in (one sort per index instead of a million B-tree insertions each).
+    rebuild = _drop_indexes(Article._meta.db_table) if pg and n >= 50_000 else []
+    last_id = Article.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    try:
+        _fill_chunks(n, start, step, sources, proto, at, sql, cols, pg)
+    finally:  # even when interrupted: never leave the archive without its indexes
+        if rebuild:
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                for ddl in rebuild:
+                    cursor.execute(ddl)
+            print(f"    (PostgreSQL: {len(rebuild)} indexes of news_article built again in "
+                  f"{time.perf_counter() - started:.0f} s)", flush=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Topic mentions, for the topic page: one article in ten names Morocco.
+        cursor.execute(
+            "INSERT INTO news_articletopic (article_id, topic, published) SELECT id, 'maroc', "
+            f"published FROM news_article WHERE id > {int(last_id)} AND id % 10 = 0")
+    _statistics()
+
+
+def _fill_chunks(n: int, start: int, step: int, sources: list, proto: tuple,
+                 at: dict[str, int], sql: str, cols: list[str], pg: bool) -> None:
+    from django.db import connection, transaction
+
+    from akhbar.ingest.normalize import fold_text, url_variant_key
+    from akhbar.news.models import Article, Story
+
+    base = datetime(2024, 1, 1, tzinfo=UTC)
     for chunk in range(start, start + n, step):
         ks = range(chunk, min(chunk + step, start + n))
         with transaction.atomic():
@@ -97,8 +139,16 @@ def fill(n: int, start: int) -> None:
                                     ("section", SECTIONS[k % len(SECTIONS)])):
                     row[at[name]] = value
                 rows.append(tuple(row))
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, rows)
+            if pg:
+                _copy(Article._meta.db_table, cols, rows)
+            else:
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, rows)
+
+
+def _statistics() -> None:
+    from django.db import connection
+
     # What the hourly upkeep of `akhbar run` / `akhbar scheduler` keeps true on a real archive:
     # planner statistics that know its size (bulk inserts leave those of an empty table).
     from akhbar.pipeline.maintenance import analyze_database
@@ -111,9 +161,58 @@ def fill(n: int, start: int) -> None:
             cursor.execute("ANALYZE")
 
 
-def page_times(urls: dict[str, str], repeat: int = 5) -> dict[str, tuple[float, float]]:
+def _drop_indexes(table: str) -> list[str]:
+    """Drop the table's indexes that back no constraint (PostgreSQL); their CREATE statements."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT "
+            "EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+            "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)", [table])
+        found = cursor.fetchall()
+        for name, _ddl in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [ddl for _name, ddl in found]
+
+
+def _copy(table: str, cols: list[str], rows: list[tuple]) -> None:
+    """Rows into a PostgreSQL table through COPY (psycopg 3), inside the caller's transaction.
+    The foreign keys are not checked row by row (session_replication_role = replica: the
+    synthetic rows point at sources and stories made just before)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute("SET LOCAL session_replication_role = replica")
+        with raw.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _server_cpu() -> float | None:
+    """CPU seconds the PostgreSQL backend serving this connection has used (from /proc: the
+    server runs on this machine), or None on SQLite / when /proc cannot tell."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def page_times(urls: dict[str, str],
+               repeat: int = 5) -> dict[str, tuple[float, float, float | None]]:
     """Median wall and CPU milliseconds of each page, the page cache emptied before each
-    request (CPU: this process's, so on PostgreSQL the server's share is not in it)."""
+    request (CPU: this process's), and on PostgreSQL the server backend's CPU milliseconds per
+    request (mean over the repeats: /proc counts in ticks of 10 ms)."""
     from django.core.cache import caches
     from django.test import Client
 
@@ -121,6 +220,7 @@ def page_times(urls: dict[str, str], repeat: int = 5) -> dict[str, tuple[float, 
     out = {}
     for name, url in urls.items():
         times, cpu = [], []
+        server_started = _server_cpu()
         for _ in range(repeat):
             caches["pages"].clear()
             started, cpu_started = time.perf_counter(), time.process_time()
@@ -128,8 +228,15 @@ def page_times(urls: dict[str, str], repeat: int = 5) -> dict[str, tuple[float, 
             times.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
             assert response.status_code == 200, (url, response.status_code)
-        out[name] = statistics.median(times) * 1000, statistics.median(cpu) * 1000
+        server_ended = _server_cpu()
+        server = (None if server_started is None or server_ended is None
+                  else (server_ended - server_started) / repeat * 1000)
+        out[name] = statistics.median(times) * 1000, statistics.median(cpu) * 1000, server
     return out
+
+
+# The tables that grow with the archive: a page must never read any of them whole.
+BIG_TABLES = ("news_article", "news_articletopic", "news_story")
 
 
 def full_scans(urls: dict[str, str], plans: list[str] | None = None) -> list[str]:
@@ -147,20 +254,20 @@ def full_scans(urls: dict[str, str], plans: list[str] | None = None) -> list[str
             client.get(url)
         for query in ctx.captured_queries:
             sql = query["sql"]
-            if not sql.startswith("SELECT") or "news_article" not in sql:
+            if not sql.startswith("SELECT") or not any(t in sql for t in BIG_TABLES):
                 continue
             with connection.cursor() as cursor:
                 try:
                     if connection.vendor == "sqlite":
                         cursor.execute("EXPLAIN QUERY PLAN " + sql)
                         plan = " | ".join(str(r[-1]) for r in cursor.fetchall())
-                        bad = "SCAN news_article" in plan and "USING" not in plan.split("SCAN news_article")[1][:40]
+                        bad = any(re.search(rf"\bSCAN {t}\b(?! USING)", plan) for t in BIG_TABLES)
                     else:
                         cursor.execute("EXPLAIN " + sql)
                         plan = " | ".join(r[0] for r in cursor.fetchall())
-                        bad = "Seq Scan on news_article" in plan
-                except Exception:
-                    continue  # parameters inlined badly: not explainable as printed
+                        bad = any(re.search(rf"Seq Scan on {t}\b", plan) for t in BIG_TABLES)
+                except Exception as exc:  # parameters inlined badly: not explainable as printed
+                    plan, bad = f"(not explained: {type(exc).__name__})", False
             if plans is not None:
                 plans.append(f"{name}: {sql[:150]}\n      -> {plan}")
             if bad:
@@ -276,6 +383,32 @@ def run_rss(urls: dict[str, str], seconds: float = 60) -> tuple[float, str]:
     return peak, detail
 
 
+PAGES = ("home", "article", "outlet", "day", "old_day", "section", "topic", "story", "api")
+
+
+def bench_urls(size: int) -> dict[str, str]:
+    """The pages measured: the newest article and story, an outlet's page, its latest day and a
+    day in the middle of its archive, a section, a topic, the API's first page."""
+    from django.utils import timezone
+
+    from akhbar.news.models import Article, Story
+
+    article = Article.objects.order_by("-id").values_list("pk", flat=True).first()
+    story = Story.objects.order_by("-id").values_list("pk", flat=True).first()
+    latest = (Article.objects.filter(source__slug="outlet3").order_by("-published")
+              .values_list("published", flat=True).first())
+    assert latest is not None
+    old = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=size // 2)
+    tz = timezone.get_current_timezone()
+    day, old_day = latest.astimezone(tz).date(), old.astimezone(tz).date()
+    return {"home": "/fr/", "article": f"/fr/articles/{article}/",
+            "outlet": "/fr/sources/outlet3/",
+            "day": f"/fr/sources/outlet3/{day.year}/{day.month}/{day.day}/",
+            "old_day": f"/fr/sources/outlet3/{old_day.year}/{old_day.month}/{old_day.day}/",
+            "section": "/fr/sections/politics/", "topic": "/fr/topics/maroc/",
+            "story": f"/fr/stories/{story}/", "api": "/api/v1/articles?limit=50"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -285,36 +418,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-rss", type=float, default=0, metavar="SECONDS",
                         help="also run `akhbar run` on the archive that long and report its peak "
                              "RSS, all processes together (SQLite only)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the articles the database given already holds (no flush)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as data_dir:
-        setup(args.database_url, data_dir)
+        setup(args.database_url, data_dir, args.reuse)
         from django.db import connection
 
-        from akhbar.news.models import Article, Story
+        from akhbar.news.models import Story
 
-        have = 0
-        print(f"{connection.vendor}; load average {os.getloadavg()[0]:.1f}")
-        print("articles  home  article  outlet  story  api   (wall ms / CPU ms, cache cold, "
-              "median of 5)  ingest/s  MB/100k  full scans")
+        have = Story.objects.filter(key__startswith="s").count() * 5 if args.reuse else 0
+        print(f"{connection.vendor}; load average {os.getloadavg()[0]:.1f}"
+              f"{f'; reusing {have} articles' if have else ''}")
+        print("articles  " + "  ".join(PAGES) + "   (wall ms / CPU ms [+ PostgreSQL server "
+              "CPU ms], cache cold, median of 5)"
+              "  ingest/s  MB/100k  full scans")
         for size in sizes:
             started = time.perf_counter()
-            fill(size - have, have)
-            have = size
+            if size > have:
+                fill(size - have, have)
+                have = size
             filled = time.perf_counter() - started
-            article = Article.objects.order_by("-id").values_list("pk", flat=True).first()
-            story = Story.objects.order_by("-id").values_list("pk", flat=True).first()
-            urls = {"home": "/fr/", "article": f"/fr/articles/{article}/",
-                    "outlet": "/fr/sources/outlet3/", "story": f"/fr/stories/{story}/",
-                    "api": "/api/v1/articles?limit=50"}
+            urls = bench_urls(have)
             t = page_times(urls)
             plans: list[str] = []
             scans = full_scans(urls, plans)
             rate = ingest_rate()
             mb = db_size() / 1e6 / (size / 100_000)
-            cells = "  ".join(f"{t[k][0]:.1f}/{t[k][1]:.1f}" for k in urls)
+            cells = "  ".join(f"{t[k][0]:.1f}/{t[k][1]:.1f}"
+                              + (f"+{t[k][2]:.0f}" if t[k][2] is not None else "") for k in urls)
             print(f"{size:>8}  {cells}   {rate:8.1f}  {mb:7.1f}  {len(scans)}"
-                  f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})")
+                  f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})", flush=True)
             if args.run_rss:
                 peak, detail = run_rss(urls, args.run_rss)
                 print(f"    akhbar run, whole process tree: peak RSS {peak:.0f} MB over "

@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
@@ -113,14 +113,19 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An outlet's page with its paginated archive, newest first."""
     source = get_object_or_404(Source, slug=slug)
     tag_page(request, f"source:{source.pk}")
-    page = Paginator(
+    paginator = queries.BoundedPaginator(
         reader.originals(queries.visible_articles().filter(source=source))
         .defer("text", "html", "summary"),
         30,
-    ).get_page(request.GET.get("page"))
+    )
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = reader.fold_copies(list(page.object_list))
+    # Past the pages counted, the outlet's older articles are reached day by day.
+    older_day = None
+    if paginator.truncated and not page.has_next() and page.object_list:
+        older_day = timezone.localtime(page.object_list[-1].published).date()
     return render(request, "news/source.html", {
-        "source": source, "page": page, "edition": _edition(),
+        "source": source, "page": page, "edition": _edition(), "older_day": older_day,
         "days": queries.archive_days(source),
         "country": reader.country_name(source.country),
         "languages": [(c, reader.language_name(c)) for c in source.languages or []],
@@ -154,7 +159,7 @@ def section_detail(request: HttpRequest, key: str) -> HttpResponse:
     if key not in queries.SECTIONS:
         raise Http404("no such section")
     tag_page(request, f"section:{key}")
-    page = Paginator(
+    page = queries.BoundedPaginator(
         reader.originals(queries.edition_articles(_edition()).filter(section=key))
         .defer("text", "html", "summary"),
         30,
@@ -174,7 +179,8 @@ def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     name = " ".join(name.split())
     qs = reader.originals(
         queries.visible_articles().filter(source=source, authors_key__contains=f"|{name}|"))
-    page = Paginator(qs.defer("text", "html", "summary"), 30).get_page(request.GET.get("page"))
+    page = queries.BoundedPaginator(qs.defer("text", "html", "summary"), 30).get_page(
+        request.GET.get("page"))
     if not page.object_list:
         raise Http404("no articles by this author")
     return render(request, "news/author.html", {"source": source, "name": name, "page": page,
