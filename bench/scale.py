@@ -262,8 +262,17 @@ def run_rss(urls: dict[str, str], seconds: float = 60,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     peak = peak_pss = 0.0
     detail, deadline = "", time.monotonic() + seconds
+
+    def imports_pending() -> bool:  # sampled on until the workers have done their imports
+        if not warcs:
+            return False
+        from django_tasks_db.models import DBTaskResult
+
+        return DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline or (
+                imports_pending() and time.monotonic() < deadline + 2 * seconds):
             for url in urls.values():
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=30).read()

