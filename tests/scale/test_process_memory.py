@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -72,9 +71,10 @@ def run_python(code: str, env: dict[str, str]) -> dict[str, object]:
     return result
 
 
-@pytest.fixture
-def migrated(tmp_path: Path) -> dict[str, str]:
-    env = env_for(tmp_path) | {"AKHBAR_ALLOWED_HOSTS": "127.0.0.1"}
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # One migrated database for the module (migrating is most of each test's time).
+    env = env_for(tmp_path_factory.mktemp("memory")) | {"AKHBAR_ALLOWED_HOSTS": "127.0.0.1"}
     assert akhbar("migrate", "--noinput", env=env).returncode == 0
     return env
 
