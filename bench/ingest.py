@@ -4,14 +4,16 @@ pages in the same run; story assignment (embedding) measured apart; peak RSS per
 
 Data: ../shared/bench/extraction/newspaper4k (real news pages; never copied into the project).
 The pages are written into WARC files in a temporary directory, one source is registered per
-host, and ``akhbar import-warc --no-stories`` imports them in fresh SQLite databases: the same
-extract → dedup → store path as a crawl, minus the network.
+host, and worker processes import them in fresh SQLite databases through ``import_warc_file``,
+the function ``akhbar import-warc --no-stories`` runs: the same extract → dedup → store path as
+a crawl, minus the network.
 
-The machine is shared, so rates are per CPU second of the processes themselves (``wait4``), not
-per wall second; the fixed cost of a process (start-up, lazy model loads, first queries) is that
-of a start-up run importing the first ``--warm`` pages, subtracted. Bare extraction and the
-pipeline are interleaved round by round, and the medians reported. The 2-worker speed-up is in
-wall time (the only place the second core shows), so it is as noisy as the machine.
+The machine is shared, so rates are per CPU second of the import itself (``process_time`` in
+each worker around the measured file), not per wall second. Each worker first imports
+``--warm`` pages of its own (process start, lazy model loads, first queries: not measured),
+then all start together. Bare extraction and the pipeline are interleaved round by round, and
+the medians reported. The 2-worker speed-up is in wall time (the only place the second core
+shows), so it is as noisy as the machine.
 
 Usage: .venv/bin/python -m bench.ingest [--limit 200] [--repeat 3] [--no-stories]
 """
@@ -95,29 +97,64 @@ def prepare(tmp: Path, name: str, pages: list[tuple[str, bytes]]) -> dict[str, s
 
 @dataclass
 class Run:
-    wall: float  # seconds, first start to last exit
-    cpu: float  # user + system seconds of the processes, summed
+    wall: float  # seconds from the common start to the last worker's end
+    cpu: float  # user + system seconds of the measured imports, summed over the workers
     rss: float  # MB, the largest peak of one process
     outs: list[str]
 
 
-def timed_imports(env: dict[str, str], files: list[Path]) -> Run:
-    """One ``akhbar import-warc --no-stories`` process per file, all at once; their own CPU
-    time and peak memory (``wait4``), so other work on the machine does not count."""
+def worker(warm: str, path: str) -> None:
+    """One import process (``--worker``): imports ``warm`` (start-up, lazy loads, first
+    queries), says ready, waits for the go on stdin, then imports ``path`` through the same
+    function as ``akhbar import-warc --no-stories`` and prints its CPU and wall seconds."""
+    import django
+
+    django.setup()
+    from akhbar.pipeline.warc import SourceIndex, import_warc_file
+
+    index = SourceIndex.load()
+    import_warc_file(warm, index=index)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu, wall = time.process_time(), time.perf_counter()
+    counts = import_warc_file(path, index=index)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"{cpu} {wall} {counts.summary()}", flush=True)
+
+
+def timed_imports(env: dict[str, str], files: list[tuple[Path, Path]]) -> Run:
+    """One import process per (warm-up file, file), started together once every one has
+    warmed up; the CPU seconds of the measured imports only, so neither process start-up nor
+    other work on the machine counts; peak memory from ``wait4``."""
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.ingest", "--worker", str(w), str(f)],
+                              env=env | {"DJANGO_SETTINGS_MODULE": "akhbar.settings.base"},
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+             for w, f in files]
+    for proc in procs:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("import worker failed to start")
     started = time.perf_counter()
-    procs = [subprocess.Popen([*AKHBAR, "import-warc", "--no-stories", str(f)], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-             for f in files]
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
     cpu = rss = 0.0
     outs = []
+    ended = started
     for proc in procs:
-        out = proc.stdout.read() if proc.stdout else ""
+        assert proc.stdout is not None
+        line = proc.stdout.readline().split(maxsplit=2)
+        ended = max(ended, time.perf_counter())
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
-        cpu += usage.ru_utime + usage.ru_stime
+        if len(line) < 3:
+            raise RuntimeError("import worker failed")
+        cpu += float(line[0])
         rss = max(rss, usage.ru_maxrss / 1024)
-        outs.append((out.strip().splitlines() or ["(no output)"])[-1])
-    return Run(time.perf_counter() - started, cpu, rss, outs)
+        outs.append(line[2].strip())
+    return Run(ended - started, cpu, rss, outs)
 
 
 def stories_apart(env: dict[str, str]) -> tuple[int, float]:
@@ -138,40 +175,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--warm", type=int, default=10,
-                        help="pages of the start-up run subtracted (process start, model loads)")
+                        help="pages each worker imports before the measure (start-up, model "
+                             "loads), taken from the first pages and not measured")
     parser.add_argument("--no-stories", action="store_true", help="skip the embedding stage")
+    parser.add_argument("--worker", nargs=2, metavar=("WARM", "WARC"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        worker(*args.worker)
+        return 0
     if not DATA.exists():
         print(f"no benchmark data at {DATA}: nothing measured")
         return 0
     pages = load(args.limit)
     n, warm = len(pages), min(args.warm, len(pages) // 4)
-    print(f"{n} newspaper4k pages, {sum(len(h) for _, h in pages) / n / 1024:.0f} KB "
-          f"on average; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    # The warm-up pages (one set per worker) are not among the measured ones.
+    warm_a, warm_b, pages = pages[:warm], pages[warm:2 * warm], pages[2 * warm:]
+    n = len(pages)
+    print(f"{n} newspaper4k pages (+{2 * warm} warm-up), "
+          f"{sum(len(h) for _, h in pages) / n / 1024:.0f} KB on average; {os.cpu_count()} "
+          f"cores; load average {os.getloadavg()[0]:.1f}")
     bare_rates, one, both, two = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        files = {"warm": tmp / "warm.warc.gz", "all": tmp / "all.warc.gz",
-                 "a": tmp / "a.warc.gz", "b": tmp / "b.warc.gz"}
-        write_warc(files["warm"], pages[:warm])
+        files = {"warm_a": tmp / "warm_a.warc.gz", "warm_b": tmp / "warm_b.warc.gz",
+                 "all": tmp / "all.warc.gz", "a": tmp / "a.warc.gz", "b": tmp / "b.warc.gz"}
+        write_warc(files["warm_a"], warm_a)
+        write_warc(files["warm_b"], warm_b)
         write_warc(files["all"], pages)
         write_warc(files["a"], pages[0::2])
         write_warc(files["b"], pages[1::2])
+        every = warm_a + warm_b + pages
         last_env: dict[str, str] = {}
         for rnd in range(args.repeat):
-            # Interleaved: bare, start-up, 1 worker, 2 workers, each round in fresh databases.
+            # Interleaved: bare, 1 worker, 2 workers, each round in fresh databases.
             bare_rates.append(bare(pages))
-            fixed = timed_imports(prepare(tmp, f"warm{rnd}", pages), [files["warm"]])
-            w1 = timed_imports(last_env := prepare(tmp, f"w1r{rnd}", pages), [files["all"]])
-            w2 = timed_imports(prepare(tmp, f"w2r{rnd}", pages), [files["a"], files["b"]])
-            # Per article: what N pages cost beyond the start-up run's `warm` pages.
-            one.append((n - warm) / max(w1.cpu - fixed.cpu, 1e-6))
-            both.append((n - 2 * warm) / max(w2.cpu - 2 * fixed.cpu, 1e-6))
-            two.append((w1.wall, w2.wall, fixed.wall, w1.rss, w2.rss, w2.outs))
+            w1 = timed_imports(last_env := prepare(tmp, f"w1r{rnd}", every),
+                               [(files["warm_a"], files["all"])])
+            w2 = timed_imports(prepare(tmp, f"w2r{rnd}", every),
+                               [(files["warm_a"], files["a"]), (files["warm_b"], files["b"])])
+            one.append(n / max(w1.cpu, 1e-6))
+            both.append(n / max(w2.cpu, 1e-6))
+            two.append((w1.wall, w2.wall, 0.0, w1.rss, w2.rss, w2.outs))
             print(f"  round {rnd + 1}: bare {bare_rates[-1]:.1f}/s, pipeline {one[-1]:.1f}/s "
                   f"(1 worker), {both[-1]:.1f}/s (2 workers) per CPU second; wall 1 worker "
-                  f"{w1.wall:.1f} s, 2 workers {w2.wall:.1f} s (start-up run {fixed.wall:.1f} s);"
-                  f" load {os.getloadavg()[0]:.1f}")
+                  f"{w1.wall:.1f} s, 2 workers {w2.wall:.1f} s; load {os.getloadavg()[0]:.1f}",
+                  flush=True)
         bare_rate, rate = statistics.median(bare_rates), statistics.median(one)
         print(f"bare trafilatura.bare_extraction (metadata), CPU: {bare_rate:6.1f} pages/s")
         print(f"pipeline extract+dedup+store, CPU:              {rate:6.1f} articles/s "
@@ -179,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         rate2 = statistics.median(both)
         print(f"2 workers, CPU per article: {rate2:6.1f} articles/s per core "
               f"({rate2 / rate:.2f}x the 1-worker cost; 1.00 = linear on 2 free cores)")
-        speedups = [(a - f) / max(b - f, 1e-6) for a, b, f, *_ in two]
-        print(f"2 workers vs 1, wall (start-up subtracted): {statistics.median(speedups):.2f}x "
+        speedups = [a / max(b, 1e-6) for a, b, *_ in two]
+        print(f"2 workers vs 1, wall (start-up excluded): {statistics.median(speedups):.2f}x "
               f"(2.00x is linear; only meaningful on an idle machine) — {'; '.join(two[-1][5])}")
         print(f"peak RSS of one import process: {max(max(t[3], t[4]) for t in two):.0f} MB")
         if not args.no_stories:

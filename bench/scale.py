@@ -307,19 +307,18 @@ def ingest_rate(n: int = 200) -> float:
     return n / (time.perf_counter() - started)
 
 
-def _tree_rss_mb(root: int) -> tuple[float, str]:
-    """Resident memory of a process and all its descendants, from /proc (Linux); and each
-    process's share."""
+def _tree_rss_mb(root: int) -> tuple[float, float, str]:
+    """Resident memory of a process and all its descendants, from /proc (Linux): the sum of
+    their RSS (pages shared between them counted in each), the sum of their PSS (shared pages
+    divided among the processes sharing them: what the tree costs the machine), and each
+    process's RSS/PSS."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
                 parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/statm") as fh:
-                rss[int(entry)] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, ValueError, IndexError):
             continue
     tree, grew = {root}, True
@@ -327,33 +326,40 @@ def _tree_rss_mb(root: int) -> tuple[float, str]:
         more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
         tree |= more
         grew = bool(more)
-    parts = []
+    parts, rss_sum, pss_sum = [], 0, 0
     for pid in sorted(tree):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                argv = fh.read().split(b"\0")
-            name = " ".join(a.decode() for a in argv[2:4])
-        except OSError:
-            name = "?"
-        parts.append(f"{name} {rss.get(pid, 0) / 1e6:.0f}")
-    pss = 0
-    for pid in tree:  # proportional: pages shared between the processes counted once
-        try:
+                argv = [a.decode() for a in fh.read().split(b"\0") if a]
             with open(f"/proc/{pid}/smaps_rollup") as fh:
-                pss += sum(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
-        except (OSError, ValueError):
+                fields = {line.split(":")[0]: int(line.split()[1]) * 1024
+                          for line in fh if line[:4] in ("Rss:", "Pss:")}
+        except (OSError, ValueError, IndexError):
             continue
-    parts.append(f"PSS of the tree {pss / 1e6:.0f} MB")
-    return sum(rss.get(pid, 0) for pid in tree) / 1e6, ", ".join(parts)
+        # akhbar run's children start as `python -c LAUNCHER PPID COMMAND...`
+        words = argv[4:] if argv[1:2] == ["-c"] else argv[1:]
+        name = " ".join(w for w in words[:3] if not w.startswith("/"))[:40] or argv[0]
+        rss_sum += fields.get("Rss", 0)
+        pss_sum += fields.get("Pss", 0)
+        parts.append(f"{name} {fields.get('Rss', 0) / 1e6:.0f}/{fields.get('Pss', 0) / 1e6:.0f}")
+    return rss_sum / 1e6, pss_sum / 1e6, "RSS/PSS MB: " + ", ".join(parts)
 
 
-def run_rss(urls: dict[str, str], seconds: float = 60) -> tuple[float, str]:
-    """Peak RSS of ``akhbar run`` (web workers, task workers, scheduler: the whole tree) on
-    this archive while its pages are requested, sampled for ``seconds``."""
+def run_rss(urls: dict[str, str], seconds: float = 60,
+            warcs: list[str] | None = None) -> tuple[float, float, str]:
+    """Peak RSS and PSS of ``akhbar run`` (web workers, task workers, scheduler: the whole
+    tree) on this archive while its pages are requested, sampled for ``seconds``; ``warcs``:
+    WARC files enqueued as import tasks first, so the task workers load the ingestion stack
+    as they do on a crawling portal."""
     import socket
     import subprocess
     import urllib.request
 
+    if warcs:
+        from akhbar.pipeline.tasks import import_warc_task
+
+        for path in warcs:
+            import_warc_task.enqueue(os.path.abspath(path))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -361,17 +367,28 @@ def run_rss(urls: dict[str, str], seconds: float = 60) -> tuple[float, str]:
     proc = subprocess.Popen([sys.executable, "-m", "akhbar", "run", "--no-migrate", "--bind",
                              f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    peak, detail, deadline = 0.0, "", time.monotonic() + seconds
+    peak = peak_pss = 0.0
+    detail, deadline = "", time.monotonic() + seconds
+
+    def imports_pending() -> bool:  # sampled on until the workers have done their imports
+        if not warcs:
+            return False
+        from django_tasks_db.models import DBTaskResult
+
+        return DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline or (
+                imports_pending() and time.monotonic() < deadline + 2 * seconds):
             for url in urls.values():
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=30).read()
                 except OSError:
                     pass  # still starting
-            total, parts = _tree_rss_mb(proc.pid)
+            total, pss, parts = _tree_rss_mb(proc.pid)
             if total > peak:
                 peak, detail = total, parts
+            peak_pss = max(peak_pss, pss)
             time.sleep(0.5)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -380,7 +397,7 @@ def run_rss(urls: dict[str, str], seconds: float = 60) -> tuple[float, str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    return peak, detail
+    return peak, peak_pss, detail
 
 
 PAGES = ("home", "article", "outlet", "day", "old_day", "section", "topic", "story", "api")
@@ -417,9 +434,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the plan of every article query of the pages, at each size")
     parser.add_argument("--run-rss", type=float, default=0, metavar="SECONDS",
                         help="also run `akhbar run` on the archive that long and report its peak "
-                             "RSS, all processes together (SQLite only)")
+                             "RSS and PSS, all processes together (SQLite only)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the articles the database given already holds (no flush)")
+    parser.add_argument("--run-warc", action="append", default=[], metavar="PATH",
+                        help="with --run-rss: a WARC file enqueued as an import task first "
+                             "(repeat: one per task worker), so the workers hold the ingestion "
+                             "stack as on a crawling portal")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as data_dir:
@@ -451,9 +472,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{size:>8}  {cells}   {rate:8.1f}  {mb:7.1f}  {len(scans)}"
                   f"   (filled in {filled:.0f} s; load {os.getloadavg()[0]:.1f})", flush=True)
             if args.run_rss:
-                peak, detail = run_rss(urls, args.run_rss)
-                print(f"    akhbar run, whole process tree: peak RSS {peak:.0f} MB over "
-                      f"{args.run_rss:.0f} s ({detail})", flush=True)
+                peak, pss, detail = run_rss(urls, args.run_rss, args.run_warc)
+                print(f"    akhbar run, whole process tree: peak RSS sum {peak:.0f} MB, peak PSS "
+                      f"sum {pss:.0f} MB over {args.run_rss:.0f} s ({detail})", flush=True)
             if args.plans:
                 for line in dict.fromkeys(plans):
                     print("    plan", line)

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
-from datasketch import MinHash
 
 from akhbar.ingest.normalize import fold_text
 
@@ -88,6 +87,37 @@ def _words(text: str) -> list[bytes]:
     return fold_text(text).encode("utf-8").split()
 
 
+# datasketch's MinHash, scheme "affine32" (MINHASH_SCHEME), written out here: importing
+# datasketch loads scipy and its whole package (LSH, HNSW, ...), ~30 MB in every task worker,
+# for two lines of numpy. Same values, bit for bit (tests/ingest/test_copies.py checks it
+# against datasketch): stored fingerprints stay comparable.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35),
+           np.uint32(16))
+
+
+def _affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine maps h -> a*h + b mod 2^32 (odd a) of datasketch's ``affine32`` scheme."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _affine32_minhash(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """MinHash values of a set of 32-bit hashes: MurmurHash3's finaliser, then each affine
+    map's minimum (datasketch's ``update_batch``, CPU path)."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = np.asarray(hashes, dtype=np.uint32).reshape(-1, 1)
+    with np.errstate(over="ignore"):  # the arithmetic wraps modulo 2^32, as intended
+        hv = hv ^ (hv >> s1)
+        hv = hv * m1
+        hv = hv ^ (hv >> s2)
+        hv = hv * m2
+        hv = hv ^ (hv >> s3)
+        values: np.ndarray = (hv * a + b).min(axis=0)
+    return np.minimum(np.full(len(a), np.uint32(0xFFFFFFFF), dtype=np.uint32), values)
+
+
 class Fingerprinter:
     """Fingerprints texts with fixed sketch parameters (holds the MinHash permutations)."""
 
@@ -100,9 +130,7 @@ class Fingerprinter:
         self.shingle = shingle
         self.min_words = max(min_words, shingle)
         # Generating permutations costs ~0.2 ms; done once per instance, not per text.
-        self._permutations = MinHash(
-            num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME
-        ).permutations
+        self._permutations = _affine32_permutations(num_perm, MINHASH_SEED)
 
     def shingle_hashes(self, words: Sequence[bytes]) -> np.ndarray:
         """Distinct 32-bit hashes of the word ``shingle``-grams of ``words``."""
@@ -128,17 +156,10 @@ class Fingerprinter:
             count = len(self.shingle_hashes(words))
             return Fingerprint(exact=exact, minhash=(), shingles=count, length=len(words))
         hashes = self.shingle_hashes(words)
-        sketch = MinHash(
-            self.num_perm,
-            seed=MINHASH_SEED,
-            scheme=MINHASH_SCHEME,
-            permutations=self._permutations,
-            hashfunc=int,  # values are already 32-bit hashes
-        )
-        sketch.update_batch(hashes.tolist())
+        values = _affine32_minhash(hashes, *self._permutations)
         return Fingerprint(
             exact=exact,
-            minhash=tuple(int(v) for v in sketch.hashvalues),
+            minhash=tuple(int(v) for v in values),
             shingles=len(hashes),
             length=len(words),
         )

@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from akhbar.ingest.images import LOW_DETAIL, hamming
 from akhbar.moderation.models import ImageReport, ModerationDecision, Reason, SourceModeration
 from akhbar.moderation.network import IPAddress, network_key, reporter_key
 from akhbar.news.models import Article, Image
@@ -132,6 +131,10 @@ def record_image_report(image_id: int, *, reason: str, reporter_token: str,
 def image_twins(image: Image) -> list[Image]:
     """Visible images showing the same picture: same bytes, or a perceptual hash within the
     twin distance — only when the picture has detail (flat images and logos never spread)."""
+    # Here, not at the top: akhbar.ingest.images loads Pillow, which web processes (where the
+    # moderation admin lives) need only when a reader reports a picture.
+    from akhbar.ingest.images import LOW_DETAIL, hamming
+
     if image.detail is None or image.detail < LOW_DETAIL:
         return []
     candidates = Image.objects.filter(status=Image.Status.VISIBLE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from akhbar.ingest import copies
 from akhbar.ingest.copies import Fingerprint, Fingerprinter, fingerprint_from_json
@@ -32,15 +33,19 @@ class ArticleCopyStore:
     """The copy index in the database: fingerprints on Article rows, band keys as
     ArticleBand rows, originals as Article.copy_of."""
 
-    def __init__(self) -> None:
+    def __init__(self, created: int | None = None) -> None:
         # The originals this store changed (the caller's instance is kept in step with them).
         self.changed: dict[int, int | None] = {}
+        # An article inserted with its fingerprint already (store_article): no row to update,
+        # no old band to delete.
+        self.created = created
 
     def save(self, key: int, fp: Fingerprint, published: datetime | None, bands: list[int]) -> None:
         del published  # already on the row
-        Article.objects.filter(pk=key).update(fp_exact=fp.exact,
-                                              fingerprint=copies.fingerprint_to_json(fp))
-        ArticleBand.objects.filter(article_id=key).delete()
+        if key != self.created:
+            Article.objects.filter(pk=key).update(fp_exact=fp.exact,
+                                                  fingerprint=copies.fingerprint_to_json(fp))
+            ArticleBand.objects.filter(article_id=key).delete()
         ArticleBand.objects.bulk_create([ArticleBand(article_id=key, band=b) for b in bands])
 
     def candidates(self, key: int, fp: Fingerprint, bands: list[int]) -> set[int]:
@@ -69,15 +74,22 @@ class ArticleCopyStore:
         self.changed[key] = original
 
 
-def link_copies(article: Article, fp: Fingerprint) -> Article | None:
+def fingerprint_fields(fp: Fingerprint) -> dict[str, Any]:
+    """The article fields that hold a fingerprint, to insert a new article with (then
+    ``link_copies(article, fp, created=True)`` writes only its band keys)."""
+    return {"fp_exact": fp.exact, "fingerprint": copies.fingerprint_to_json(fp)}
+
+
+def link_copies(article: Article, fp: Fingerprint, *, created: bool = False) -> Article | None:
     """Record ``article``'s fingerprint and relink its copy group; returns its original or None.
 
     The group is the article, the stored articles whose text it near-duplicates, their
     originals and those originals' copies; its earliest member (published, then id) is the
     original of all the others, so an earlier article that arrives late takes over the group.
-    Call inside the transaction that stores the article.
+    Call inside the transaction that stores the article; ``created``: the article was just
+    inserted with ``fingerprint_fields(fp)``.
     """
-    store = ArticleCopyStore()
+    store = ArticleCopyStore(created=article.pk if created else None)
     original_id = copies.link_copies(store, article.pk, fp, article.published, article.copy_of_id)
     if store.changed:
         # Other articles' "reprise" links changed (update() sends no signal).

@@ -19,7 +19,7 @@ from akhbar.ingest.images import ProcessedImage
 from akhbar.ingest.normalize import canonical_url, url_variant_key
 from akhbar.ingest.sections import SectionRules, classify_section, load_section_rules
 from akhbar.ingest.types import ArticleDraft, FeedEntry
-from akhbar.news.copies import fingerprint_of, link_copies
+from akhbar.news.copies import fingerprint_fields, fingerprint_of, link_copies
 from akhbar.news.models import Article, ArticleRevision, Image
 from akhbar.sources.models import Feed, Source
 
@@ -165,8 +165,9 @@ def store_article(
                     entry_hash=ehash,
                     extracted=draft.extracted,
                     extract_error=(draft.error or "")[:50],
+                    **fingerprint_fields(fp),
                 )
-                link_copies(article, fp)
+                link_copies(article, fp, created=True)
                 return StoreResult.NEW, article
 
             changed_content = article.content_hash != new_hash

@@ -6,18 +6,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from akhbar.ingest.errors import FetchError, ImageError
-from akhbar.ingest.fetch.client import Fetcher
-from akhbar.ingest.images import process_image
 from akhbar.news.models import Image
-from akhbar.news.services import IMAGE_WIDTHS, remove_partial_renditions, store_renditions
 from akhbar.news.signals import image_pages_changed
 from akhbar.pipeline.leases import holder_is_gone, new_owner
+
+if TYPE_CHECKING:
+    from akhbar.ingest.fetch.client import Fetcher
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
     Readers' browsers then load images from akhbar only. Network and CPU work happen before
     the short write; a failure is recorded on the image (kind, attempts) and never raises.
     """
+    # Here, not at the top: the scheduler imports this module to look for images to retry,
+    # and must not load the image and copy-detection stacks (PIL, numpy, datasketch) for it.
+    from akhbar.ingest.images import process_image
+    from akhbar.news.services import IMAGE_WIDTHS, remove_partial_renditions, store_renditions
+
     image = Image.objects.get(pk=image_id)
     if image.cached or image.fetch_attempts >= MAX_IMAGE_ATTEMPTS:
         return image

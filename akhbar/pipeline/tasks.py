@@ -18,8 +18,10 @@ from contextlib import contextmanager
 from django_tasks import task
 
 from akhbar import metrics
-from akhbar.pipeline import refresh as services
-from akhbar.pipeline.fetching import shared_fetcher
+
+# The ingestion stack (akhbar.pipeline.refresh: trafilatura, lxml, httpx, feedparser, PIL) is
+# imported inside the tasks that run it: a process that only enqueues them (the scheduler of
+# `akhbar run`, the admin in a web worker) never loads it.
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ def refresh_feed_task(feed_id: int, force: bool = False) -> dict[str, object]:
     ``force`` (the admin's "refresh now") runs it whatever its schedule. A failed refresh raises
     after it is recorded, so both backends' task logs show it as failed, not successful.
     """
+    from akhbar.pipeline import refresh as services
+    from akhbar.pipeline.fetching import shared_fetcher
+
     with _timed("refresh_feed") as outcome_is:
         outcome = services.refresh_feed(feed_id, fetcher=shared_fetcher(), only_if_due=not force)
         outcome_is(outcome.status)
@@ -69,6 +74,8 @@ def refresh_feed_task(feed_id: int, force: bool = False) -> dict[str, object]:
 @task(queue_name="ingest")
 def discover_feeds_task(source_id: int) -> list[str]:
     """Look for the feeds of a source that lists none, on its homepage."""
+    from akhbar.pipeline import refresh as services
+    from akhbar.pipeline.fetching import shared_fetcher
     from akhbar.sources.models import Source
 
     with _timed("discover_feeds"):
@@ -79,6 +86,7 @@ def discover_feeds_task(source_id: int) -> list[str]:
 @task(queue_name="ingest")
 def retry_images_task() -> int:
     """Fetch again the pictures an interrupted or failed attempt left uncached."""
+    from akhbar.pipeline.fetching import shared_fetcher
     from akhbar.pipeline.images import retry_images
 
     with _timed("retry_images"):

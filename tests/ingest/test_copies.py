@@ -226,3 +226,24 @@ def test_fixed_lsh_params_are_what_datasketch_derives_for_the_threshold() -> Non
 
     lsh = MinHashLSH(threshold=copies.LSH_THRESHOLD, num_perm=copies.NUM_PERM)
     assert (lsh.b, lsh.r) == copies.LSH_PARAMS
+
+
+def test_minhash_values_are_datasketchs_bit_for_bit() -> None:
+    """akhbar's MinHash (written out to keep datasketch and scipy out of task workers) gives
+    datasketch's affine32 values, so fingerprints stored before stay comparable."""
+    from datasketch import MinHash
+
+    fingerprinter = copies.Fingerprinter()
+    perms = MinHash(copies.NUM_PERM, seed=copies.MINHASH_SEED,
+                    scheme=copies.MINHASH_SCHEME).permutations
+    rng = random.Random(7)
+    words = ("le port de Tanger a reçu hier un navire chargé de blé venu du Brésil selon "
+             "المكتب الوطني للموانئ وقال المدير إن الشحنة وصلت في الموعد").split()
+    for length in (copies.MIN_WORDS, 80, 600):
+        text = " ".join(rng.choice(words) for _ in range(length))
+        got = fingerprinter.fingerprint("", text)
+        sketch = MinHash(copies.NUM_PERM, seed=copies.MINHASH_SEED, scheme=copies.MINHASH_SCHEME,
+                         permutations=perms, hashfunc=int)
+        sketch.update_batch(fingerprinter.shingle_hashes(copies._words(text)).tolist())
+        assert got.minhash == tuple(int(v) for v in sketch.hashvalues)
+        assert len(set(got.minhash)) > copies.NUM_PERM // 2  # a real sketch, not a constant
