@@ -289,6 +289,31 @@ def test_one_result_per_story_and_about_n_beyond_the_scored_set(corpus):
     assert len(ranked) == 2 and approximate and count >= 2
 
 
+def test_the_bounded_set_is_the_newest_matches_whatever_their_age(corpus):
+    # PostgreSQL looks for it in windows of recent time widened until they hold the cap
+    # (engines.PostgresEngine); SQLite walks the rowids (article ids) down. Either way: the
+    # newest ``cap`` matches, from today to years back, within the date filters.
+    from akhbar.search.engines import Filters, engine
+
+    source = corpus["fr-election"].source
+    ages = [0, 3, 20, 90, 400, 1500]
+    # Stored oldest first, as an archive grows (SQLite's order is the article id).
+    made = [make_article(source, title=f"Sécheresse record, épisode {i}", text="Le barrage est à sec.",
+                         published=NOW - timedelta(days=d, hours=1)) for i, d in reversed(list(enumerate(ages)))]
+    made.reverse()
+    query = queries.parse_query("sécheresse")
+
+    def newest(cap: int, **filters: object) -> set[int]:
+        return {c.article_id for c in engine().candidates(query, Filters(**filters), cap)}  # type: ignore[arg-type]
+
+    for cap in (1, 2, 4, 5, 6, 50):
+        assert newest(cap) == {a.pk for a in made[:cap]}
+    assert newest(50, since=NOW - timedelta(days=100)) == {a.pk for a in made[:4]}
+    assert newest(2, until=NOW - timedelta(days=10)) == {made[2].pk, made[3].pk}
+    assert newest(1, since=NOW - timedelta(days=1000), until=NOW - timedelta(days=10)) == {made[2].pk}
+    assert newest(50, since=NOW - timedelta(days=2), until=NOW - timedelta(days=1)) == set()
+
+
 def test_filters(corpus):
     assert found("Regragui", languages=("ar",)) == {"ar-regragui"}
     ar = Source.objects.get(slug="hespress-ar")
