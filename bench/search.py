@@ -265,16 +265,18 @@ def build(args: argparse.Namespace) -> None:
     print(f"peak memory of the build process: {_rss()[1]:.0f} MB", flush=True)
 
 
-def bulk_index_pg(spec: str = "0/1", verify: int = 300) -> int:
+def bulk_index_pg(spec: str = "0/1", verify: int = 300, chunk: int = 20_000) -> int:
     """PostgreSQL only, for the benchmark's million: index the generated articles with
     akhbar's own analysis (``textsearch.analyze_with_prefixes``) and document
     (``PostgresEngine.document``), but each distinct word analysed once (the generated texts
     are words separated by spaces, so a text's analysis is its words' analyses one after the
-    other) and the rows written with ``COPY``. The first ``verify`` articles are checked to
-    give exactly what ``services.document`` gives (index_articles's path); the i-th of k
-    contiguous id ranges. Returns the articles indexed."""
+    other) and the rows written with ``COPY``, a chunk of ids at a time, newest first (an
+    interrupted build holds the newest articles). Worker i of k takes chunks i, i + k, …
+    The first ``verify`` articles of each worker are checked to give exactly what
+    ``services.document`` gives (index_articles's path). Returns the articles indexed."""
     import hashlib
 
+    import psycopg
     from django.db import connection
 
     from akhbar.ingest.textsearch import analyze_with_prefixes
@@ -284,16 +286,10 @@ def bulk_index_pg(spec: str = "0/1", verify: int = 300) -> int:
     from akhbar.sources.models import Source
 
     i, k = (int(x) for x in spec.split("/"))
-    bounds = Article.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True)
-    ids = list(bounds)
-    size = -(-len(ids) // k)
-    mine = ids[i * size:(i + 1) * size]
-    if not mine:
-        print(0)
-        return 0
-    low, high = mine[0], mine[-1]
-    del ids, bounds
-    sources = {s.pk: s for s in Source.objects.all()}
+    ids = list(Article.objects.filter(hidden=False).order_by("-pk").values_list("pk", flat=True))
+    ranges = [(ids[min(c + chunk, len(ids)) - 1], ids[c]) for c in range(0, len(ids), chunk)][i::k]
+    del ids
+    per_source = {s.pk: (s.name, services._editions(s)) for s in Source.objects.all()}
     cache: dict[tuple[str, str], tuple[list[str], list[str], list[str]]] = {}
 
     def analyse(text: str, lang: str) -> tuple[list[str], list[str], list[str]]:
@@ -309,25 +305,17 @@ def bulk_index_pg(spec: str = "0/1", verify: int = 300) -> int:
             articles += r[2]
         return stems, words, articles
 
-    per_source = {}
-    for pk, source in sources.items():
-        editions = services._editions(source)
-        per_source[pk] = (source.name, editions)
+    expected = ({a.pk: services.document(a) for a in Article.objects.filter(
+        hidden=False, pk__gte=ranges[0][0], pk__lte=ranges[0][1]).select_related("source")
+        .order_by("-pk")[:verify]} if ranges else {})
     started = time.perf_counter()
     done = 0
-    import psycopg
-
-    # A connection of its own for reading (a server-side cursor), the COPY using Django's.
-    reader = psycopg.connect(os.environ["AKHBAR_DATABASE_URL"])
-    read = reader.cursor(name="bulk_index")
-    read.itersize = 5000
-    read.execute("SELECT id, source_id, title, text, summary, language, section, published "
-                 "FROM news_article WHERE hidden = false AND id BETWEEN %s AND %s ORDER BY id",
-                 [low, high])
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            "COPY search_searchdoc (article_id, source_id, language, section, published, digest, "
-            "document) FROM STDIN") as cp:
-        for pk, source_id, title, text, summary, lang, section, published in read:
+    reader = psycopg.connect(os.environ["AKHBAR_DATABASE_URL"], autocommit=True)
+    for low, high in ranges:
+        rows = []
+        for pk, source_id, title, text, summary, lang, section, published in reader.execute(
+                "SELECT id, source_id, title, text, summary, language, section, published "
+                "FROM news_article WHERE hidden = false AND id BETWEEN %s AND %s", [low, high]):
             name, editions = per_source[source_id]
             lang = lang or ""
             body = text or summary
@@ -342,17 +330,18 @@ def bulk_index_pg(spec: str = "0/1", verify: int = 300) -> int:
             doc = IndexedText(pk, t_stems, b_stems, x_stems,
                               t_words + x_words + b_words + t_art + x_art + b_art, tags)
             digest = hashlib.sha1(raw.encode()).hexdigest()
-            if done < verify:  # the same as index_articles would write
-                expected, expected_digest = services.document(
-                    Article.objects.select_related("source").get(pk=pk))
-                assert (doc, digest) == (expected, expected_digest), pk
-            cp.write_row((pk, source_id, lang, section or "", published, digest,
-                          PostgresEngine.document(doc)))
-            done += 1
-            if done % 50_000 == 0:
-                print(f"  bulk {spec}: {done} ({done / (time.perf_counter() - started):.0f}/s)",
-                      file=sys.stderr, flush=True)
-    read.close()
+            if pk in expected:  # the same as index_articles would write
+                assert (doc, digest) == expected[pk], pk
+            rows.append((pk, source_id, lang, section or "", published, digest,
+                         PostgresEngine.document(doc)))
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                "COPY search_searchdoc (article_id, source_id, language, section, published, "
+                "digest, document) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+        done += len(rows)
+        print(f"  bulk {spec}: {done} ({done / (time.perf_counter() - started):.0f}/s)",
+              file=sys.stderr, flush=True)
     reader.close()
     print(done)
     return done

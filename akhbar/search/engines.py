@@ -340,8 +340,9 @@ class PostgresEngine(Engine):
         oldest: datetime | None = None
         with connection.cursor() as cursor:
             while True:
-                since = end - span
-                if filters.since is not None and since <= filters.since:
+                start = end - span
+                since: datetime | None = start
+                if filters.since is not None and start <= filters.since:
                     since = None  # the filters' own range is the last window
                 elif oldest is None:
                     cursor.execute("SELECT min(published) FROM search_searchdoc")
@@ -349,7 +350,7 @@ class PostgresEngine(Engine):
                     if row is None or row[0] is None:
                         return []
                     oldest = row[0]
-                if since is not None and oldest is not None and since <= oldest:
+                if since is not None and oldest is not None and start <= oldest:
                     since = None
                 window = Filters(since=since or filters.since, until=filters.until)
                 dates, params = _dates("published", window)
