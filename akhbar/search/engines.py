@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -313,55 +313,19 @@ class PostgresEngine(Engine):
         parts += [f"!{self._term(t, langs)}" for t in query.excluded]
         return " & ".join(parts)
 
-    # The bounded set is looked for in windows of recent time, widened until it holds ``cap``
-    # matches: whichever plan PostgreSQL picks (the date index walked backwards, or the GIN
-    # index ANDed with the date range), it then reads the rows of the window only, not every
-    # match (a medium word has 10,000 at a million articles, a phrase's words together tens of
-    # thousands, each row read and, for a phrase, rechecked). The next window is extrapolated
-    # from the matches the last one held; the last is the whole index.
-    FIRST_WINDOW = timedelta(days=7)
-    MAX_GROWTH = 16.0
-
     def candidates(self, query: Query, filters: Filters, cap: int) -> list[Candidate]:
+        # The planner walks the date index backwards and checks each document (a common word
+        # fills the bounded set in a few hundred rows) or, for a rare one, reads the GIN index
+        # (its statistics of the most common lexemes tell which).
+        # The rank is computed outside, for the bounded set only: inside, a bitmap plan would
+        # compute it for every match before sorting them by date.
+        dates, date_params = _dates("published", filters)
         compiled = self.compile(query, filters)
-        ids = self._bounded_ids(compiled, filters, cap)
-        if not ids:
-            return []
-        # The rank for the bounded set only, and the live row (hidden, copy, story).
-        sql = ("SELECT a.id, ts_rank_cd(s.document, CAST(%s AS tsquery)), a.published, "
-               "a.copy_of_id, a.story_id FROM search_searchdoc s "
-               "JOIN news_article a ON a.id = s.article_id "
-               "WHERE s.article_id = ANY(CAST(%s AS bigint[])) AND a.hidden = %s")
-        return _run(sql, [compiled, ids, False])
-
-    def _bounded_ids(self, compiled: str, filters: Filters, cap: int) -> list[int]:
-        end = filters.until or datetime.now(UTC)
-        span = self.FIRST_WINDOW
-        oldest: datetime | None = None
-        with connection.cursor() as cursor:
-            while True:
-                start = end - span
-                since: datetime | None = start
-                if filters.since is not None and start <= filters.since:
-                    since = None  # the filters' own range is the last window
-                elif oldest is None:
-                    cursor.execute("SELECT min(published) FROM search_searchdoc")
-                    row = cursor.fetchone()
-                    if row is None or row[0] is None:
-                        return []
-                    oldest = row[0]
-                if since is not None and oldest is not None and start <= oldest:
-                    since = None
-                window = Filters(since=since or filters.since, until=filters.until)
-                dates, params = _dates("published", window)
-                cursor.execute("SELECT article_id FROM search_searchdoc "
-                               f"WHERE document @@ CAST(%s AS tsquery){dates} "
-                               "ORDER BY published DESC LIMIT %s", [compiled, *params, cap])
-                ids = [r[0] for r in cursor.fetchall()]
-                if len(ids) >= cap or since is None:
-                    return ids
-                growth = 1.5 * cap / len(ids) if ids else self.MAX_GROWTH
-                span = span * min(self.MAX_GROWTH, max(2.0, growth))
+        inner = ("SELECT s.article_id AS id, ts_rank_cd(s.document, CAST(%s AS tsquery)) AS rel "
+                 "FROM (SELECT article_id FROM search_searchdoc WHERE document @@ CAST(%s AS tsquery)"
+                 f"{dates} ORDER BY published DESC LIMIT %s) b "
+                 "JOIN search_searchdoc s ON s.article_id = b.article_id")
+        return _run(_LIVE.format(inner=inner), [compiled, compiled, *date_params, cap, False])
 
     def raw_sql(self) -> str:
         return ("SELECT article_id FROM search_searchdoc "
