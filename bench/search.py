@@ -205,12 +205,38 @@ def build(args: argparse.Namespace) -> None:
         print(f"generated and stored in {gen:.0f} s ({args.articles / gen:.0f} articles/s)",
               flush=True)
     started = time.perf_counter()
-    if args.build_workers <= 1:
+    if args.bulk:
+        services.clear_index()
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS search_searchdoc_document")
+            cursor.execute("ALTER TABLE search_searchdoc DROP CONSTRAINT IF EXISTS search_searchdoc_pkey")
+        connection.close()
+        k = args.build_workers
+        cmd = [sys.executable, "-m", "bench.search", "--bulk-slice"]
+        workers = [subprocess.Popen([*cmd, f"{i}/{k}", "--database-url", args.database_url],
+                                    stdout=subprocess.PIPE, text=True) for i in range(k)]
+        indexed = sum(int((w.communicate()[0] or "0").split()[-1]) for w in workers)
+        if any(w.returncode for w in workers):
+            raise SystemExit("a bulk worker failed")
+        print(f"rows written in {time.perf_counter() - started:.0f} s", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+            cursor.execute("ALTER TABLE search_searchdoc ADD CONSTRAINT search_searchdoc_pkey "
+                           "PRIMARY KEY (article_id)")
+            cursor.execute("CREATE INDEX search_searchdoc_document ON search_searchdoc "
+                           "USING gin (document)")
+        services.record_rebuilt()
+    elif args.build_workers <= 1:
         indexed = services.reindex_all(progress=_progress(started))
     else:
         # The same steps as reindex_all, the indexing split into contiguous id ranges over
         # several processes (analysis in parallel; each batch's write takes the lock briefly).
         services.clear_index()
+        pg = connection.vendor == "postgresql"
+        if pg:  # filled without its GIN index, which is built once at the end (below)
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX IF EXISTS search_searchdoc_document")
         connection.close()
         k = args.build_workers
         cmd = [sys.executable, "-m", "bench.search", "--index-slice"]
@@ -219,6 +245,13 @@ def build(args: argparse.Namespace) -> None:
         workers = [subprocess.Popen([*cmd, f"{i}/{k}", *tail], stdout=subprocess.PIPE, text=True)
                    for i in range(k)]
         indexed = sum(int((w.communicate()[0] or "0").split()[-1]) for w in workers)
+        if pg:
+            gin = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '1GB'")
+                cursor.execute("CREATE INDEX search_searchdoc_document ON search_searchdoc "
+                               "USING gin (document)")
+            print(f"GIN index built in {time.perf_counter() - gin:.0f} s", flush=True)
         services.record_rebuilt()
     took = time.perf_counter() - started
     print(f"index build: {indexed} articles in {took:.0f} s, {indexed / took:.0f} articles/s "
@@ -230,6 +263,88 @@ def build(args: argparse.Namespace) -> None:
         with connection.cursor() as cursor:  # as the hourly upkeep does
             cursor.execute("ANALYZE")
     print(f"peak memory of the build process: {_rss()[1]:.0f} MB", flush=True)
+
+
+def bulk_index_pg(spec: str = "0/1", verify: int = 300, chunk: int = 20_000) -> int:
+    """PostgreSQL only, for the benchmark's million: index the generated articles with
+    akhbar's own analysis (``textsearch.analyze_with_prefixes``) and document
+    (``PostgresEngine.document``), but each distinct word analysed once (the generated texts
+    are words separated by spaces, so a text's analysis is its words' analyses one after the
+    other) and the rows written with ``COPY``, a chunk of ids at a time, newest first (an
+    interrupted build holds the newest articles). Worker i of k takes chunks i, i + k, …
+    The first ``verify`` articles of each worker are checked to give exactly what
+    ``services.document`` gives (index_articles's path). Returns the articles indexed."""
+    import hashlib
+
+    import psycopg
+    from django.db import connection
+
+    from akhbar.ingest.textsearch import analyze_with_prefixes
+    from akhbar.news.models import Article
+    from akhbar.search import services
+    from akhbar.search.engines import IndexedText, PostgresEngine, month_tag
+    from akhbar.sources.models import Source
+
+    i, k = (int(x) for x in spec.split("/"))
+    ids = list(Article.objects.filter(hidden=False).order_by("-pk").values_list("pk", flat=True))
+    ranges = [(ids[min(c + chunk, len(ids)) - 1], ids[c]) for c in range(0, len(ids), chunk)][i::k]
+    del ids
+    per_source = {s.pk: (s.name, services._editions(s)) for s in Source.objects.all()}
+    cache: dict[tuple[str, str], tuple[list[str], list[str], list[str]]] = {}
+
+    def analyse(text: str, lang: str) -> tuple[list[str], list[str], list[str]]:
+        stems: list[str] = []
+        words: list[str] = []
+        articles: list[str] = []
+        for w in text.split():
+            r = cache.get((w, lang))
+            if r is None:
+                r = cache[(w, lang)] = analyze_with_prefixes(w, lang)
+            stems += r[0]
+            words += r[1]
+            articles += r[2]
+        return stems, words, articles
+
+    expected = ({a.pk: services.document(a) for a in Article.objects.filter(
+        hidden=False, pk__gte=ranges[0][0], pk__lte=ranges[0][1]).select_related("source")
+        .order_by("-pk")[:verify]} if ranges else {})
+    started = time.perf_counter()
+    done = 0
+    reader = psycopg.connect(os.environ["AKHBAR_DATABASE_URL"], autocommit=True)
+    for low, high in ranges:
+        rows = []
+        for pk, source_id, title, text, summary, lang, section, published in reader.execute(
+                "SELECT id, source_id, title, text, summary, language, section, published "
+                "FROM news_article WHERE hidden = false AND id BETWEEN %s AND %s", [low, high]):
+            name, editions = per_source[source_id]
+            lang = lang or ""
+            body = text or summary
+            t_stems, t_words, t_art = analyse(title, lang)
+            b_stems, b_words, b_art = analyse(body, lang)
+            x_stems, x_words, x_art = analyse(name, lang)  # generated articles have no authors
+            tags = [*(f"e{e}" for e in editions), f"l{lang or 'xx'}", f"s{source_id}",
+                    month_tag(published)]
+            if section:
+                tags.append(f"c{section}")
+            raw = "\x00".join([title, body, name, lang, section or "", published.isoformat(), *tags])
+            doc = IndexedText(pk, t_stems, b_stems, x_stems,
+                              t_words + x_words + b_words + t_art + x_art + b_art, tags)
+            digest = hashlib.sha1(raw.encode()).hexdigest()
+            if pk in expected:  # the same as index_articles would write
+                assert (doc, digest) == expected[pk], pk
+            rows.append((pk, source_id, lang, section or "", published, digest,
+                         PostgresEngine.document(doc)))
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                "COPY search_searchdoc (article_id, source_id, language, section, published, "
+                "digest, document) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+        done += len(rows)
+        print(f"  bulk {spec}: {done} ({done / (time.perf_counter() - started):.0f}/s)",
+              file=sys.stderr, flush=True)
+    reader.close()
+    print(done)
+    return done
 
 
 def _progress(started: float) -> Callable[[int], None]:
@@ -335,6 +450,10 @@ def main() -> int:
                         help="index with K processes (default 1: akhbar search --reindex's path)")
     parser.add_argument("--queries-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--index-slice", help=argparse.SUPPRESS)
+    parser.add_argument("--bulk-slice", help=argparse.SUPPRESS)
+    parser.add_argument("--bulk", action="store_true",
+                        help="PostgreSQL: index with COPY, each distinct word analysed once, the "
+                             "indexes built after (see bulk_index_pg)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of the whole mix")
     args = parser.parse_args()
     if not args.database_url and not args.data_dir:
@@ -345,6 +464,9 @@ def main() -> int:
         return 0
     if args.index_slice:
         index_slice(args.index_slice)
+        return 0
+    if args.bulk_slice:
+        bulk_index_pg(args.bulk_slice)
         return 0
     if not args.reuse:
         build(args)

@@ -14,7 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from akhbar.ingest.textsearch import MIN_PREFIX, STOP_WORDS, stem, surface_words
+from akhbar.ingest.textsearch import (
+    MIN_PREFIX,
+    STOP_WORDS,
+    prefix_words,
+    query_prefix,
+    stem,
+    surface_words,
+)
 
 MAX_QUERY_CHARS = 500  # a longer query is cut (on a space): 10 KB of text is not a search
 MAX_TERMS = 12  # terms (and exclusions) beyond these are ignored, so a query stays fast
@@ -65,8 +72,12 @@ def _term(text: str, *, quoted: bool) -> Term | None:
     raw = " ".join(text.rstrip("*").replace('"', " ").split())
     if len(words) > 1:
         return Term("phrase", tuple(words), raw)
-    if prefix and len(words[0]) >= MIN_PREFIX:
-        return Term("prefix", (words[0],), raw)
+    if prefix and len(words) == 1:
+        # Arabic: after the proclitics and the article (``الان*`` keeps its article, see
+        # textsearch.query_prefix); too short a prefix is searched as a word.
+        token = query_prefix(text.rstrip("*"))
+        if len(token) >= MIN_PREFIX:
+            return Term("prefix", (token,), raw)
     return Term("word", (words[0][:64],), raw)
 
 
@@ -139,6 +150,11 @@ def _forms(word: str) -> list[str]:
     return surface_words(word)
 
 
+@lru_cache(maxsize=1 << 16)
+def _prefix_forms(word: str) -> list[str]:
+    return prefix_words(word)
+
+
 def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) -> str:
     """HTML: the ``words``-word passage of ``text`` with the most matched terms, each matched
     word in ``<mark>``; everything else escaped. The start of the text when nothing matches."""
@@ -154,9 +170,8 @@ def snippet(text: str, query: Query, language: str, words: int = SNIPPET_WORDS) 
     for _, _, word in tokens:
         hit = seen.get(word)
         if hit is None:
-            hit = seen[word] = any(
-                stem(f, language) in stems or bool(prefixes and f.startswith(prefixes))
-                for f in _forms(word))
+            hit = seen[word] = any(stem(f, language) in stems for f in _forms(word)) or bool(
+                prefixes and any(f.startswith(prefixes) for f in _prefix_forms(word)))
         hits.append(hit)
     score = best_score = sum(hits[:words])
     best = 0

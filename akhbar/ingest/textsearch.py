@@ -49,7 +49,7 @@ STOP_WORDS = frozenset(
 # Bump when the analysis changes what a word becomes (folding, clitics, stemmer, stop words):
 # an index built by another version no longer meets the queries, and /healthz says so until
 # `akhbar search --reindex` has run.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: Arabic article prefix tokens (see article_token)
 
 MIN_PREFIX = 3  # a shorter prefix would expand to too many words to be useful or fast
 
@@ -78,10 +78,56 @@ def _unclitic(word: str) -> str:
     return strip_proclitics(word) if is_arabic(word) else word
 
 
+def _folded(text: str) -> list[str]:
+    return fold_text(_ELISION.sub("", unicodedata.normalize("NFKC", text))).split()
+
+
 def surface_words(text: str) -> list[str]:
     """The folded words of a text, French elision and Arabic proclitics removed, in order."""
-    text = _ELISION.sub("", unicodedata.normalize("NFKC", text))
-    return [_unclitic(w) for w in fold_text(text).split()]
+    return [_unclitic(w) for w in _folded(text)]
+
+
+# Arabic short prefixes. A reader typing ``الان*`` means the words that begin with "al-an"
+# (الانتخابات، والانتخابات، للانتخابات، الآن): without its article the prefix is two letters,
+# too short to search for, and the bare word "ان" is a stop word. So each Arabic word that
+# carried the article (after any proclitic) is also indexed, for prefixes only, as "ال" and
+# the first ARTICLE_LETTERS letters after it, and such a query searches for that token.
+ARTICLE_LETTERS = MIN_PREFIX - 1
+
+
+@lru_cache(maxsize=1 << 16)
+def article_token(word: str) -> str:
+    """For a folded word: "ال" + the first letters after its proclitics and article, when it
+    is an Arabic word that had them stripped (``strip_proclitics``); "" otherwise."""
+    if not is_arabic(word):
+        return ""
+    rest = strip_proclitics(word)
+    return "ال" + rest[:ARTICLE_LETTERS] if rest != word else ""
+
+
+def prefix_words(text: str) -> list[str]:
+    """The tokens a ``prefix*`` query is compared with: the surface words, then the article
+    tokens of the Arabic words that carried the article (index time and snippets)."""
+    folded = _folded(text)
+    words = [_unclitic(w) for w in folded]
+    return words + [t for t in map(article_token, folded) if t]
+
+
+def query_prefix(text: str) -> str:
+    """The token a reader's ``prefix*`` (without the star) is searched as; "" when it is not a
+    single word. Arabic proclitics and the article are removed as in the index; when fewer
+    than MIN_PREFIX letters are left, the article is kept (``الان*`` → "الان", matched against
+    the article tokens)."""
+    folded = _folded(text)
+    if len(folded) != 1:
+        return ""
+    word = folded[0]
+    if is_arabic(word):
+        for prefix in _AR_PREFIXES:
+            if word.startswith(prefix) and len(word) > len(prefix):
+                rest = word[len(prefix):]
+                return rest if len(rest) >= MIN_PREFIX else "ال" + rest
+    return _unclitic(word)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -100,9 +146,17 @@ def stem(word: str, language: str) -> str:
 
 def analyze(text: str, language: str) -> tuple[list[str], list[str]]:
     """A text's stems and surface words, position by position (index time)."""
-    words = surface_words(text)
+    stems, words, _ = analyze_with_prefixes(text, language)
+    return stems, words
+
+
+def analyze_with_prefixes(text: str, language: str) -> tuple[list[str], list[str], list[str]]:
+    """``analyze``, and the text's Arabic article tokens (``article_token``) for prefixes."""
+    folded = _folded(text)
+    words = [_unclitic(w) for w in folded]
     stemmer_lang = language if language in STEMMERS else "fr"
-    return [stem(w, stemmer_lang) for w in words], words
+    return ([stem(w, stemmer_lang) for w in words], words,
+            [t for t in map(article_token, folded) if t])
 
 
 def stem_forms(word: str, languages: Iterable[str]) -> list[str]:

@@ -281,10 +281,18 @@ class PostgresEngine(Engine):
         return " ".join(parts)
 
     def write(self, docs: Iterable[IndexedText]) -> None:
-        rows = [(self.document(d), d.article_id) for d in docs]
+        # One statement per batch (the rows exist: services upserts them just before).
+        ids, documents = [], []
+        for d in docs:
+            ids.append(d.article_id)
+            documents.append(self.document(d))
+        if not ids:
+            return
         with connection.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE search_searchdoc SET document = %s::tsvector WHERE article_id = %s", rows)
+            cursor.execute(
+                "UPDATE search_searchdoc s SET document = CAST(v.doc AS tsvector) "
+                "FROM unnest(CAST(%s AS bigint[]), CAST(%s AS text[])) AS v(id, doc) "
+                "WHERE s.article_id = v.id", [ids, documents])
 
     def delete(self, article_ids: Sequence[int]) -> None:
         pass  # the document is a column of the row services delete

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from akhbar.ingest.textsearch import ANALYSIS_VERSION, analyze
+from akhbar.ingest.textsearch import ANALYSIS_VERSION, analyze_with_prefixes
 from akhbar.news import queries as news_queries
 from akhbar.news.models import Article
 from akhbar.search.engines import IndexedText, engine, month_tag
@@ -37,9 +37,9 @@ def document(article: Article) -> tuple[IndexedText, str]:
     lang = article.language or ""
     body = _body(article)
     extra = " ".join([article.source.name, *(a for a in article.authors if isinstance(a, str))])
-    title_stems, title_words = analyze(article.title, lang)
-    body_stems, body_words = analyze(body, lang)
-    extra_stems, extra_words = analyze(extra, lang)
+    title_stems, title_words, title_articles = analyze_with_prefixes(article.title, lang)
+    body_stems, body_words, body_articles = analyze_with_prefixes(body, lang)
+    extra_stems, extra_words, extra_articles = analyze_with_prefixes(extra, lang)
     tags = [*(f"e{e}" for e in _editions(article.source)), f"l{lang or 'xx'}",
             f"s{article.source_id}", month_tag(article.published)]
     if article.section:
@@ -47,7 +47,8 @@ def document(article: Article) -> tuple[IndexedText, str]:
     raw = "\x00".join([article.title, body, extra, lang, article.section or "",
                        article.published.isoformat(), *tags])
     doc = IndexedText(article.pk, title_stems, body_stems, extra_stems,
-                      title_words + extra_words + body_words, tags)
+                      title_words + extra_words + body_words + title_articles + extra_articles
+                      + body_articles, tags)
     return doc, hashlib.sha1(raw.encode()).hexdigest()
 
 

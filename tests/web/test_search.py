@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from akhbar.ingest.textquery import marked_words
 from akhbar.ingest.textsearch import ANALYSIS_VERSION
 from akhbar.news.models import Article, Image
 from akhbar.search import queries
@@ -165,7 +166,7 @@ def test_prefixes_match_with_and_without_the_prefix_index(corpus):
         "pré*": {"fr-election"}, "élec*": {"fr-election", "fr-elections", "en-elections"},
         "légis*": {"fr-elections"}, "présid*": {"fr-election"},
         "présidentiel*": {"fr-election"}, "turn*": {"en-elections"}, "runn*": {"en-running"},
-        "parliam*": {"en-elections"}, "الان*": {"ar-elections"},
+        "parliam*": {"en-elections"}, "الان*": {"ar-elections", "ar-wal", "ar-lil"},
         "انتخا*": {"ar-elections", "ar-wal", "ar-lil"}, "الانتخ*": {"ar-elections", "ar-wal", "ar-lil"},
         "الركرا*": {"ar-regragui"}, "Regrag*": {"fr-regragui", "ar-regragui"}, "xyzzy*": set(),
     }
@@ -181,6 +182,26 @@ def test_prefixes_match_with_and_without_the_prefix_index(corpus):
         assert _prefix_matches() == expected
         migration.rebuild_fts(cursor, "3 4 5 6")
     assert _prefix_matches() == expected
+
+def test_short_arabic_prefixes_keep_their_article(corpus):
+    # "الان*" is "al-an…": two letters are left without the article, too few for a prefix,
+    # and the bare "ان" (أن، إن) is a stop word in nearly every Arabic text. The article is
+    # kept instead, so it finds الانتخابات، والانتخابات، للانتخابات and not "أن" alone.
+    term = queries.parse_query("الان*").clauses[0][0]
+    assert (term.kind, term.words) == ("prefix", ("الان",))
+    every = {"ar-elections", "ar-wal", "ar-lil"}
+    assert found("الان*") == found("بالان*") == found("للان*") == found("والان*") == every
+    assert found("الآن*") == every  # alef madda folded
+    assert found("الرك*") == {"ar-regragui"}  # الركراكي
+    assert found("الرئ*") == {"ar-elections"}  # الرئاسية, hamza folded
+    assert found("الا*") >= every  # three letters: words beginning "الا…"
+    assert found("الاح*") == {"ar-wal", "ar-lil"}  # الأحزاب
+    assert found("الانتخ*") == found("انتخ*") == every  # three letters or more: without the article
+    # The snippet marks the words the prefix found, not "أن".
+    hit = next(h for h in queries.search("الان*", queries.Filters()).hits
+               if h.article.title == ARTICLES["ar-elections"][1])
+    assert set(marked_words(hit.snippet)) == {"الانتخابات"}
+
 
 @pytest.mark.parametrize("raw", [
     '"élection', 'élection "', "élection OR", "OR élection", "élection OR OR", "élection - -",
@@ -266,6 +287,31 @@ def test_one_result_per_story_and_about_n_beyond_the_scored_set(corpus):
     # A scored set of 2 out of 3 matches: the count is an estimate, never below what was seen.
     ranked, count, approximate = queries.ranked_ids(query, queries.Filters(), cap=2)
     assert len(ranked) == 2 and approximate and count >= 2
+
+
+def test_the_bounded_set_is_the_newest_matches_whatever_their_age(corpus):
+    # PostgreSQL looks for it in windows of recent time widened until they hold the cap
+    # (engines.PostgresEngine); SQLite walks the rowids (article ids) down. Either way: the
+    # newest ``cap`` matches, from today to years back, within the date filters.
+    from akhbar.search.engines import Filters, engine
+
+    source = corpus["fr-election"].source
+    ages = [0, 3, 20, 90, 400, 1500]
+    # Stored oldest first, as an archive grows (SQLite's order is the article id).
+    made = [make_article(source, title=f"Sécheresse record, épisode {i}", text="Le barrage est à sec.",
+                         published=NOW - timedelta(days=d, hours=1)) for i, d in reversed(list(enumerate(ages)))]
+    made.reverse()
+    query = queries.parse_query("sécheresse")
+
+    def newest(cap: int, **filters: object) -> set[int]:
+        return {c.article_id for c in engine().candidates(query, Filters(**filters), cap)}  # type: ignore[arg-type]
+
+    for cap in (1, 2, 4, 5, 6, 50):
+        assert newest(cap) == {a.pk for a in made[:cap]}
+    assert newest(50, since=NOW - timedelta(days=100)) == {a.pk for a in made[:4]}
+    assert newest(2, until=NOW - timedelta(days=10)) == {made[2].pk, made[3].pk}
+    assert newest(1, since=NOW - timedelta(days=1000), until=NOW - timedelta(days=10)) == {made[2].pk}
+    assert newest(50, since=NOW - timedelta(days=2), until=NOW - timedelta(days=1)) == set()
 
 
 def test_filters(corpus):
