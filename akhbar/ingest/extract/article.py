@@ -67,6 +67,10 @@ def decode_page(content: bytes | str, encoding: str | None = None, *, url: str =
     return text
 
 
+def _key(value: str | None) -> str:
+    return "".join(ch for ch in (value or "").casefold() if ch.isalnum())
+
+
 def _fold(value: str) -> str:
     return " ".join(value.casefold().split())
 
@@ -85,7 +89,9 @@ def _body_html(body: _Element | None) -> str:
 
 def _title(page: PageMetadata, url: str) -> str:
     """The visible headline, or the metadata title without the site name around it."""
-    meta_title = page.title or page.meta_title
+    # Some JSON-LD blocks give the site's name as the headline.
+    headline = page.title if page.title and _key(page.title) != _key(page.sitename) else None
+    meta_title = headline or page.meta_title
     if meta_title:
         meta_title = strip_site_name(meta_title, page.sitename, urlsplit(url).hostname)
         # "Politics | Headline": the section's name in front.
@@ -93,7 +99,7 @@ def _title(page: PageMetadata, url: str) -> str:
             for separator in (" | ", " - ", " : "):
                 if meta_title.casefold().startswith(f"{section.casefold()}{separator}"):
                     meta_title = meta_title[len(section) + len(separator):]
-    return clean_text(choose_title(meta_title, page.headings))
+    return clean_text(choose_title(meta_title, page.headings, page.sitename))
 
 
 def _language(text: str, html_lang: str | None, allowed: Sequence[str]) -> str | None:
@@ -160,8 +166,8 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     if body is None:
         return None
     first = body[0] if len(body) else None
-    # The body's leading heading repeats the title (stored apart).
-    if first is not None and first.tag == "head" and _fold("".join(first.itertext())) == _fold(title):
+    # The body's leading heading repeats the title (stored apart), sometimes with a kicker.
+    if first is not None and first.tag == "head" and _fold(title) in _fold("".join(first.itertext())):
         body.remove(first)
     drop_boilerplate_blocks(body)
     if page.article_body:

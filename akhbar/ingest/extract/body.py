@@ -94,7 +94,7 @@ _LEADS = re.compile(
     r"(?:à |a )?lire (?:aussi|également|egalement|encore|la suite)|voir aussi|à voir aussi|"
     r"sur le même sujet|lire plus|en savoir plus|"
     r"read (?:also|more|next)|also read|see also|related(?: articles?| stories| content)?\s*:|"
-    r"more on this|recommended|"
+    r"more on this|recommended\s*(?::|for you|reading|stories|articles|$)|(?:first-time )?subscribers also (?:receive|get)|"
     r"اقرأ أيضا|اقرأ أيضاً|اقرأ ايضا|إقرأ أيضا|إقرأ أيضاً|اقرأ كذلك|اقرأ المزيد|طالع أيضا|"
     r"طالع أيضاً|شاهد أيضا|شاهد أيضاً|مواضيع ذات صلة|أخبار ذات صلة|"
     r"suivez[- ]nous|abonnez[- ]vous|inscrivez[- ]vous|partager|partagez|"
@@ -104,10 +104,42 @@ _LEADS = re.compile(
     r"image d'illustration|image illustrative|photo d'illustration|"
     r"تابعونا|تابعوا|اشترك|شارك|"
     r"(?:crédit|credit|photo|image|ph\.?)\s*(?:photo)?\s*:|©|\(c\)|"
-    r"(?:ce site|this (?:site|website)) utilise|(?:nous utilisons|we use) (?:des )?cookies"
+    r"(?:ce site|this (?:site|website)) utilise|(?:nous utilisons|we use) (?:des )?cookies|"
+    # paywall and subscription pitches
+    r"pour (?:lire|voir|découvrir) la suite|pour accéder (?:en illimité|à (?:la suite|l'intégralité|cet article|tous))|"
+    r"(?:vous êtes )?déjà abonné|cet article est réservé|la suite (?:de cet article )?est réservée|"
+    r"if you(?:'re| are|’re) (?:seeing this|already a subscriber)|already a subscriber|"
+    r"want (?:to (?:keep up|bookmark|read more)|more [\w ]{2,30}\?)|you(?:'re|’re| are) reading the [\w'’ ]{2,40}newsletter|"
+    r"get (?:alerts|the latest updates|all the latest)|stay connected|discover special offers|don'?t miss\s*:|"
+    r"join our [\w ]{2,30}(?:community|forums?)|support (?:our|independent) (?:newsroom|journalism)|"
+    r"we cannot do this without|listen (?:to [\w ]{2,40} )?on (?:spotify|apple podcasts)|"
+    r"(?:more|more must-reads) from [\w ]{2,30}$|related videos?\s*:?$|advertisement$|publicité$|إعلان$|"
+    r"advertise with|our standards\s*:|"
+    # credits and contact lines
+    r"\[?image (?:via|credit)|source images? by|lead image\s*:|"
+    r"[—–-]?\s*contact (?:reporter )?[\w .'’-]{2,40} at \S+@|"
+    # bare labels and sources: "Release Date:", "Category : Press Releases", "BVINEWS.COM"
+    r"(?:release|news) date\s*:|categor(?:y|ie)\s*:|(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|ma|dz|tn|fr)\W*$"
     r")",
     re.IGNORECASE,
 )
+# A short block saying these anywhere is an advertiser disclosure, a subscription pitch, a
+# copyright notice or a reporter's contact line.
+_NOTICES = re.compile(
+    r"all rights reserved|tous droits réservés|جميع الحقوق محفوظة|copyrighted property|"
+    r"written permission[^.]{0,40}(?:reprint|reproduc|republish)|this material may not be (?:published|reproduced)|"
+    r"(?:receive|earn) (?:a )?(?:compensation|commission) when you|references to products from|"
+    r"already a subscriber|can be reached at \S+@|advertise with (?:us|the)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT = re.compile(r"\W*(?:©|copyright\s*(?:©|\(c\)|\d{4}))", re.IGNORECASE)
+# A copyright or disclosure notice may be longer than a "read also" line.
+NOTICE_MAX_CHARS = 400
+# Letters some spam blocks write in Cyrillic or Greek to dodge filters ("Аdvеrtіѕе").
+_LOOKALIKES = str.maketrans("АаВЕеІіЈјКМНОоРрСсТХхУуЅѕԁΑΒΕΗΙΚΜΝΟΡΤΧΥοα",
+                            "AaBEeIiJjKMHOoPpCcTXxYySsdABEHIKMNOPTXYoa")
+# Soft hyphens and zero-width characters split words for matching.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # JSON-LD articleBody checks: a reference this long is used; the extraction "holds" it when it
 # has this share of its trigrams, "missed" it below that share, and is "much more" past this
 # multiple of its length.
@@ -122,7 +154,7 @@ _WORD = re.compile(r"\w+")
 
 # A date line ("Publié le 17/12/2020 à 10h30 | Mis à jour …") left in the text.
 _DATE_LEAD = re.compile(
-    r"^\W*(?:publi[ée] le|mis en ligne le|mis à jour le|published|posted|updated|نشر في|نشر بتاريخ|"
+    r"^\W*(?:publi[ée] le|mis en ligne le|mis à jour le|écrit le|published|posted|updated|written|نشر في|نشر بتاريخ|"
     r"تاريخ النشر)\b\W*(?:on\b)?\W*(?:\w+\W+){0,2}\d",
     re.IGNORECASE,
 )
@@ -132,8 +164,12 @@ DATE_LINE_MAX_CHARS = 120
 def is_boilerplate_block(text: str) -> bool:
     """True for a short block that is a "read also" link, a share / follow line, a credit or a
     date line."""
-    text = text.strip()
-    if not text or len(text) > LEAD_MAX_CHARS:
+    text = text.translate(_INVISIBLE).translate(_LOOKALIKES).strip()
+    if not text or len(text) > NOTICE_MAX_CHARS:
+        return False
+    if _NOTICES.search(text) or _COPYRIGHT.match(text):
+        return True
+    if len(text) > LEAD_MAX_CHARS:
         return False
     return bool(_LEADS.match(text)) or (len(text) <= DATE_LINE_MAX_CHARS and bool(_DATE_LEAD.match(text)))
 
@@ -143,10 +179,44 @@ def _block_text(element: _Element) -> str:
 
 
 def drop_boilerplate_blocks(body: _Element) -> None:
-    """Remove the extracted body's top-level blocks that are boilerplate by their text."""
+    """Remove the extracted body's blocks that are boilerplate by their text: top-level blocks,
+    list items, and lines of a paragraph split by line breaks ("Also Read- …" inside a <p>)."""
     for element in list(body):
         if is_boilerplate_block(_block_text(element)):
             body.remove(element)
+        elif element.tag == "list":
+            for item in list(element):
+                if is_boilerplate_block(_block_text(item)):
+                    element.remove(item)
+            if not len(element) and not (element.text or "").strip():
+                body.remove(element)
+        elif element.find("lb") is not None:
+            _drop_boilerplate_lines(element)
+
+
+def _drop_boilerplate_lines(block: _Element) -> None:
+    """Remove the lines of ``block`` (text between <lb/>) that are boilerplate."""
+    # A line: where its text starts (the block, or the <lb/> whose tail it is) and its inline
+    # elements.
+    lines: list[tuple[_Element | None, list[_Element]]] = [(None, [])]
+    for child in block:
+        if child.tag == "lb":
+            lines.append((child, []))
+        else:
+            lines[-1][1].append(child)
+    if len(lines) < 2:
+        return
+    for start, inline in lines:
+        head = block.text if start is None else start.tail
+        text = " ".join(((head or "") + "".join("".join(e.itertext()) + (e.tail or "") for e in inline)).split())
+        if not text or not is_boilerplate_block(text):
+            continue
+        for element in inline:
+            block.remove(element)
+        if start is None:
+            block.text = None
+        else:
+            start.tail = None
 
 
 def _grams(text: str, size: int = 3) -> set[tuple[str, ...]]:
