@@ -19,6 +19,7 @@ from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.body import (
     check_with_reference,
+    coverage,
     drop_boilerplate_blocks,
     prune_boilerplate,
 )
@@ -41,6 +42,10 @@ MIN_TEXT_CHARS = 120
 # finds this many times more text.
 SHORT_BODY_CHARS = 1000
 RECALL_GAIN = 1.5
+# ... and when it holds this share of the precision pass's word trigrams (checked when that
+# pass found this many characters: a shorter one is often a teaser with a byline).
+RECALL_HOLDS = 0.5
+HOLD_MIN_CHARS = 500
 # A text this short is too little for the language detector to overrule <html lang>.
 SHORT_TEXT_CHARS = 200
 
@@ -91,15 +96,21 @@ def _title(page: PageMetadata, url: str) -> str:
     """The visible headline, or the metadata title without the site name around it."""
     # Some JSON-LD blocks give the site's name as the headline.
     headline = page.title if page.title and _key(page.title) != _key(page.sitename) else None
-    meta_title = headline or page.meta_title
-    if meta_title:
-        meta_title = strip_site_name(meta_title, page.sitename, urlsplit(url).hostname)
+    references = []
+    for candidate in (headline, page.meta_title):
+        if not candidate:
+            continue
+        candidate = strip_site_name(candidate, page.sitename, urlsplit(url).hostname)
         # "Politics | Headline": the section's name in front.
         for section in page.categories:
             for separator in (" | ", " - ", " : "):
-                if meta_title.casefold().startswith(f"{section.casefold()}{separator}"):
-                    meta_title = meta_title[len(section) + len(separator):]
-    return clean_text(choose_title(meta_title, page.headings, page.sitename))
+                if candidate.casefold().startswith(f"{section.casefold()}{separator}"):
+                    candidate = candidate[len(section) + len(separator):]
+        references.append(candidate)
+    # The JSON-LD headline first; the <h1> is confirmed by either (one of them is often an
+    # SEO rewrite of the printed headline).
+    return clean_text(choose_title(references[0] if references else None, page.headings, page.sitename,
+                                   references[1:]))
 
 
 def _language(text: str, html_lang: str | None, allowed: Sequence[str]) -> str | None:
@@ -158,9 +169,11 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     # balanced pass (with its recall retry) is asked too, and kept when it finds much more.
     if document is None or len(document.text or "") < SHORT_BODY_CHARS:
         balanced = _trafilatura(source, url, precision=False)
-        if balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(
-            (document.text or "") if document is not None else ""
-        ):
+        first_text = (document.text or "") if document is not None else ""
+        # Kept when it finds much more and holds what the precision pass found: a longer block
+        # elsewhere (a donation appeal, a list of other articles) is not the article.
+        if (balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(first_text)
+                and (len(first_text) < HOLD_MIN_CHARS or coverage(balanced.text or "", first_text) >= RECALL_HOLDS)):
             document = balanced
     body = document.body if document is not None else None
     if body is None:

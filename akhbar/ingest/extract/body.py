@@ -185,6 +185,9 @@ def drop_boilerplate_blocks(body: _Element) -> None:
         if is_boilerplate_block(_block_text(element)):
             body.remove(element)
         elif element.tag == "list":
+            if _is_comment_thread(element):
+                body.remove(element)
+                continue
             for item in list(element):
                 if is_boilerplate_block(_block_text(item)):
                     element.remove(item)
@@ -192,6 +195,16 @@ def drop_boilerplate_blocks(body: _Element) -> None:
                 body.remove(element)
         elif element.find("lb") is not None:
             _drop_boilerplate_lines(element)
+
+
+# A reader's comment ends with its "Reply" link.
+_REPLY = re.compile(r"(?:^|\W)(?:reply|répondre|repondre|رد)\W*$", re.IGNORECASE)
+
+
+def _is_comment_thread(element: _Element) -> bool:
+    """True for a list whose items are mostly readers' comments (each ends with "Reply")."""
+    items = [item for item in element if _block_text(item)]
+    return len(items) >= 2 and 2 * sum(bool(_REPLY.search(_block_text(item))) for item in items) >= len(items)
 
 
 def _drop_boilerplate_lines(block: _Element) -> None:

@@ -359,20 +359,26 @@ def tidy_headline(heading: str, meta_title: str | None) -> str:
     return heading
 
 
-def choose_title(meta_title: str | None, headings: Sequence[str], sitename: str | None = None) -> str:
-    """The visible <h1> headline when it matches the metadata title, else the metadata title.
+def choose_title(meta_title: str | None, headings: Sequence[str], sitename: str | None = None,
+                 others: Sequence[str] = ()) -> str:
+    """The visible <h1> headline when it matches the metadata title (or one of ``others``, the
+    page's other metadata titles), else the metadata title.
 
     Measured on the benchmark pages: the <h1> is the headline as printed, while metadata titles
     are often rewritten for search engines; an <h1> unrelated to them is a logo or a section name.
     """
-    meta_words = set(_WORD.findall((meta_title or "").casefold()))
+    references = [ref for ref in (meta_title, *others) if ref]
     site = _key(sitename)
     for heading in headings:
         if site and _key(heading) == site:  # the logo's <h1>
             continue
+        if not references:
+            return tidy_headline(heading, None)
         words = set(_WORD.findall(heading.casefold()))
-        if not meta_title or (words and len(words & meta_words) / len(words | meta_words) >= HEADLINE_OVERLAP):
-            return tidy_headline(heading, meta_title)
+        for reference in references:
+            ref_words = set(_WORD.findall(reference.casefold()))
+            if words and len(words & ref_words) / len(words | ref_words) >= HEADLINE_OVERLAP:
+                return tidy_headline(heading, reference)
     return tidy_headline(meta_title, None) if meta_title else ""
 
 
