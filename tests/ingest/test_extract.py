@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
+from akhbar.ingest.extract.body import drop_boilerplate_blocks
 from akhbar.ingest.extract.command import run_extract
 from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
@@ -434,6 +436,7 @@ NOTICE_PAGES = {
     # page: (kept text, removed boilerplate by kind)
     "fr_abonnes.html": ("un centre d'interprétation", {
         "read also line inside a paragraph": "Sbeïtla rouvre", "advertisement label": "Publicité",
+        "read also line between paragraphs": "Bardo",
         "paywall": "Pour lire la suite", "already a subscriber": "déjà abonné",
         "copyright notice": "Tous droits réservés", "date line": "Écrit le",
     }),
@@ -533,3 +536,17 @@ def test_title_is_never_the_site_name() -> None:
             + "</article></body></html>").encode()
     assert extract_article(html, url="https://oran-daily.example/port", now=NOW).title == (
         "Port of Oran doubles its capacity")
+
+
+def test_boilerplate_lines_inside_kept_containers_and_between_blocks() -> None:
+    # trafilatura's body sometimes keeps <div>s around paragraphs and text between blocks.
+    body = etree.fromstring(
+        "<body><div><div><p>Le port de Radès a reçu son premier porte-conteneurs géant.<lb/>"
+        "Also Read- Sfax opens a new fish market<lb/>Les quais ont été allongés de trois cents mètres.</p>"
+        "</div></div><p>Les douanes promettent des délais plus courts.</p>Also read: Bizerte dredges its channel"
+        "<p>Les transitaires attendent les premiers chiffres.</p></body>"
+    )
+    drop_boilerplate_blocks(body)
+    text = " ".join("".join(body.itertext()).split())
+    assert "Sfax" not in text and "Bizerte" not in text
+    assert text.startswith("Le port de Radès") and "trois cents mètres" in text and text.endswith("premiers chiffres.")

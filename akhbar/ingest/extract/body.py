@@ -178,10 +178,20 @@ def _block_text(element: _Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+# Containers trafilatura sometimes keeps around the paragraphs.
+_CONTAINERS = frozenset({"div", "section"})
+
+
 def drop_boilerplate_blocks(body: _Element) -> None:
-    """Remove the extracted body's blocks that are boilerplate by their text: top-level blocks,
-    list items, and lines of a paragraph split by line breaks ("Also Read- …" inside a <p>)."""
+    """Remove the extracted body's blocks that are boilerplate by their text: blocks (also inside
+    a kept <div>), list items, and lines of a paragraph split by line breaks ("Also Read- …"
+    inside a <p>)."""
     for element in list(body):
+        if element.tag in _CONTAINERS:
+            drop_boilerplate_blocks(element)
+        # Text left between blocks ("<p>…</p>Also read: …<p>") is a line of its own.
+        if element.tail and element.tail.strip() and is_boilerplate_block(" ".join(element.tail.split())):
+            element.tail = None
         if is_boilerplate_block(_block_text(element)):
             body.remove(element)
         elif element.tag == "list":
