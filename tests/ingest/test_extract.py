@@ -449,7 +449,8 @@ NOTICE_PAGES = {
         "advertisement label": "Advertisement", "newsletter list item": "Want more business news",
         "advertising pitch in look-alike letters": "most read business site", "source domain": "MINEWIRE",
         "release label": "Release Date", "contact line": "lina.bouzid", "copyright notice": "All rights reserved",
-        "readers' comments": "thirty years",
+        "readers' comments": "thirty years", "more link": "Skikda", "podcast line": "Apple Podcasts",
+        "production credits": "Nadia Kaci",
     }),
 }
 

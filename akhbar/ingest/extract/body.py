@@ -98,7 +98,9 @@ _LEADS = re.compile(
     r"اقرأ أيضا|اقرأ أيضاً|اقرأ ايضا|إقرأ أيضا|إقرأ أيضاً|اقرأ كذلك|اقرأ المزيد|طالع أيضا|"
     r"طالع أيضاً|شاهد أيضا|شاهد أيضاً|مواضيع ذات صلة|أخبار ذات صلة|"
     r"suivez[- ]nous|abonnez[- ]vous|inscrivez[- ]vous|partager|partagez|"
-    r"follow us|follow (?:the )?[\w ]{2,30} on (?:twitter|facebook|instagram)|sign up|subscribe|"
+    r"follow us|follow (?:the )?[\w ]{2,30} on (?:twitter|facebook|instagram|snapchat|x|threads|youtube|tiktok)\b|sign up|subscribe|"
+    r"\(more\s*:|also available on (?:apple podcasts|spotify|google podcasts)|read the original article on|"
+    r"explore more$|don[’']?t miss(?: out)?\s*[:–—-]|for more [\w ,]{2,60}(?:news|coverage)\b[^.]{0,30}(?:visit|sign up|subscribe)|"
     r"share this|share on|never miss|for the latest (?:stories|news)|download (?:the|our) [\w ]{0,20}app|"
     r"to (?:view|read) the full (?:story|article)|submit your letter|we want to hear|"
     r"image d'illustration|image illustrative|photo d'illustration|"
@@ -133,6 +135,15 @@ _NOTICES = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(r"\W*(?:©|copyright\s*(?:©|\(c\)|\d{4}))", re.IGNORECASE)
+# A production credit at the end of a feature ("Photographer: Stephen Tayo", "Editor-in-Chief
+# Versha Sharma"): a role, then a capitalised name.
+_CREDIT = re.compile(
+    r"(?i:(?:(?:senior|executive|associate|deputy|contributing|fashion|beauty|photo|video|social media|"
+    r"art (?:&|and) design|creative|editorial)\s+)*(?:editor(?:-in-chief)?|director|designer|photographer|"
+    r"stylist|producer|manager|retouching|retoucher|intern|hair|makeup|manicurist))\s*:?\s+"
+    r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+)
+CREDIT_MAX_CHARS = 80
 # A copyright or disclosure notice may be longer than a "read also" line.
 NOTICE_MAX_CHARS = 400
 # Letters some spam blocks write in Cyrillic or Greek to dodge filters ("Аdvеrtіѕе").
@@ -171,6 +182,8 @@ def is_boilerplate_block(text: str) -> bool:
         return True
     if len(text) > LEAD_MAX_CHARS:
         return False
+    if len(text) <= CREDIT_MAX_CHARS and _CREDIT.fullmatch(text):
+        return True
     return bool(_LEADS.match(text)) or (len(text) <= DATE_LINE_MAX_CHARS and bool(_DATE_LEAD.match(text)))
 
 
