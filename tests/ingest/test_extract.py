@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
+from akhbar.ingest.extract.body import drop_boilerplate_blocks
 from akhbar.ingest.extract.command import run_extract
 from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
-from akhbar.ingest.extract.metadata import choose_title, parse_date, person_names, strip_site_name
+from akhbar.ingest.extract.metadata import (
+    choose_title,
+    parse_date,
+    person_names,
+    strip_site_name,
+    tidy_headline,
+)
 from akhbar.ingest.extract.rules import ExtractRules, RuleError
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 
@@ -420,3 +428,126 @@ def test_rule_tables_are_validated() -> None:
         ExtractRules.from_table({"content": "div[["})
     with pytest.raises(RuleError, match="list of CSS selectors"):
         ExtractRules.from_table({"drop": [3]})
+
+
+# --- issue 17, second pass: notices, paywall and advertisement lines, lines inside a paragraph ---
+
+NOTICE_PAGES = {
+    # page: (kept text, removed boilerplate by kind)
+    "fr_abonnes.html": ("un centre d'interprétation", {
+        "read also line inside a paragraph": "Sbeïtla rouvre", "advertisement label": "Publicité",
+        "read also line between paragraphs": "Bardo",
+        "paywall": "Pour lire la suite", "already a subscriber": "déjà abonné",
+        "copyright notice": "Tous droits réservés", "date line": "Écrit le",
+    }),
+    "ar_haquq.html": ("الطريق الوطنية رقم ستة", {
+        "read also line inside a paragraph": "توسيع محطة القطار", "advertisement label": "إعلان",
+        "copyright notice": "جميع الحقوق محفوظة",
+    }),
+    "en_notices.html": ("full output by the spring", {
+        "advertiser disclosure": "references to products", "illustration credit (soft hyphens)": "trative",
+        "advertisement label": "Advertisement", "newsletter list item": "Want more business news",
+        "advertising pitch in look-alike letters": "most read business site", "source domain": "MINEWIRE",
+        "release label": "Release Date", "contact line": "lina.bouzid", "copyright notice": "All rights reserved",
+        "readers' comments": "thirty years", "more link": "Skikda", "podcast line": "Apple Podcasts",
+        "production credits": "Nadia Kaci",
+    }),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOTICE_PAGES))
+def test_notices_and_paywall_lines_are_removed_in_every_language(name: str) -> None:
+    kept, removed = NOTICE_PAGES[name]
+    draft = extract(name, source_timezone="Africa/Tunis", now=LATER)
+    assert kept in draft.text
+    leaks = {kind: snippet for kind, snippet in removed.items() if snippet in draft.text or snippet in draft.html}
+    assert not leaks
+    # The rest of a paragraph that held a "read also" line stays, in its order.
+    first, last = {"fr_abonnes.html": ("paroi nord", "quatre millions de dinars"),
+                   "ar_haquq.html": ("خمسة عشر درهما", "آلاف الطلبة"),
+                   "en_notices.html": ("refractory lining", "without imports")}[name]
+    assert 0 <= draft.text.index(first) < draft.text.index(last)
+
+
+def test_title_without_kicker_or_media_tag_and_the_printed_us_zone() -> None:
+    draft = extract("en_notices.html", source_timezone="Africa/Algiers", now=LATER)
+    # <h1> "Business | Annaba steelworks restarts its second furnace (video)".
+    assert draft.title == "Annaba steelworks restarts its second furnace"
+    assert not draft.text.startswith("Business")
+    # "Updated Dec. 23, 2023 4:04AM EST / Published Dec. 22, 2023 9:16PM EST": the publication,
+    # 9:16 PM Eastern is 02:16 UTC the next day, whatever the outlet's zone.
+    assert draft.published == datetime(2023, 12, 23, 2, 16, tzinfo=UTC)
+    # "Écrit le : 2024-03-05 10:20" (ISO date) and "نشر بتاريخ 2024-03-05 10:20", in Tunis (UTC+1).
+    for name in ("fr_abonnes.html", "ar_haquq.html"):
+        assert extract(name, source_timezone="Africa/Tunis", now=LATER).published == datetime(
+            2024, 3, 5, 9, 20, tzinfo=UTC)
+    # The site's name holds a separator: "Headline | Le Courrier du Centre - Quotidien tunisien".
+    assert extract("fr_abonnes.html", now=LATER).title == "Kairouan restaure ses citernes aghlabides"
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Written: 2023-11-07 15:03:30", datetime(2023, 11, 7, 15, 3)),
+    ("News date : 04/21/2022", datetime(2022, 4, 21)),  # month first: 21 cannot be a month
+    ("Published: Feb. 12, 2024, 7:00 p.m.", datetime(2024, 2, 12, 19, 0)),
+    ("12 mars 2024 à 12h05", datetime(2024, 3, 12, 12, 5)),
+    ("FEB 2, 2024 1:38 pm PST", datetime(2024, 2, 2, 13, 38, tzinfo=timezone(timedelta(hours=-8)))),
+    ("Dec. 22, 2023 12:16AM EST", datetime(2023, 12, 22, 0, 16, tzinfo=timezone(timedelta(hours=-5)))),
+])
+def test_more_date_forms(line: str, expected: datetime) -> None:
+    found = dates_in(line)
+    assert found and found[0] == (expected, expected.hour != 0 or expected.minute != 0)
+
+
+def test_printed_date_takes_the_date_after_the_publication_cue() -> None:
+    found = printed_date(["Updated Dec. 23, 2023 4:04AM EST / Published Dec. 22, 2023 12:16PM EST"])
+    assert found is not None and found.cued and found.value.day == 22 and found.value.hour == 12
+    found = printed_date(["Mis à jour le 18/12/2020 à 09h00 | Publié le 17/12/2020 à 10h30"])
+    assert found is not None and found.cued and found.value == datetime(2020, 12, 17, 10, 30)
+
+
+def test_headline_tidying() -> None:
+    assert tidy_headline("Opinion | Let kids be kids and leave the labour laws alone | Editorial",
+                         "Let kids be kids and leave the labour laws alone | Editorial") == (
+        "Let kids be kids and leave the labour laws alone")
+    assert tidy_headline("News Feat Pictures opens its film in Oran", "Feat Pictures opens its film in Oran") == (
+        "Feat Pictures opens its film in Oran")
+    # A longer prefix is part of the headline; a short headline keeps its bar.
+    assert tidy_headline("Morocco and Spain sign a deal: Tangier port opens", "Tangier port opens") == (
+        "Morocco and Spain sign a deal: Tangier port opens")
+    assert tidy_headline("Gaza | Live", None) == "Gaza | Live"
+    assert tidy_headline("Cat video beamed from deep space [Watch]", None) == "Cat video beamed from deep space"
+
+
+def test_title_is_never_the_site_name() -> None:
+    # A kicker glued to the headline in the <h1> markup.
+    assert tidy_headline("Open FutureWhy shared thinking beats lone smarts in Rabat",
+                         "Why shared thinking beats lone smarts in Rabat") == "Why shared thinking beats lone smarts in Rabat"
+    # A headline that names the site is not the site's name.
+    assert strip_site_name("Oran Daily - Readers pick Oran Daily's photo of the year", "Oran Daily", None) == (
+        "Readers pick Oran Daily's photo of the year")
+    # The logo's <h1> is skipped.
+    assert choose_title("Port of Oran doubles its capacity - Oran Daily", ["Oran Daily", "Port of Oran doubles its capacity"],
+                        "Oran Daily") == "Port of Oran doubles its capacity"
+    # JSON-LD whose headline is the site's name: the page's title and <h1> decide.
+    html = ("<html lang='en'><head><title>Port of Oran doubles its capacity - Oran Daily</title>"
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Oran Daily", '
+            '"publisher": {"@type": "Organization", "name": "Oran Daily"}}</script></head><body><article>'
+            + "".join(f"<p>The port of Oran has doubled the capacity of its container terminal, quay {i} "
+                      "now takes the largest ships calling in the western Mediterranean.</p>" for i in range(4))
+            + "</article></body></html>").encode()
+    assert extract_article(html, url="https://oran-daily.example/port", now=NOW).title == (
+        "Port of Oran doubles its capacity")
+
+
+def test_boilerplate_lines_inside_kept_containers_and_between_blocks() -> None:
+    # trafilatura's body sometimes keeps <div>s around paragraphs and text between blocks.
+    body = etree.fromstring(
+        "<body><div><div><p>Le port de Radès a reçu son premier porte-conteneurs géant.<lb/>"
+        "Also Read- Sfax opens a new fish market<lb/>Les quais ont été allongés de trois cents mètres.</p>"
+        "</div></div><p>Les douanes promettent des délais plus courts.</p>Also read: Bizerte dredges its channel"
+        "<p>Les transitaires attendent les premiers chiffres.</p></body>"
+    )
+    drop_boilerplate_blocks(body)
+    text = " ".join("".join(body.itertext()).split())
+    assert "Sfax" not in text and "Bizerte" not in text
+    assert text.startswith("Le port de Radès") and "trois cents mètres" in text and text.endswith("premiers chiffres.")

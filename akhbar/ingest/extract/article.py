@@ -19,6 +19,7 @@ from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.body import (
     check_with_reference,
+    coverage,
     drop_boilerplate_blocks,
     prune_boilerplate,
 )
@@ -41,6 +42,10 @@ MIN_TEXT_CHARS = 120
 # finds this many times more text.
 SHORT_BODY_CHARS = 1000
 RECALL_GAIN = 1.5
+# ... and when it holds this share of the precision pass's word trigrams (checked when that
+# pass found this many characters: a shorter one is often a teaser with a byline).
+RECALL_HOLDS = 0.5
+HOLD_MIN_CHARS = 500
 # A text this short is too little for the language detector to overrule <html lang>.
 SHORT_TEXT_CHARS = 200
 
@@ -67,6 +72,10 @@ def decode_page(content: bytes | str, encoding: str | None = None, *, url: str =
     return text
 
 
+def _key(value: str | None) -> str:
+    return "".join(ch for ch in (value or "").casefold() if ch.isalnum())
+
+
 def _fold(value: str) -> str:
     return " ".join(value.casefold().split())
 
@@ -85,15 +94,23 @@ def _body_html(body: _Element | None) -> str:
 
 def _title(page: PageMetadata, url: str) -> str:
     """The visible headline, or the metadata title without the site name around it."""
-    meta_title = page.title or page.meta_title
-    if meta_title:
-        meta_title = strip_site_name(meta_title, page.sitename, urlsplit(url).hostname)
+    # Some JSON-LD blocks give the site's name as the headline.
+    headline = page.title if page.title and _key(page.title) != _key(page.sitename) else None
+    references = []
+    for candidate in (headline, page.meta_title):
+        if not candidate:
+            continue
+        candidate = strip_site_name(candidate, page.sitename, urlsplit(url).hostname)
         # "Politics | Headline": the section's name in front.
         for section in page.categories:
             for separator in (" | ", " - ", " : "):
-                if meta_title.casefold().startswith(f"{section.casefold()}{separator}"):
-                    meta_title = meta_title[len(section) + len(separator):]
-    return clean_text(choose_title(meta_title, page.headings))
+                if candidate.casefold().startswith(f"{section.casefold()}{separator}"):
+                    candidate = candidate[len(section) + len(separator):]
+        references.append(candidate)
+    # The JSON-LD headline first; the <h1> is confirmed by either (one of them is often an
+    # SEO rewrite of the printed headline).
+    return clean_text(choose_title(references[0] if references else None, page.headings, page.sitename,
+                                   references[1:]))
 
 
 def _language(text: str, html_lang: str | None, allowed: Sequence[str]) -> str | None:
@@ -152,16 +169,18 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     # balanced pass (with its recall retry) is asked too, and kept when it finds much more.
     if document is None or len(document.text or "") < SHORT_BODY_CHARS:
         balanced = _trafilatura(source, url, precision=False)
-        if balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(
-            (document.text or "") if document is not None else ""
-        ):
+        first_text = (document.text or "") if document is not None else ""
+        # Kept when it finds much more and holds what the precision pass found: a longer block
+        # elsewhere (a donation appeal, a list of other articles) is not the article.
+        if (balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(first_text)
+                and (len(first_text) < HOLD_MIN_CHARS or coverage(balanced.text or "", first_text) >= RECALL_HOLDS)):
             document = balanced
     body = document.body if document is not None else None
     if body is None:
         return None
     first = body[0] if len(body) else None
-    # The body's leading heading repeats the title (stored apart).
-    if first is not None and first.tag == "head" and _fold("".join(first.itertext())) == _fold(title):
+    # The body's leading heading repeats the title (stored apart), sometimes with a kicker.
+    if first is not None and first.tag == "head" and _fold(title) in _fold("".join(first.itertext())):
         body.remove(first)
     drop_boilerplate_blocks(body)
     if page.article_body:

@@ -10,9 +10,9 @@ prints the outlet's own clock), with the time when one is printed, else None for
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 # Month names → number. Arabic covers the Mashreq (Syriac) names, the Egyptian / Gulf names,
 # the Moroccan names (يوليوز, غشت, شتنبر, نونبر, دجنبر) and the Algerian / Tunisian names
@@ -46,7 +46,11 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _MONTH_RE = "|".join(sorted((re.escape(name) for name in _MONTHS), key=len, reverse=True))
 # "17 دجنبر 2020", "17 décembre 2020", "1er mars 2021", "December 17, 2020", then an optional
 # time "à 10h30", "- 10:30", "الساعة 10:30".
-_TIME = r"(?:\s*(?:à|a|at|-|–|,|الساعة|على الساعة|—|\|)?\s*(?P<h>\d{1,2})\s*(?:h|:|H)\s*(?P<mi>\d{2}))?"
+# "7:00 p.m. EST", "12:16PM EST": a 12-hour clock and a printed zone (US and European).
+_ZONES = {"est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
+          "gmt": 0, "utc": 0, "bst": 1, "cet": 1, "cest": 2}
+_TIME = (r"(?:\s*(?:à|a|at|-|–|,|الساعة|على الساعة|—|\|)?\s*(?P<h>\d{1,2})\s*(?:h|:|H)\s*(?P<mi>\d{2})"
+         r"(?::\d{2})?(?:\s*(?P<ampm>[ap])\.?\s?m\b\.?)?(?:\s*(?P<zone>" + "|".join(_ZONES) + r")\b)?)?")
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}})(?:er|ᵉʳ)?\s*(?:\.|-)?\s*(?P<m>{_MONTH_RE})\.?\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d){_TIME}",
     re.IGNORECASE,
@@ -59,9 +63,14 @@ _MONTH_DAY_YEAR = re.compile(
 _NUMERIC = re.compile(
     rf"(?<![\d/.-])(?P<d>\d{{1,2}})[/.-](?P<m>\d{{1,2}})[/.-](?P<y>(?:19|20)\d\d)(?![\d/.-]){_TIME}"
 )
+# "2023-11-07 15:03:30", "2023-11-07T15:03".
+_ISO = re.compile(
+    r"(?<![\d/.-])(?P<y>(?:19|20)\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/-])"
+    r"(?:(?:T|\s+)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::\d{2})?)?(?P<ampm>)(?P<zone>)"
+)
 # Words that introduce the publication date (the update date is read only when nothing else is).
 _PUBLISHED_CUE = re.compile(
-    r"publi[ée]|mis en ligne|posted|published|نشر|تاريخ النشر|بتاريخ|created",
+    r"publi[ée]|mis en ligne|écrit le|posted|published|written|نشر|تاريخ النشر|بتاريخ|created",
     re.IGNORECASE,
 )
 _UPDATED_CUE = re.compile(r"mis à jour|mise à jour|modifi|updated|تحديث|تعديل", re.IGNORECASE)
@@ -71,38 +80,64 @@ _UPDATED_CUE = re.compile(r"mis à jour|mise à jour|modifi|updated|تحديث|�
 class PrintedDate:
     """A date read from a line of the page."""
 
-    value: datetime  # naive, in the outlet's clock; midnight when no time is printed
+    value: datetime  # naive, in the outlet's clock (aware when a zone is printed); midnight when no time is printed
     has_time: bool
     cued: bool  # the line says it is the publication date
     after: bool = True  # printed after the headline
 
 
-def _build(match: re.Match[str], month: int) -> tuple[datetime, bool] | None:
+def _build(match: Mapping[str, str | None], month: int) -> tuple[datetime, bool] | None:
     try:
-        day, year = int(match["d"]), int(match["y"])
+        day, year = int(match["d"] or 0), int(match["y"] or 0)
         hour = int(match["h"]) if match["h"] is not None else None
         minute = int(match["mi"]) if match["mi"] is not None else 0
+        if hour is not None and match["ampm"]:
+            if hour > 12:
+                hour = None
+            elif match["ampm"].lower() == "p":
+                hour = hour % 12 + 12
+            else:
+                hour = hour % 12
         if hour is not None and hour > 23:
             hour = None
-        return datetime(year, month, day, hour or 0, minute if hour is not None else 0), hour is not None
+        value = datetime(year, month, day, hour or 0, minute if hour is not None else 0)
+        if hour is not None and match["zone"]:
+            value = value.replace(tzinfo=timezone(timedelta(hours=_ZONES[match["zone"].lower()])))
+        return value, hour is not None
     except ValueError:
         return None
 
 
 def dates_in(line: str) -> list[tuple[datetime, bool]]:
     """Every date written in ``line`` (digits of any script), with whether a time came with it."""
-    text = " ".join(line.translate(_DIGITS).split())
+    return [value for _, value in _dates_at(" ".join(line.translate(_DIGITS).split()))]
+
+
+def _dates_at(text: str) -> list[tuple[int, tuple[datetime, bool]]]:
+    """The dates written in ``text`` with where each starts."""
     found: list[tuple[int, tuple[datetime, bool]]] = []
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
         for match in pattern.finditer(text):
             month = _MONTHS.get(match["m"].casefold()) or _MONTHS.get(match["m"])
-            if month and (built := _build(match, month)):
+            if month and (built := _build(match.groupdict(), month)):
+                found.append((match.start(), built))
+    if not found:
+        for match in _ISO.finditer(text):
+            if 1 <= int(match["m"]) <= 12 and (built := _build(match.groupdict(), int(match["m"]))):
                 found.append((match.start(), built))
     if not found:
         for match in _NUMERIC.finditer(text):
-            if 1 <= int(match["m"]) <= 12 and (built := _build(match, int(match["m"]))):
+            first, second = int(match["d"]), int(match["m"])
+            # Day first as in French and Arabic; "04/21/2022" can only be month first (US).
+            if 1 <= second <= 12:
+                built = _build(match.groupdict(), second)
+            elif 1 <= first <= 12:
+                built = _build({**match.groupdict(), "d": match["m"]}, first)
+            else:
+                built = None
+            if built:
                 found.append((match.start(), built))
-    return [value for _, value in sorted(found, key=lambda item: item[0])]
+    return sorted(found, key=lambda item: item[0])
 
 
 def printed_date(lines: Iterable[str | tuple[str, bool]], *, max_lines: int = 400) -> PrintedDate | None:
@@ -122,15 +157,19 @@ def printed_date(lines: Iterable[str | tuple[str, bool]], *, max_lines: int = 40
         line, after = (item, True) if isinstance(item, str) else item
         if len(line) > 160 or not any(ch.isdigit() for ch in line):
             continue
-        found = dates_in(line)
+        text = " ".join(line.translate(_DIGITS).split())
+        found = _dates_at(text)
         if not found:
             continue
-        value, has_time = found[0]
-        if _UPDATED_CUE.search(line) and not _PUBLISHED_CUE.search(line.split("|")[0]):
+        value, has_time = found[0][1]
+        published = _PUBLISHED_CUE.search(text)
+        if published:
+            # "Updated Dec. 23 / Published Dec. 22": the date after the cue.
+            value, has_time = next((v for at, v in found if at >= published.start()), found[0][1])
+            return PrintedDate(value, has_time, True)
+        if _UPDATED_CUE.search(text):
             updated = updated or PrintedDate(value, has_time, False)
             continue
-        if _PUBLISHED_CUE.search(line):
-            return PrintedDate(value, has_time, True)
         if after:
             first = first or PrintedDate(value, has_time, False)
         else:

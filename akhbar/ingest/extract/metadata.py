@@ -305,30 +305,81 @@ def strip_site_name(title: str, sitename: str | None, host: str | None) -> str:
 
     def is_site(part: str) -> bool:
         key = _key(part)
-        # Very short names ("AP", "tn") would match inside ordinary words.
-        return len(key) >= 3 and any(
+        # Very short names ("AP", "tn") would match inside ordinary words; a headline that names
+        # the site ("… : PolitiFact's Lie of the Year") is longer than a site's name.
+        return 3 <= len(key) and len(part.split()) <= SITE_MAX_WORDS and any(
             len(ref) >= 3 and (key in ref or (len(ref) >= 4 and ref in key)) for ref in (site, domain)
         )
 
     if is_site(title[separators[-1].end():]):
-        return title[: separators[-1].start()].strip()
+        # "Headline | AOC media - Analyse Opinion Critique": the site's name may hold a separator.
+        return strip_site_name(title[: separators[-1].start()].strip(), sitename, host)
     if is_site(title[: separators[0].start()]):
         return title[separators[0].end():].strip()
     return title
 
 
-def choose_title(meta_title: str | None, headings: Sequence[str]) -> str:
-    """The visible <h1> headline when it matches the metadata title, else the metadata title.
+SITE_MAX_WORDS = 6
+# A kicker printed in the <h1> before the headline ("Opinion", "Politics |", "News") is this short.
+KICKER_MAX_WORDS = 3
+# "(video)", "[Watch]": a media tag after the headline.
+_MEDIA_TAG = re.compile(r"\s*[\[(](?:watch|video|videos|photos?|pics|gallery|listen|audio)[\])]$", re.IGNORECASE)
+# "Headline | Editorial": one word after a bar is the kind of article, not the headline.
+_KIND_SUFFIX = re.compile(r"\s+\|\s+\w+$")
+KIND_MIN_WORDS = 5
+
+
+def _fold_quotes(value: str) -> str:
+    return value.casefold().translate(_QUOTES)
+
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def tidy_headline(heading: str, meta_title: str | None) -> str:
+    """The headline without a kicker the metadata title lacks ("Opinion | …", "News …"), a
+    media tag ("(video)") or a one-word kind after a bar ("… | Editorial")."""
+    heading = _MEDIA_TAG.sub("", heading)
+    if meta_title:
+        words, meta_words = heading.split(), _MEDIA_TAG.sub("", meta_title).split()
+        extra = len(words) - len(meta_words)
+        if 0 < extra <= KICKER_MAX_WORDS and [_fold_quotes(w) for w in words[extra:]] == [
+            _fold_quotes(w) for w in meta_words
+        ]:
+            heading = " ".join(words[extra:])
+        else:
+            # "Open ProgressWhy collaborative thinking…": a kicker glued to the headline.
+            folded, meta_folded = _fold_quotes(" ".join(words)), _fold_quotes(" ".join(meta_words))
+            prefix = folded[: len(folded) - len(meta_folded)]
+            if (len(meta_words) >= KIND_MIN_WORDS and folded.endswith(meta_folded) and prefix
+                    and len(prefix.split()) <= KICKER_MAX_WORDS):
+                heading = " ".join(meta_words)
+    if _KIND_SUFFIX.search(heading) and len(heading.split()) >= KIND_MIN_WORDS + 2:
+        heading = _KIND_SUFFIX.sub("", heading)
+    return heading
+
+
+def choose_title(meta_title: str | None, headings: Sequence[str], sitename: str | None = None,
+                 others: Sequence[str] = ()) -> str:
+    """The visible <h1> headline when it matches the metadata title (or one of ``others``, the
+    page's other metadata titles), else the metadata title.
 
     Measured on the benchmark pages: the <h1> is the headline as printed, while metadata titles
     are often rewritten for search engines; an <h1> unrelated to them is a logo or a section name.
     """
-    meta_words = set(_WORD.findall((meta_title or "").casefold()))
+    references = [ref for ref in (meta_title, *others) if ref]
+    site = _key(sitename)
     for heading in headings:
+        if site and _key(heading) == site:  # the logo's <h1>
+            continue
+        if not references:
+            return tidy_headline(heading, None)
         words = set(_WORD.findall(heading.casefold()))
-        if not meta_title or (words and len(words & meta_words) / len(words | meta_words) >= HEADLINE_OVERLAP):
-            return heading
-    return meta_title or ""
+        for reference in references:
+            ref_words = set(_WORD.findall(reference.casefold()))
+            if words and len(words & ref_words) / len(words | ref_words) >= HEADLINE_OVERLAP:
+                return tidy_headline(heading, reference)
+    return tidy_headline(meta_title, None) if meta_title else ""
 
 
 def headings(tree: HtmlElement, limit: int = 3) -> list[str]:
