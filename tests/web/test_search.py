@@ -374,6 +374,24 @@ def test_blocked_images_never_show_in_results(client, corpus):
     assert "/images/" not in client.get("/fr/search/?q=COP29").content.decode()
 
 
+def test_a_fresh_install_is_not_stale(db, client):
+    # An index built by analysis version 1, as every install before version 2 recorded it: the
+    # migration makes it current only when no article was ever indexed.
+    from django.apps import apps
+
+    migration = importlib.import_module("akhbar.search.migrations.0004_empty_index_current")
+    SearchIndexState.objects.update_or_create(pk=1, defaults={"analysis_version": 1})
+    migration.empty_index_is_current(apps, None)
+    assert not Article.objects.exists()
+    assert client.get("/healthz").json()["search_index"] == {
+        "analysis_version": ANALYSIS_VERSION, "current_analysis_version": ANALYSIS_VERSION,
+        "stale": False}
+    make_article(make_source("presse"), title="Un article", url="https://presse.test/a")
+    SearchIndexState.objects.update_or_create(pk=1, defaults={"analysis_version": 1})
+    migration.empty_index_is_current(apps, None)
+    assert client.get("/healthz").json()["search_index"]["stale"] is True
+
+
 def test_reindex_rebuilds_the_index(client, corpus):
     # An index built by an older analysis is reported stale by /healthz until rebuilt.
     SearchIndexState.objects.update_or_create(pk=1, defaults={"analysis_version": 0})
