@@ -309,7 +309,8 @@ def assign_stories(limit: int = 500) -> int:
         if touched or merged:
             # Groupings, "Full coverage" and story titles changed (update() sends no signal);
             # the pages of articles that had no story yet now link to one.
-            pages_changed(stories=[*(s.pk for s in touched.values()), *merged], articles=moved)
+            pages_changed(stories=[*(s.pk for s in touched.values()), *merged], articles=moved,
+                          news=True)
         cluster_state.last_seq = seq
         cluster_state.save(update_fields=["last_seq"])
         _state.seq = seq
