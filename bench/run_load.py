@@ -37,7 +37,7 @@ def start(env: dict[str, str], port: int, crawl: bool, log: Path) -> subprocess.
     with log.open("ab") as out:
         proc = subprocess.Popen([*argv, *([] if crawl else ["--no-crawl"])], env=env, cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 240  # a loaded machine takes a while to import everything
+    deadline = time.monotonic() + 600  # a loaded machine takes a while to import everything
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
@@ -89,6 +89,25 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+# --synthetic: stores articles of the press's outlets at a steady rate, as a crawl would.
+WRITER = """
+import sys, time, django
+django.setup()
+from django.utils import timezone
+from akhbar.news.models import Article
+from akhbar.sources.models import Source
+sources = list(Source.objects.filter(slug__startswith="press-"))
+per_second, n, started = float(sys.argv[1]) / 60, 0, time.monotonic()
+while True:
+    source = sources[n % len(sources)]
+    Article.objects.create(source=source, url=f"{source.homepage}s/{n}", identity=f"s{n}",
+                           title=f"{source.name} flash {n}", text=f"Texte {n}.",
+                           language="fr", section="economy", published=timezone.now())
+    n += 1
+    time.sleep(max(0.0, started + n / per_second - time.monotonic()))
+"""
+
+
 def ingest_only(env: dict[str, str], data: Path, logs: Path, seconds: int) -> int:
     """The ingest rate of ``akhbar run`` alone, with the CPU time each role takes."""
     port = free_port()
@@ -127,6 +146,11 @@ def main() -> int:
                         "articles stored and the CPU seconds of each role")
     parser.add_argument("--worker-nice", default="",
                         help="AKHBAR_WORKER_NICE for akhbar run (default: akhbar's own)")
+    parser.add_argument("--synthetic", type=float, default=0, metavar="PER_MINUTE",
+                        help="instead of akhbar run's workers, one process stores this many "
+                        "articles a minute through the ORM (signals, search index) next to "
+                        "akhbar run --no-crawl: the web side under a stream of news, whatever "
+                        "CPU the workers would get")
     args = parser.parse_args()
     if not shutil.which("wrk") or not nginx_path():
         print("bench/run_load.py needs wrk: apt-get install wrk")
@@ -170,7 +194,10 @@ def main() -> int:
                 for mode in ("--no-crawl", "ingesting"):
                     port = free_port()
                     log = logs / f"run-{n + 1}-{mode.strip('-')}.log"
-                    proc = start(env, port, crawl=mode == "ingesting", log=log)
+                    stream = bool(args.synthetic) and mode == "ingesting"
+                    proc = start(env, port, crawl=mode == "ingesting" and not stream, log=log)
+                    writer = (subprocess.Popen([sys.executable, "-c", WRITER, str(args.synthetic)],
+                                               env=env, cwd=ROOT) if stream else None)
                     try:
                         if mode == "ingesting":
                             time.sleep(args.warmup)
@@ -182,7 +209,11 @@ def main() -> int:
                         cpu = {k: v - cpu_before[k] for k, v in cpu_by_role(proc.pid).items()}
                         rows.append((mode, r | {"load": load, **cpu},
                                      article_count(data) - before))
+                        print(f"round {n + 1} {mode}: {rows[-1]}", flush=True)  # as it comes
                     finally:
+                        if writer is not None:
+                            writer.kill()
+                            writer.wait()
                         stop(proc)
     finally:
         shutil.rmtree(data, ignore_errors=True)
