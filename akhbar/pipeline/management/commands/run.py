@@ -206,6 +206,9 @@ class Command(BaseCommand):
                 log.exception("scheduler tick failed")
             finally:
                 connections.close_all()
+                first_round_over.set()
+
+        first_round_over = threading.Event()
 
         def place_stories() -> None:
             # One assigner per machine: this thread (see akhbar.pipeline.stories), at the
@@ -213,6 +216,11 @@ class Command(BaseCommand):
             from akhbar.pipeline.stories import assign_stories
 
             lower_thread_priority(nice)
+            # After the first round: loading the embedder and the clusterer's memory (in a
+            # write transaction) must not hold up the first feeds.
+            while not first_round_over.wait(0.5):
+                if stopping.is_set():
+                    return
             while not stopping.is_set():
                 placed = 0
                 try:
