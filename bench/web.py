@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import signal
@@ -134,36 +135,55 @@ def wrk(url: str, duration: int, connections: int, script: str) -> dict[str, flo
 
 
 
-class Press:
-    """Outlets on a FixturePress publishing ``rate`` articles a minute between them: each feed
-    request lists the newest 30 items, numbered by the time they were "published"."""
+PRESS_WORDS = ("gouvernement ministre annonce projet investissement milliards port énergie "
+               "économie rabat casablanca tunis alger parlement réforme budget santé école eau "
+               "football match élection croissance entreprise marché emploi jeunes région "
+               "tribunal enquête sécurité route pluie récolte exportations tourisme festival "
+               "université hôpital banque inflation dirham dinar accord visite sommet").split()
 
-    def __init__(self, press: FixturePress, outlets: int, rate: float) -> None:
-        self.press, self.outlets = press, outlets
+
+class Press:
+    """Outlets on FixturePresses publishing ``rate`` articles a minute between them: each feed
+    request lists the newest 30 items, numbered by the time they were "published". Outlet ``i``
+    is served by ``presses[i % len(presses)]`` (one press per outlet: each a host of its own,
+    as real outlets are, so per-host politeness and scheduling apply to each apart)."""
+
+    def __init__(self, presses: FixturePress | list[FixturePress], outlets: int,
+                 rate: float) -> None:
+        self.presses = presses if isinstance(presses, list) else [presses]
+        self.outlets = outlets
         self.per_outlet = rate / 60.0 / outlets  # items per second per outlet
         self.start = time.time()
-        press.route_prefix("/feed/", handler=self.feed)
-        press.route_prefix("/a/", handler=self.page)
+        for press in self.presses:
+            press.route_prefix("/feed/", handler=self.feed)
+            press.route_prefix("/a/", handler=self.page)
+
+    def press(self, slug: str) -> FixturePress:
+        return self.presses[int(slug.rsplit("-", 1)[-1]) % len(self.presses)]
 
     def feed(self, request: RecordedRequest) -> tuple[int, dict[str, str], str]:
         slug = request.path.rsplit("/", 1)[-1].removesuffix(".xml")
+        press = self.press(slug)
         newest = int((time.time() - self.start) * self.per_outlet)
         rows = []
         for n in range(newest, max(-1, newest - 30), -1):
             when = datetime.fromtimestamp(self.start + n / self.per_outlet, UTC)
             rows.append(f"<item><title>{slug} dépêche {n}</title>"
-                        f"<link>{self.press.url(f'/a/{slug}/{n}.html')}</link>"
+                        f"<link>{press.url(f'/a/{slug}/{n}.html')}</link>"
                         f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate></item>")
         body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>'
-                f"{slug}</title><link>{self.press.url('/')}</link><language>fr</language>"
+                f"{slug}</title><link>{press.url('/')}</link><language>fr</language>"
                 + "".join(rows) + "</channel></rss>")
         return 200, {"Content-Type": "application/rss+xml"}, body
 
     def page(self, request: RecordedRequest) -> str:
         slug, _, name = request.path.removeprefix("/a/").partition("/")
         title = f"{slug} dépêche {name.removesuffix('.html')}"
-        paras = [f"{title} : le gouvernement annonce un projet d'investissement de {len(name)} "
-                 "milliards pour le port et l'énergie, selon le ministre de l'économie."] * 4
+        # Words drawn per article: pages that differ only by their title are near-duplicates,
+        # which the copy detector folds into one growing group (not what a press publishes).
+        rng = random.Random(request.path)
+        paras = [f"{title} : " + " ".join(rng.choice(PRESS_WORDS) for _ in range(40)) + "."
+                 for _ in range(4)]
         return article_page(title, paras, lang="fr", iso=None, image="")
 
     def registry(self) -> str:
@@ -171,10 +191,10 @@ class Press:
 [[source]]
 slug = "press-{i}"
 name = "Press {i}"
-homepage = "{self.press.url(f'/press-{i}/')}"
+homepage = "{self.press(f'press-{i}').url(f'/press-{i}/')}"
 languages = ["fr"]
 country = "MA"
-feeds = ["{self.press.url(f'/feed/press-{i}.xml')}"]
+feeds = ["{self.press(f'press-{i}').url(f'/feed/press-{i}.xml')}"]
 timezone = "Africa/Casablanca"
 display = "full"
 ''' for i in range(self.outlets))

@@ -177,9 +177,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class FixturePress:
-    """A threaded HTTP server on 127.0.0.1 (random port), used as a context manager."""
+    """A threaded HTTP server on 127.0.0.1 (random port), used as a context manager.
 
-    def __init__(self) -> None:
+    ``host``: another loopback address (127.0.0.2, …) for a press that must be a host of its
+    own (per-host politeness and scheduling are keyed by host name)."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self._routes: dict[str, _Route] = {}
         self._prefixes: dict[str, _Route] = {}
         self._lock = threading.Lock()
@@ -189,7 +193,7 @@ class FixturePress:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> FixturePress:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server((self.host, 0), _Handler)
         self._server.press = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -214,7 +218,7 @@ class FixturePress:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         """The absolute URL of ``path`` on this press."""

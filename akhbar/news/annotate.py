@@ -51,5 +51,5 @@ def annotate_article(article: Article, features: Mapping[str, Any]) -> None:
                 section=section, section_source="model")
             if updated:
                 article.section, article.section_source = section, "model"
-                pages_changed(articles=[article.pk], sections=[section])
+                pages_changed(articles=[article.pk], sections=[section], news=True)
     record_article_topics(article)

@@ -95,7 +95,7 @@ def link_copies(article: Article, fp: Fingerprint, *, created: bool = False) -> 
         # Other articles' "reprise" links changed (update() sends no signal).
         # The originals list their copies ("also published by") and lists fold them.
         originals = [o for o in store.changed.values() if o is not None]
-        pages_changed(articles=[*store.changed, *originals])
+        pages_changed(articles=[*store.changed, *originals], news=True)
     if article.pk in store.changed:
         article.copy_of_id = store.changed[article.pk]
     return None if original_id is None else Article.objects.get(pk=original_id)

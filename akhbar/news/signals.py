@@ -15,18 +15,20 @@ UNSEEN_FIELDS = frozenset({"extract_attempts", "entry_hash", "feed_updated", "fp
                            "fingerprint", "cluster_features", "cluster_seq", "fetched_at"})
 
 
-def article_pages_changed(article: Article) -> None:
-    """The pages showing ``article``: its own, its outlet's, section's and story's, the lists."""
+def article_pages_changed(article: Article, *, news: bool = False) -> None:
+    """The pages showing ``article``: its own, its outlet's, section's and story's, the lists
+    (``news``: a new article, see ``pages_changed``)."""
     pages_changed(articles=[article.pk], sources=[article.source_id], sections=[article.section],
-                  stories=[article.story_id])
+                  stories=[article.story_id], news=news)
 
 
-def image_pages_changed(image_id: int) -> None:
-    """The pages showing an image: its articles' pages and the lists around them."""
+def image_pages_changed(image_id: int, *, news: bool = False) -> None:
+    """The pages showing an image: its articles' pages and the lists around them (``news``: a
+    picture just fetched for them; blocking one is not news)."""
     rows = list(Article.objects.filter(image_id=image_id).values_list(
         "pk", "source_id", "section", "story_id"))
     pages_changed(images=[image_id], articles=[r[0] for r in rows], sources=[r[1] for r in rows],
-                  sections=[r[2] for r in rows], stories=[r[3] for r in rows])
+                  sections=[r[2] for r in rows], stories=[r[3] for r in rows], news=news)
 
 
 def _changed(sender: type, **kwargs: Any) -> None:
@@ -36,7 +38,8 @@ def _changed(sender: type, **kwargs: Any) -> None:
         fields = kwargs.get("update_fields")
         if fields is not None and set(fields) <= UNSEEN_FIELDS:
             return
-        article_pages_changed(instance)
+        # A new article is news arriving; any later save (a correction, hiding it) is not.
+        article_pages_changed(instance, news=bool(kwargs.get("created")))
     elif isinstance(instance, ArticleRevision):
         pages_changed(articles=[instance.article_id])
     elif isinstance(instance, Image):

@@ -85,7 +85,7 @@ def cache_image(image_id: int, *, fetcher: Fetcher) -> Image:
         return image
     Image.objects.filter(pk=image.pk).update(**stored, fetched_at=result.fetched_at, error_kind="",
                                              fetch_owner="")
-    image_pages_changed(image.pk)  # the picture now shows on its articles' pages
+    image_pages_changed(image.pk, news=True)  # the picture now shows on its articles' pages
     image.refresh_from_db()
     return image
 

@@ -153,10 +153,11 @@ def enqueue_story_work(now: datetime | None = None) -> bool:
     return True
 
 
-def tick(*, stories_inline: bool, every_due_feed: bool = False) -> dict[str, int]:
+def tick(*, stories_inline: bool | None, every_due_feed: bool = False) -> dict[str, int]:
     """One scheduler tick: free dead leases, enqueue discovery, due feeds and image retries,
-    then story work — placed here and now (``akhbar run``: the one assigner of its machine) or
-    enqueued for a worker (``akhbar scheduler``). Returns what it did, for the log."""
+    then story work — placed here and now, enqueued for a worker (``akhbar scheduler``), or
+    left to the caller (None: ``akhbar run``'s story thread, the one assigner of its machine).
+    Returns what it did, for the log."""
     from django.db import close_old_connections
 
     from akhbar.pipeline.stories import assign_stories
@@ -166,7 +167,7 @@ def tick(*, stories_inline: bool, every_due_feed: bool = False) -> dict[str, int
             "feeds": enqueue_due_feeds(every=every_due_feed), "images": int(enqueue_image_retry())}
     if stories_inline:
         done["stories"] = assign_stories(limit=100)
-    else:
+    elif stories_inline is not None:
         done["stories"] = int(enqueue_story_work())
     return done
 

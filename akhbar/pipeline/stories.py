@@ -241,11 +241,13 @@ def assign_stories(limit: int = 500) -> int:
     Syndicated copies join their original's story without being compared.
     """
     global _state
-    # Before embedding anything: features made by another embedder are dropped first.
+    # Before embedding anything: features made by another embedder are dropped first. The
+    # model is loaded before the transaction (on SQLite it holds the write lock).
+    name = _embedder().name
     with transaction.atomic():
         cluster_state, _ = ClusterState.objects.select_for_update().get_or_create(pk=1)
-        if cluster_state.embedder != _embedder().name:
-            _switch_embedder(cluster_state, _embedder().name)
+        if cluster_state.embedder != name:
+            _switch_embedder(cluster_state, name)
     # Embed at most ``limit`` articles per call, so a first crawl's backlog is spread over
     # several scheduler ticks instead of stalling one for minutes.
     embedded = 0
@@ -309,7 +311,8 @@ def assign_stories(limit: int = 500) -> int:
         if touched or merged:
             # Groupings, "Full coverage" and story titles changed (update() sends no signal);
             # the pages of articles that had no story yet now link to one.
-            pages_changed(stories=[*(s.pk for s in touched.values()), *merged], articles=moved)
+            pages_changed(stories=[*(s.pk for s in touched.values()), *merged], articles=moved,
+                          news=True)
         cluster_state.last_seq = seq
         cluster_state.save(update_fields=["last_seq"])
         _state.seq = seq

@@ -48,7 +48,19 @@ LATE_WINDOW = timedelta(seconds=20)
 LATE_SCAN_EVERY = 1.0
 MAX_ROWS_PER_READ = 5000
 
+# Under a stream of news (a crawl storing articles every fraction of a second), a page that
+# was just rendered again is served as it is for up to this long after its render, and rendered
+# once more then: each web process renders the home page about once a second instead of without
+# pause, which took the CPU and the GIL from the readers' hits (bench/run_load.py). Only pages
+# re-rendered in quick succession lag so (STREAM_AFTER renders, each within 2 × RENDER_EVERY of
+# the previous one): the first change after a quiet spell shows at once, and so does every
+# change that is not news arriving (moderation, corrections, outlets: ``URGENT``).
+RENDER_EVERY = 1.0
+STREAM_AFTER = 2
+
 EVERYTHING = "*"
+# Logged with every change that must show at once even under a stream of news.
+URGENT = "!"
 DEFAULT_TAGS = ("front", "lists")
 
 
@@ -63,8 +75,9 @@ def change_tags(
     sections: Iterable[str | None] = (),
     images: Iterable[int] = (),
     everything: bool = False,
+    news: bool = False,
 ) -> set[str]:
-    """The page tags a change touches."""
+    """The page tags a change touches (with ``URGENT`` unless it is ``news`` arriving)."""
     tags = {f"article:{a}" for a in articles}
     if tags:
         tags |= {"front", "lists"}  # every article list may show (or fold) a changed article
@@ -76,6 +89,8 @@ def change_tags(
     tags |= {f"image:{i}" for i in images}
     if everything:
         tags.add(EVERYTHING)
+    if tags and not news:
+        tags.add(URGENT)
     return tags
 
 
@@ -87,10 +102,16 @@ def pages_changed(
     sections: Iterable[str | None] = (),
     images: Iterable[int] = (),
     everything: bool = False,
+    news: bool = False,
 ) -> None:
     """The one call a write makes when what readers see changed: which articles, stories,
     sources, sections and images it touched (``everything`` for a change shown on every page,
     such as an outlet's name).
+
+    ``news``: the change only adds what ingestion brings (a new article stored, placed in a
+    story, given a section, its picture fetched). Under a stream of such changes a page may lag
+    by about a second (``RENDER_EVERY``); any other change (hiding an article, blocking an
+    image, a correction, an outlet) shows at once on the next request.
 
     Call it inside the write's transaction: the change is logged when the write commits, so a
     reader never sees the new log with the old content. Model saves call it through signals;
@@ -103,7 +124,7 @@ def pages_changed(
         listener(articles=articles, stories=stories, sources=sources, images=images,
                  everything=everything)
     tags = change_tags(articles=articles, stories=stories, sources=sources, sections=sections,
-                       images=images, everything=everything)
+                       images=images, everything=everything, news=news)
     if tags:
         now = timezone.now()
         PageChange.objects.bulk_create([PageChange(tag=t[:100], at=now) for t in sorted(tags)])
@@ -129,6 +150,7 @@ class ChangeFeed:
         self._lock = threading.Lock()
         self.epoch = 0
         self._tag_epoch: dict[str, int] = {}
+        self.urgent_epoch = 0  # when the last change that must show at once was seen
         self._last_id: int | None = None
         self._seen: dict[int, float] = {}
         self._last_read = 0.0
@@ -142,6 +164,7 @@ class ChangeFeed:
         # Everything cached before is stale: a new epoch under the everything tag.
         self.epoch += 1
         self._tag_epoch = {EVERYTHING: self.epoch}
+        self.urgent_epoch = self.epoch
         self._last_id = None
         self._seen.clear()
         self._last_read = now
@@ -178,6 +201,8 @@ class ChangeFeed:
                 self.epoch += 1
                 for row_id, tag in rows:
                     self._tag_epoch[tag] = self.epoch
+                    if tag == URGENT:
+                        self.urgent_epoch = self.epoch
                     self._seen[int(row_id)] = now
                     self._last_id = max(self._last_id, int(row_id))
                 if len(self._seen) > 10_000 or rows:
@@ -321,10 +346,23 @@ class Entry:
     tags: tuple[str, ...]
     epoch: int
     rendered_at: float  # time.monotonic() (entries never leave their process)
+    # How many renders of this page came in quick succession, this one included (0: a first
+    # render, or the first after a quiet spell): see RENDER_EVERY.
+    streak: int = 0
 
     def fresh(self) -> bool:
         return (time.monotonic() - self.rendered_at < FRESH_FOR
                 and CHANGES.fresh(self.tags, self.epoch))
+
+    def may_lag(self, now: float) -> bool:
+        """Whether this stale copy is still served as it is: rendered again and again under a
+        stream of news, less than RENDER_EVERY ago, and no urgent change since."""
+        return (self.streak >= STREAM_AFTER and now - self.rendered_at < RENDER_EVERY
+                and CHANGES.urgent_epoch <= self.epoch)
+
+    def next_streak(self, now: float) -> int:
+        """The streak of the copy that replaces this stale one, rendered now."""
+        return self.streak + 1 if now - self.rendered_at < 2 * RENDER_EVERY else 1
 
 
 def tag_page(request: HttpRequest, *tags: str | None) -> None:
@@ -341,6 +379,7 @@ class _Pending:
     key: str
     epoch: int
     token: object | None = None  # the claim, when this request holds it
+    streak: int = 0  # of the copy it renders (Entry.streak)
 
     @property
     def claimed(self) -> bool:
@@ -374,9 +413,12 @@ def _lookup(request: HttpRequest, *, claim_new: bool
     if entry is not None and entry.fresh():
         return "hit", entry, None
     if entry is not None:
+        now = time.monotonic()
+        if entry.may_lag(now):
+            return "stale", entry, None  # rendered again a moment ago, under a stream of news
         token = CLAIMS.claim(key)
         if token is not None:
-            return "render", None, _Pending(key, epoch, token)
+            return "render", None, _Pending(key, epoch, token, entry.next_streak(now))
         return "stale", entry, None  # another request is rendering the new copy
     pending = _Pending(key, epoch)
     return _claim_or_wait(pending) if claim_new else ("render", None, pending)
@@ -465,7 +507,7 @@ def cached_page(view: Callable[..., HttpResponse] | None = None, *,
                     tags = tuple(dict.fromkeys(getattr(request, "page_tags", None) or DEFAULT_TAGS))
                     caches[CACHE_ALIAS].set(pending.key, Entry(
                         response.status_code, response["Content-Type"], response.content, tags,
-                        pending.epoch, time.monotonic()), PAGE_TTL)
+                        pending.epoch, time.monotonic(), pending.streak), PAGE_TTL)
             finally:
                 pending.release()
             response["X-Akhbar-Cache"] = "miss"

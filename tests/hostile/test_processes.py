@@ -185,6 +185,14 @@ def test_sigterm_stops_run_and_its_workers_within_3_s_and_leaves_nothing_running
             # A worker is inside a refresh, waiting on a slow page: stop akhbar run alone (its
             # children, each in a process group of its own, get no signal from us).
             children = descendants(proc.pid)
+            # akhbar run's own threads: the supervisor at the server's priority, the story
+            # thread (embeddings) at the workers'.
+            threads = []
+            for task in Path(f"/proc/{proc.pid}/task").iterdir():
+                try:
+                    threads.append(int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]))
+                except (FileNotFoundError, ProcessLookupError):
+                    pass
             niceness = {}
             for pid in children:
                 try:
@@ -211,6 +219,7 @@ def test_sigterm_stops_run_and_its_workers_within_3_s_and_leaves_nothing_running
     web = [n for n, cmd in niceness.values() if b"gunicorn" in cmd]
     assert workers and all(n == min(19, base + 10) for n in workers), niceness
     assert web and all(n == base for n in web), niceness
+    assert base in threads and min(19, base + 10) in threads, threads
     db = sqlite3.connect(Path(env["AKHBAR_DATA_DIR"]) / "akhbar.sqlite3")
     statuses = [s for (s,) in db.execute("select status from django_tasks_database_dbtaskresult")]
     assert statuses and "RUNNING" not in statuses, statuses

@@ -130,6 +130,63 @@ def test_readers_get_the_previous_copy_while_one_request_renders_the_new_one(liv
     assert fresh[0] == "hit" and "Second titre" in fresh[1]
 
 
+def test_under_a_stream_of_news_a_page_is_rendered_again_once_per_period(client, monkeypatch):
+    """A crawl storing articles every fraction of a second: the home page shows the first
+    changes at once, then (rendered again twice in quick succession) is served as it is until
+    its period is over; a change that is not news (hiding an article) shows at once anyway."""
+    monkeypatch.setattr(cache, "RENDER_EVERY", 60.0)  # the period never ends during the test
+    source = make_source()
+    make_article(source, title="Titre de départ")
+    renders = []
+    real = views.render
+
+    def counting_render(*args, **kwargs):
+        renders.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "render", counting_render)
+    warm(client, "/fr/")
+    seen = []
+    for i in range(6):
+        make_article(source, title=f"Dépêche numéro {i}")
+        response = client.get("/fr/")
+        seen.append((response["X-Akhbar-Cache"], f"Dépêche numéro {i}" in response.content.decode()))
+    # The first two arrivals after a quiet spell show at once; then the page lags.
+    assert seen[:2] == [("miss", True), ("miss", True)], seen
+    assert seen[2:] == [("stale", False)] * 4, seen
+    assert renders.count("news/home.html") == 3  # warm + 2, not 7
+    # Hiding an article is not news: it disappears on the next request, stream or not.
+    hidden = Article.objects.get(title="Dépêche numéro 1")
+    hidden.hidden = True
+    hidden.save()
+    response = client.get("/fr/")
+    body = response.content.decode()
+    assert response["X-Akhbar-Cache"] == "miss"
+    assert "Dépêche numéro 1" not in body and "Dépêche numéro 5" in body
+    # The period over, the next request renders the news that arrived meanwhile.
+    make_article(source, title="Dépêche tardive")
+    assert state(client, "/fr/") == "stale"
+    monkeypatch.setattr(cache, "RENDER_EVERY", 0.0)
+    response = client.get("/fr/")
+    assert response["X-Akhbar-Cache"] == "miss" and "Dépêche tardive" in response.content.decode()
+
+
+def test_after_a_quiet_spell_news_shows_at_once_again(client, monkeypatch):
+    monkeypatch.setattr(cache, "RENDER_EVERY", 0.5)
+    source = make_source()
+    make_article(source, title="Titre de départ")
+    warm(client, "/fr/")
+    for i in range(3):
+        make_article(source, title=f"Rafale {i}")
+        client.get("/fr/")
+    time.sleep(2 * 0.5 + 0.05)  # quiet for two periods: the streak is over
+    # The next two arrivals show at once again, the second within the period of the first.
+    for title in ("Après le calme", "Juste après"):
+        make_article(source, title=title)
+        response = client.get("/fr/")
+        assert response["X-Akhbar-Cache"] == "miss" and title in response.content.decode()
+
+
 def test_a_change_committed_out_of_id_order_is_still_seen(client, monkeypatch):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite commits rows in id order (one writer); this is PostgreSQL's case")

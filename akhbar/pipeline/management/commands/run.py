@@ -198,13 +198,44 @@ class Command(BaseCommand):
         round_thread: threading.Thread | None = None
 
         def one_round() -> None:
+            lower_thread_priority(nice)
             try:
-                # One assigner per machine: this loop (see akhbar.pipeline.stories).
-                rounds.log(tick(stories_inline=True))
+                # Stories are placed by their own thread (place_stories): embedding a crawl's
+                # articles takes about a CPU second each, and a round that waited for it
+                # enqueued no feed meanwhile, which held ingestion to the embedder's pace.
+                rounds.log(tick(stories_inline=None))
             except Exception:  # the scheduler must outlive a database hiccup
                 log.exception("scheduler tick failed")
             finally:
                 connections.close_all()
+                first_round_over.set()
+
+        first_round_over = threading.Event()
+
+        def place_stories() -> None:
+            # One assigner per machine: this thread (see akhbar.pipeline.stories), at the
+            # workers' CPU priority, in batches while articles wait, else once a tick.
+            from akhbar.pipeline.stories import assign_stories
+
+            lower_thread_priority(nice)
+            # After the first round: loading the embedder and the clusterer's memory (in a
+            # write transaction) must not hold up the first feeds.
+            while not first_round_over.wait(0.5):
+                if stopping.is_set():
+                    return
+            while not stopping.is_set():
+                placed = 0
+                try:
+                    placed = assign_stories(limit=100)
+                except Exception:  # it must outlive a database hiccup
+                    log.exception("story placement failed")
+                finally:
+                    connections.close_all()
+                if not placed:
+                    stopping.wait(opts["tick"])
+
+        if not opts["no_crawl"]:
+            threading.Thread(target=place_stories, name="stories", daemon=True).start()
 
         try:
             while not stopping.is_set():
@@ -244,6 +275,22 @@ class Command(BaseCommand):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Add ``nice`` to the calling thread's niceness (Linux: niceness is per thread).
+
+    The scheduler's round runs in a thread of ``akhbar run`` and places stories there: the
+    embedder's CPU work (about 1 CPU second per article) and its OpenMP threads, which inherit
+    the niceness of the thread that starts them. At the web server's priority it took the cores
+    that readers' pages need while a crawl stored articles; it yields them like the workers."""
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:  # not permitted here: the round runs at the server's priority
+        log.debug("could not lower the round's CPU priority", exc_info=True)
 
 
 def gunicorn_options(bind: str, workers: int) -> list[str]:
