@@ -165,8 +165,11 @@ def _next_success_interval(feed: Feed, changed: bool, headers: dict[str, str], n
     last_new = now if changed else feed.last_new_at
     if last_new is None or now - last_new < DORMANT_AFTER:
         maximum = min(maximum, max(LIVE_MAX_INTERVAL, timedelta(seconds=cfg.poll_min)))
+    # A feed never fetched successfully starts from the configured interval, not the column's
+    # default (600 s), which would make AKHBAR_POLL_INTERVAL_SECONDS apply to no feed at all.
+    previous = feed.poll_interval if feed.last_success_at else cfg.poll_interval
     return next_poll_interval(
-        previous=timedelta(seconds=feed.poll_interval),
+        previous=timedelta(seconds=previous),
         changed=changed,
         cache_max_age=cache_max_age(headers),
         minimum=timedelta(seconds=cfg.poll_min),

@@ -66,6 +66,22 @@ def test_enqueue_runs_refresh_tasks_and_schedules_next_poll(site):
     assert enqueue_due_feeds() == 0  # nothing is due any more
 
 
+def test_a_new_feed_follows_the_configured_poll_interval(site, settings):
+    # AKHBAR_POLL_INTERVAL_SECONDS / AKHBAR_POLL_MIN_SECONDS: a feed that brought news on its
+    # first fetch is polled again after half the configured interval (floored at the minimum),
+    # not after half the column's own default of 600 s.
+    import dataclasses
+
+    from akhbar.pipeline.fetching import make_fetcher
+    from akhbar.pipeline.refresh import refresh_feed
+
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, poll_min=10, poll_interval=40)
+    feed = Feed.objects.get(url=site.feeds["fr"])
+    with make_fetcher() as fetcher:
+        refresh_feed(feed.pk, fetcher=fetcher)
+    assert Feed.objects.get(pk=feed.pk).poll_interval == 20
+
+
 def test_unchanged_feed_is_polled_less_often_but_within_15_minutes_while_live(site):
     from akhbar.pipeline.fetching import make_fetcher
     from akhbar.pipeline.refresh import refresh_feed
