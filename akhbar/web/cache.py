@@ -55,12 +55,13 @@ MAX_ROWS_PER_READ = 5000
 
 # Under a stream of news (a crawl storing articles every fraction of a second), a page that
 # was just rendered again is served as it is for up to this long after its render, and rendered
-# once more then: each web process renders the home page about once a second instead of without
-# pause, which took the CPU and the GIL from the readers' hits (bench/run_load.py). Only pages
+# once more then: each web process renders the home page about every 3 s instead of without
+# pause, which took the CPU and the GIL from the readers' hits (bench/run_load.py: with 1 s the
+# ~50 ms renders still gave a p99 of 89-207 ms while ingesting, with 3 s 41-96 ms). Only pages
 # re-rendered in quick succession lag so (STREAM_AFTER renders, each within 2 × RENDER_EVERY of
 # the previous one): the first change after a quiet spell shows at once, and so does every
 # change that is not news arriving (moderation, corrections, outlets: ``URGENT``).
-RENDER_EVERY = 1.0
+RENDER_EVERY = 3.0
 STREAM_AFTER = 2
 
 EVERYTHING = "*"
@@ -115,7 +116,7 @@ def pages_changed(
 
     ``news``: the change only adds what ingestion brings (a new article stored, placed in a
     story, given a section, its picture fetched). Under a stream of such changes a page may lag
-    by about a second (``RENDER_EVERY``); any other change (hiding an article, blocking an
+    by up to 3 s (``RENDER_EVERY``); any other change (hiding an article, blocking an
     image, a correction, an outlet) shows at once on the next request.
 
     Call it inside the write's transaction: the change is logged when the write commits, so a
