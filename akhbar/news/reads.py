@@ -22,6 +22,9 @@ from akhbar.news import queries
 from akhbar.news.models import Article, ReadCount
 
 MOST_READ_WINDOW = timedelta(hours=24)
+# How long hourly counters are kept: "most read" needs a day of them; a month lets an operator
+# look back (admin) without the table growing with every hour the portal has ever served.
+READS_KEPT = timedelta(days=30)
 
 # Clicks one client network may add per hour: to one article (a reader who comes back to it
 # twice or three times), and to all articles together (far above what one reader clicks, far
@@ -90,6 +93,13 @@ def record_read(article_id: int, now: datetime | None = None) -> bool:
         except IntegrityError:
             continue  # another request created the hour's row: increment it
     return False
+
+
+def prune_read_counts(now: datetime | None = None) -> int:
+    """Delete the hourly counters older than READS_KEPT (the hourly sweep); how many went."""
+    cutoff = hour_of((now or timezone.now()) - READS_KEPT)
+    deleted, _ = ReadCount.objects.filter(hour__lt=cutoff).delete()
+    return deleted
 
 
 def most_read(edition: str, limit: int = 5, now: datetime | None = None,

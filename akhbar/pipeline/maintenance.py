@@ -34,11 +34,14 @@ def after_migrate(sender: Any, **kwargs: Any) -> None:
 
 def sweep() -> None:
     """The hourly upkeep of a machine's scheduler loop (``akhbar run`` or ``akhbar scheduler``):
-    expired sessions, the page cache's change log, the planner's statistics."""
+    expired sessions, the page cache's change log, old "most read" counters, the planner's
+    statistics."""
+    from akhbar.news.reads import prune_read_counts
     from akhbar.web.cache import prune_page_changes
     from akhbar.web.services import clear_expired_sessions
 
-    for step in (clear_expired_sessions, prune_page_changes, analyze_database):
+    for step in (clear_expired_sessions, prune_page_changes, prune_read_counts,
+                 analyze_database):
         try:
             step()
         except Exception:  # one failing step must not skip the others, nor stop the loop

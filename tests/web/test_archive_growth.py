@@ -142,6 +142,20 @@ def test_most_read_starts_from_the_window_clicks_not_the_editions_articles():
         assert "read_count_hour" in plan, plan
 
 
+def test_the_hourly_sweep_drops_read_counters_older_than_a_month():
+    from akhbar.pipeline.maintenance import sweep
+
+    article = make_article(make_source("lematin", "Le Matin"), title="Lu")
+    now = timezone.now()
+    kept = reads.hour_of(now - reads.READS_KEPT + timedelta(hours=1))
+    for hour in (reads.hour_of(now), kept, reads.hour_of(now - reads.READS_KEPT - timedelta(hours=1)),
+                 reads.hour_of(now - timedelta(days=400))):
+        ReadCount.objects.create(article=article, hour=hour, count=3)
+    sweep()  # hourly, in akhbar run and akhbar scheduler
+    assert sorted(ReadCount.objects.values_list("hour", flat=True)) == [kept, reads.hour_of(now)]
+    assert reads.prune_read_counts() == 0  # nothing more to drop
+
+
 def test_top_stories_walk_the_last_48_hours_not_every_story_covered_twice():
     source, other = make_source("lematin", "Le Matin"), make_source("tel-quel", "TelQuel")
     now = datetime(2021, 8, 1, 12, 0, tzinfo=UTC)
