@@ -12,6 +12,7 @@ base64): small, and the same counts give the same scores on every machine.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import unicodedata
 import zlib
@@ -59,8 +60,9 @@ class LexicalModel:
     def indices(self, title: str) -> list[int]:
         return sorted({zlib.crc32(f.encode("utf-8")) % self.buckets for f in title_features(title)})
 
-    @property
+    @functools.cached_property
     def log_probs(self) -> npt.NDArray[np.float64]:
+        """log p(feature | section), computed once (the live pipeline asks per article)."""
         counts = self.counts.astype(np.float64) + self.alpha
         return np.log(counts / counts.sum(axis=1, keepdims=True))
 
