@@ -61,8 +61,11 @@ def _classify(argv: Sequence[str]) -> int:
     parser.add_argument("input", metavar="INPUT.jsonl")
     parser.add_argument("--model", default=str(DEFAULT_MODEL_PATH),
                         help="the section model (default: data/sections_model.json)")
+    parser.add_argument("--stories", action="store_true",
+                        help="group the input into stories first; each article gets its story's "
+                        "section (the mean of its members' probabilities)")
     args = parser.parse_args(list(argv))
-    return run_classify(args.input, out=sys.stdout, model_path=args.model)
+    return run_classify(args.input, out=sys.stdout, model_path=args.model, stories=args.stories)
 
 
 def select_settings() -> None:

@@ -16,15 +16,17 @@ from typing import TextIO
 import numpy as np
 
 from akhbar.ingest.cluster.clusterer import StoryClusterer
-from akhbar.ingest.cluster.command import read_input
+from akhbar.ingest.cluster.command import read_input, stream_config
 from akhbar.ingest.cluster.config import ClusterConfig, ClusterDoc
 from akhbar.ingest.cluster.embed import Embedder, make_embedder
 from akhbar.ingest.sections_model import (
     DEFAULT_MODEL_PATH,
     Matrix,
+    Prediction,
     SectionModel,
     SectionModelError,
     load_section_model,
+    story_average,
 )
 
 
@@ -40,6 +42,22 @@ def embed_docs(embedder: Embedder, docs: Sequence[ClusterDoc],
     return np.asarray(np.stack(rows), dtype=np.float32)
 
 
+def classify_docs(model: SectionModel, embedder: Embedder, docs: Sequence[ClusterDoc], *,
+                  stories: bool = False, threshold: float | None = None) -> list[Prediction]:
+    """The model's answer for each doc (its story's with ``stories``)."""
+    if not docs:
+        return []
+    titles = [doc.title for doc in docs]
+    limit = model.limit(titles) if threshold is None else threshold
+    if not stories:
+        return model.predict(embed_docs(embedder, docs), limit, titles)
+    clusterer = StoryClusterer(embedder, stream_config(docs, ClusterConfig()))
+    members = clusterer.features(docs)
+    probabilities = model.probabilities(np.stack([m.vector for m in members]), titles)
+    keys = clusterer.place_stream(members)
+    return model.decide(story_average(probabilities, [keys[doc.id] for doc in docs]), limit)
+
+
 def run_classify(
     input_path: str,
     *,
@@ -48,6 +66,7 @@ def run_classify(
     embedder: Embedder | None = None,
     model: SectionModel | None = None,
     model_path: str | Path = DEFAULT_MODEL_PATH,
+    stories: bool = False,
 ) -> int:
     """Print ``id<TAB>section-slug-or-empty`` for each article of input_path ("-": stdin);
     returns the exit status (0, or 2 with a message on err for unusable input or model)."""
@@ -67,7 +86,7 @@ def run_classify(
         except (ImportError, ValueError, OSError) as exc:
             print(f"akhbar classify: cannot load the embedder: {exc}", file=err)
             return 2
-    predictions = model.predict(embed_docs(embedder, docs)) if docs else []
+    predictions = classify_docs(model, embedder, docs, stories=stories)
     for doc, prediction in zip(docs, predictions, strict=True):
         out.write(f"{doc.id}\t{prediction.section or ''}\n")
     out.flush()

@@ -2,7 +2,8 @@
 embeddings (multilingual-e5 vectors of title and lead, as ``akhbar.ingest.cluster`` computes them).
 
 The model (``data/sections_model.json``) is a softmax regression, one weight row per section,
-trained by ``scripts/train_sections.py`` on headlines the project wrote itself
+optionally fused with a naive Bayes over the title's words and letter grams
+(``akhbar.ingest.sections_lexical``: format ``/2``), trained by ``scripts/train_sections.py`` on headlines the project wrote itself
 (``data/sections_train.tsv``) and, optionally, on the embeddings of articles whose section the
 rules decided. It answers a section with its probability; below the model's threshold it answers
 nothing, rather than a wrong section. The rules (``akhbar.ingest.sections``) always win: callers ask
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from akhbar.ingest.sections import SECTION_KEYS
+from akhbar.ingest.sections_lexical import LexicalModel
 
 #: Where the model shipped with the project lives (a source checkout).
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "data" / "sections_model.json"
@@ -29,6 +32,8 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "data" / "sections_mo
 DEFAULT_TRAINING_PATH = Path(__file__).resolve().parents[2] / "data" / "sections_train.tsv"
 
 FORMAT = "akhbar-sections-softmax/1"
+#: With a lexical half: p ∝ p_vector^(1 - weight) · exp(weight · lexical score / temperature).
+FORMAT_LEXICAL = "akhbar-sections-softmax/2"
 
 Matrix = npt.NDArray[np.float32]
 
@@ -56,29 +61,51 @@ class SectionModel:
     threshold: float
     embedder: str  # the embedder whose vectors it was trained on (AKHBAR_EMBEDDER's value)
     info: dict[str, Any]
+    lexical: LexicalModel | None = None
+    lexical_weight: float = 0.0
+    lexical_temperature: float = 0.1
+    # The threshold of the vector half alone, for callers without the title.
+    vector_threshold: float | None = None
 
     @property
     def dim(self) -> int:
         return int(self.weights.shape[1])
 
-    def probabilities(self, vectors: Matrix) -> Matrix:
-        """Row-wise section probabilities of unit vectors (n, dim)."""
+    def probabilities(self, vectors: Matrix, titles: Sequence[str] | None = None) -> Matrix:
+        """Row-wise section probabilities of unit vectors (n, dim), fused with the lexical
+        half's scores of the titles when the model has one and titles are given."""
         logits = np.asarray(vectors, dtype=np.float32) @ self.weights.T + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+        probs = _softmax(logits)
+        if self.lexical is None or titles is None:
+            return probs
+        fused = ((1.0 - self.lexical_weight) * np.log(probs.astype(np.float64) + 1e-9)
+                 + self.lexical_weight * self.lexical.scores(titles) / self.lexical_temperature)
+        return _softmax(fused)
 
-    def predict(self, vectors: Matrix, threshold: float | None = None) -> list[Prediction]:
+    def limit(self, titles: Sequence[str] | None) -> float:
+        """The model's threshold for these inputs (the vector half's alone without titles)."""
+        if self.lexical is not None and titles is None and self.vector_threshold is not None:
+            return self.vector_threshold
+        return self.threshold
+
+    def predict(self, vectors: Matrix, threshold: float | None = None,
+                titles: Sequence[str] | None = None) -> list[Prediction]:
         """One prediction per row: the likeliest section when its probability reaches the
-        threshold (the model's own unless given), else no section."""
+        threshold (the model's own unless given), else no section. Give the titles: with a
+        lexical half the model reads them too (without them, the vector half answers alone
+        at its own threshold)."""
         vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
         if vectors.shape[1] != self.dim:
             raise SectionModelError(
                 f"vectors have {vectors.shape[1]} dimensions, the model {self.dim} "
                 f"(trained on {self.embedder}'s vectors)")
-        limit = self.threshold if threshold is None else threshold
+        return self.decide(self.probabilities(vectors, titles),
+                           self.limit(titles) if threshold is None else threshold)
+
+    def decide(self, probabilities: Matrix, limit: float) -> list[Prediction]:
+        """Predictions from rows of probabilities (e.g. averaged over a story)."""
         out = []
-        for row in self.probabilities(vectors):
+        for row in np.atleast_2d(probabilities):
             index = int(row.argmax())
             confidence = float(row[index])
             best = self.sections[index]
@@ -86,8 +113,13 @@ class SectionModel:
         return out
 
     def to_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.lexical is not None:
+            extra = {"lexical": {**self.lexical.to_json(), "weight": self.lexical_weight,
+                                 "temperature": self.lexical_temperature},
+                     "vector_threshold": self.vector_threshold}
         return {
-            "format": FORMAT,
+            "format": FORMAT_LEXICAL if self.lexical is not None else FORMAT,
             "sections": list(self.sections),
             "dim": self.dim,
             "threshold": self.threshold,
@@ -95,7 +127,27 @@ class SectionModel:
             "weights": _b64(self.weights),
             "bias": _b64(self.bias),
             "info": self.info,
+            **extra,
         }
+
+
+def story_average(probabilities: Matrix, stories: Sequence[str]) -> Matrix:
+    """Each row replaced by the mean of its story's rows: the members of a story share one
+    section, and members that disagree lower the story's confidence (the mean probability)."""
+    out = np.array(probabilities, dtype=np.float32, copy=True)
+    groups: dict[str, list[int]] = {}
+    for row, story in enumerate(stories):
+        groups.setdefault(story, []).append(row)
+    for rows in groups.values():
+        if len(rows) > 1:
+            out[rows] = out[rows].mean(axis=0)
+    return out
+
+
+def _softmax(logits: npt.NDArray[Any]) -> Matrix:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def _b64(array: npt.NDArray[Any]) -> str:
@@ -118,7 +170,7 @@ def load_section_model(path: str | Path = DEFAULT_MODEL_PATH) -> SectionModel:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SectionModelError(f"{file}: invalid JSON ({exc})") from exc
     try:
-        if data["format"] != FORMAT:
+        if data["format"] not in (FORMAT, FORMAT_LEXICAL):
             raise SectionModelError(f"{file}: unknown format {data['format']!r}")
         sections = tuple(data["sections"])
         if not sections or set(sections) - set(SECTION_KEYS):
@@ -129,9 +181,17 @@ def load_section_model(path: str | Path = DEFAULT_MODEL_PATH) -> SectionModel:
         if weights.size != dim * len(sections) or bias.size != len(sections):
             raise SectionModelError(f"{file}: weights do not match {len(sections)} x {dim}")
         threshold = float(data["threshold"])
+        lexical, weight, temperature, vector_threshold = None, 0.0, 0.1, None
+        if data["format"] == FORMAT_LEXICAL:
+            part = data["lexical"]
+            lexical = LexicalModel.from_json(part, len(sections))
+            weight, temperature = float(part["weight"]), float(part["temperature"])
+            if data.get("vector_threshold") is not None:
+                vector_threshold = float(data["vector_threshold"])
         return SectionModel(sections, weights.reshape(len(sections), dim), bias, threshold,
-                            str(data["embedder"]), dict(data.get("info") or {}))
-    except (KeyError, TypeError, ValueError) as exc:
+                            str(data["embedder"]), dict(data.get("info") or {}), lexical,
+                            weight, temperature, vector_threshold)
+    except (KeyError, TypeError, ValueError, zlib.error) as exc:
         if isinstance(exc, SectionModelError):
             raise
         raise SectionModelError(f"{file}: invalid model ({exc!r})") from exc

