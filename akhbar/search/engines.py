@@ -380,8 +380,9 @@ class PostgresEngine(Engine):
 
 
 # The windows of candidates on PostgreSQL, in months back from now: [next month .. last month],
-# then the four months before; then every other month.
-WINDOWS = (3, 7)
+# then each of the four months before, one at a time (a window not needed is not run, and a
+# phrase rechecks every document of its window holding its words); then every other month.
+WINDOWS = (3, 4, 5, 6, 7)
 BITMAP_ROW_COST = 3.0  # see PostgresEngine._walk
 STATS_TTL = 600.0  # seconds: the table's size and oldest date, the planner's estimates
 _STATS: dict[str, Any] = {"at": -STATS_TTL, "rows": 0.0, "oldest": None, "plans": {}}
