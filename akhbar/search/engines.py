@@ -343,12 +343,14 @@ class PostgresEngine(Engine):
         return _run(_LIVE.format(inner=inner), [*params, cap, False])
 
     def _walk(self, compiled: str, cap: int) -> bool:
-        """Whether the date walk beats the windows for this query: it reads about
-        cap / share rows, in date order; the first window's bitmap reads the matches of its
-        months, scattered over the table (BITMAP_ROW_COST times dearer a row: measured on
-        bench/search.py's million, "gouvernement" at 12 % of articles 8 ms walked against 17
-        in a window, "sécheresse" at 3.4 % 16 ms against 6). The share is the planner's
-        estimate (its statistics of the most common lexemes), cached per query."""
+        """Whether the date walk beats the windows for this query. The walk reads about
+        cap × rows / matches rows, in date order; the first window's bitmap reads its matches
+        (matches × the window's share of the time indexed), scattered over the table, so
+        BITMAP_ROW_COST times dearer a row (measured on bench/search.py's million:
+        "gouvernement", 12 % of articles, 8 ms walked against 17 in a window; "sécheresse",
+        3.4 %, 16 ms against 6). ``matches`` is the planner's estimate (its statistics of the
+        most common lexemes; a word not among them is taken as rare), cached per query; the
+        table's size and oldest date are read every STATS_TTL seconds."""
         now = time.monotonic()
         if now - _STATS["at"] > STATS_TTL:
             with connection.cursor() as cursor:
@@ -359,7 +361,8 @@ class PostgresEngine(Engine):
         total, oldest, plans = _STATS["rows"], _STATS["oldest"], _STATS["plans"]
         if total <= 0 or oldest is None:
             return False
-        if compiled not in plans:
+        matches = plans.get(compiled)  # (threads share the cache: read it once)
+        if matches is None:
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdoc "
                                "WHERE document @@ CAST(%s AS tsquery)", [compiled])
@@ -367,8 +370,7 @@ class PostgresEngine(Engine):
             plan = json.loads(plan) if isinstance(plan, str) else plan
             if len(plans) >= 4096:
                 plans.clear()
-            plans[compiled] = float(plan[0]["Plan"]["Plan Rows"])
-        matches = plans[compiled]
+            matches = plans[compiled] = float(plan[0]["Plan"]["Plan Rows"])
         start = _window_start(datetime.now(UTC))
         span = (datetime.now(UTC) - _aware(oldest)).total_seconds()
         share = min(1.0, (datetime.now(UTC) - start).total_seconds() / span) if span > 0 else 1.0
