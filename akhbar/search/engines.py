@@ -329,7 +329,7 @@ class PostgresEngine(Engine):
         # compute it for every match before sorting them by date.
         dates, date_params = _dates("published", filters)
         compiled = self.compile(query, filters)
-        windows = ([compiled] if filters.since or filters.until or self._walk(compiled, cap)
+        windows = ([compiled] if filters.since or filters.until or not self._windowed(compiled, cap)
                    else _windows(compiled))
         pick = (f"SELECT article_id, published FROM search_searchdoc WHERE document @@ CAST(%s AS tsquery)"
                 f"{dates} ORDER BY published DESC LIMIT %s")
@@ -342,8 +342,12 @@ class PostgresEngine(Engine):
             params += [window, *date_params, cap]
         return _run(_LIVE.format(inner=inner), [*params, cap, False])
 
-    def _walk(self, compiled: str, cap: int) -> bool:
-        """Whether the date walk beats the windows for this query. The walk reads about
+    def _windowed(self, compiled: str, cap: int) -> bool:
+        """Whether to look in windows of months (or in one statement, where the planner walks
+        the date index or reads the GIN index). A query expected to match fewer than
+        ONE_STATEMENT_BELOW × cap articles reads them all at once (one GIN lookup, not one per
+        window), unless it holds a phrase: the planner's estimate of a phrase is that of its
+        words together, often far below the documents to recheck. The walk reads about
         cap × rows / matches rows, in date order; the first window's bitmap reads its matches
         (matches × the window's share of the time indexed), scattered over the table, so
         BITMAP_ROW_COST times dearer a row (measured on bench/search.py's million:
@@ -360,7 +364,7 @@ class PostgresEngine(Engine):
             _STATS.update(at=now, rows=float(rows or 0), oldest=oldest, plans={})
         total, oldest, plans = _STATS["rows"], _STATS["oldest"], _STATS["plans"]
         if total <= 0 or oldest is None:
-            return False
+            return True
         matches = plans.get(compiled)  # (threads share the cache: read it once)
         if matches is None:
             with connection.cursor() as cursor:
@@ -374,7 +378,9 @@ class PostgresEngine(Engine):
         start = _window_start(datetime.now(UTC))
         span = (datetime.now(UTC) - _aware(oldest)).total_seconds()
         share = min(1.0, (datetime.now(UTC) - start).total_seconds() / span) if span > 0 else 1.0
-        return cap * total / max(matches, 1.0) < BITMAP_ROW_COST * matches * share
+        if matches < ONE_STATEMENT_BELOW * cap and "<->" not in compiled:
+            return False
+        return cap * total / max(matches, 1.0) >= BITMAP_ROW_COST * matches * share
 
     def raw_sql(self) -> str:
         return ("SELECT article_id FROM search_searchdoc "
@@ -385,7 +391,8 @@ class PostgresEngine(Engine):
 # then each of the four months before, one at a time (a window not needed is not run, and a
 # phrase rechecks every document of its window holding its words); then every other month.
 WINDOWS = (3, 4, 5, 6, 7)
-BITMAP_ROW_COST = 3.0  # see PostgresEngine._walk
+BITMAP_ROW_COST = 3.0  # see PostgresEngine._windowed
+ONE_STATEMENT_BELOW = 4.0  # × cap: the planner's estimate of a query read in one statement
 STATS_TTL = 600.0  # seconds: the table's size and oldest date, the planner's estimates
 _STATS: dict[str, Any] = {"at": -STATS_TTL, "rows": 0.0, "oldest": None, "plans": {}}
 
