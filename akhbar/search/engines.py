@@ -352,7 +352,8 @@ class PostgresEngine(Engine):
         (matches × the window's share of the time indexed), scattered over the table, so
         BITMAP_ROW_COST times dearer a row (measured on bench/search.py's million:
         "gouvernement", 12 % of articles, 8 ms walked against 17 in a window; "sécheresse",
-        3.4 %, 16 ms against 6). ``matches`` is the planner's estimate (its statistics of the
+        3.4 %, 16 ms against 6; the planner's estimate of a word with a filter assumes them
+        independent, often too low: 4 rather than 3 sends "gouvernement" in French to the walk). ``matches`` is the planner's estimate (its statistics of the
         most common lexemes; a word not among them is taken as rare), cached per query; the
         table's size and oldest date are read every STATS_TTL seconds."""
         now = time.monotonic()
@@ -391,7 +392,7 @@ class PostgresEngine(Engine):
 # then each of the four months before, one at a time (a window not needed is not run, and a
 # phrase rechecks every document of its window holding its words); then every other month.
 WINDOWS = (3, 4, 5, 6, 7)
-BITMAP_ROW_COST = 3.0  # see PostgresEngine._windowed
+BITMAP_ROW_COST = 4.0  # see PostgresEngine._windowed
 ONE_STATEMENT_BELOW = 4.0  # × cap: the planner's estimate of a query read in one statement
 STATS_TTL = 600.0  # seconds: the table's size and oldest date, the planner's estimates
 _STATS: dict[str, Any] = {"at": -STATS_TTL, "rows": 0.0, "oldest": None, "plans": {}}
