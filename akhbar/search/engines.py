@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -329,8 +329,14 @@ class PostgresEngine(Engine):
         # compute it for every match before sorting them by date.
         dates, date_params = _dates("published", filters)
         compiled = self.compile(query, filters)
-        windows = ([compiled] if filters.since or filters.until or not self._windowed(compiled, cap)
-                   else _windows(compiled))
+        if filters.since or filters.until:
+            # A date range: its month tags are in the query, which spares a rare word the date
+            # bitmap; but the planner, taking words and months for independent, then walks
+            # badly or ANDs a date bitmap for a common word: that one walks without the tags.
+            plain = self.compile(query, replace(filters, since=None, until=None))
+            windows = [plain if self._walks(plain, cap) else compiled]
+        else:
+            windows = _windows(compiled) if self._windowed(compiled, cap) else [compiled]
         pick = (f"SELECT article_id, published FROM search_searchdoc WHERE document @@ CAST(%s AS tsquery)"
                 f"{dates} ORDER BY published DESC LIMIT %s")
         inner = ("SELECT s.article_id AS id, ts_rank_cd(s.document, CAST(%s AS tsquery)) AS rel "
@@ -342,20 +348,22 @@ class PostgresEngine(Engine):
             params += [window, *date_params, cap]
         return _run(_LIVE.format(inner=inner), [*params, cap, False])
 
-    def _windowed(self, compiled: str, cap: int) -> bool:
-        """Whether to look in windows of months (or in one statement, where the planner walks
-        the date index or reads the GIN index). A query expected to match fewer than
-        ONE_STATEMENT_BELOW × cap articles reads them all at once (one GIN lookup, not one per
-        window), unless it holds a phrase: the planner's estimate of a phrase is that of its
-        words together, often far below the documents to recheck. The walk reads about
-        cap × rows / matches rows, in date order; the first window's bitmap reads its matches
-        (matches × the window's share of the time indexed), scattered over the table, so
-        BITMAP_ROW_COST times dearer a row (measured on bench/search.py's million:
-        "gouvernement", 12 % of articles, 8 ms walked against 17 in a window; "sécheresse",
-        3.4 %, 16 ms against 6; the planner's estimate of a word with a filter assumes them
-        independent, often too low: 4 rather than 3 sends "gouvernement" in French to the walk). ``matches`` is the planner's estimate (its statistics of the
-        most common lexemes; a word not among them is taken as rare), cached per query; the
-        table's size and oldest date are read every STATS_TTL seconds."""
+    def _estimate(self, compiled: str, cap: int) -> tuple[float, bool] | None:
+        """The planner's estimate of the query's matches, and whether the date walk beats the
+        windows (None: no statistics yet).
+
+        The walk reads about cap × rows / matches rows, in date order; the first window's
+        bitmap reads its matches (matches × the window's share of the time indexed), scattered
+        over the table, so BITMAP_ROW_COST times dearer a row (measured on bench/search.py's
+        million: "gouvernement", 12 % of articles, 8 ms walked against 17 in a window;
+        "sécheresse", 3.4 %, 16 ms against 6; the estimate of a word with a filter takes them
+        for independent, often too low: 4 rather than 3 sends "gouvernement" in French to the
+        walk). A query expected to match fewer than ONE_STATEMENT_BELOW × cap articles is read
+        in one statement (one GIN lookup, not one per window), unless it holds a phrase, whose
+        estimate is that of its words together, often far below the documents to recheck.
+        ``matches`` comes from the planner's statistics of the most common lexemes (a word
+        not among them is taken as rare), cached per query; the table's size and oldest date
+        are read every STATS_TTL seconds."""
         now = time.monotonic()
         if now - _STATS["at"] > STATS_TTL:
             with connection.cursor() as cursor:
@@ -365,7 +373,7 @@ class PostgresEngine(Engine):
             _STATS.update(at=now, rows=float(rows or 0), oldest=oldest, plans={})
         total, oldest, plans = _STATS["rows"], _STATS["oldest"], _STATS["plans"]
         if total <= 0 or oldest is None:
-            return True
+            return None
         matches = plans.get(compiled)  # (threads share the cache: read it once)
         if matches is None:
             with connection.cursor() as cursor:
@@ -379,9 +387,19 @@ class PostgresEngine(Engine):
         start = _window_start(datetime.now(UTC))
         span = (datetime.now(UTC) - _aware(oldest)).total_seconds()
         share = min(1.0, (datetime.now(UTC) - start).total_seconds() / span) if span > 0 else 1.0
-        if matches < ONE_STATEMENT_BELOW * cap and "<->" not in compiled:
-            return False
-        return cap * total / max(matches, 1.0) >= BITMAP_ROW_COST * matches * share
+        return matches, cap * total / max(matches, 1.0) < BITMAP_ROW_COST * matches * share
+
+    def _walks(self, compiled: str, cap: int) -> bool:
+        estimate = self._estimate(compiled, cap)
+        return estimate is not None and estimate[1]
+
+    def _windowed(self, compiled: str, cap: int) -> bool:
+        """Whether to look in windows of months rather than in one statement (see _estimate)."""
+        estimate = self._estimate(compiled, cap)
+        if estimate is None:
+            return True
+        matches, walk = estimate
+        return not walk and (matches >= ONE_STATEMENT_BELOW * cap or "<->" in compiled)
 
     def raw_sql(self) -> str:
         return ("SELECT article_id FROM search_searchdoc "
