@@ -316,6 +316,10 @@ class PostgresEngine(Engine):
         return " & ".join(parts)
 
     def candidates(self, query: Query, filters: Filters, cap: int) -> list[Candidate]:
+        return _run(*self.candidates_sql(query, filters, cap))
+
+    def candidates_sql(self, query: Query, filters: Filters, cap: int) -> tuple[str, list[Any]]:
+        """The statement of ``candidates`` and its parameters (bench/search.py explains it)."""
         # The newest ``cap`` matches, looked for in windows of months (by the month tags, so
         # inside the GIN index: no date bitmap): this month and the last, then the four before,
         # then the rest (the windows are a partition of the index, so nothing is found twice or
@@ -346,7 +350,7 @@ class PostgresEngine(Engine):
         params: list[Any] = [compiled]
         for window in windows:
             params += [window, *date_params, cap]
-        return _run(_LIVE.format(inner=inner), [*params, cap, False])
+        return _LIVE.format(inner=inner), [*params, cap, False]
 
     def _estimate(self, compiled: str, cap: int) -> tuple[float, bool] | None:
         """The planner's estimate of the query's matches, and whether the date walk beats the
