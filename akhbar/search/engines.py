@@ -330,7 +330,8 @@ class PostgresEngine(Engine):
         # which); a word of medium frequency, which the date walk served badly (thousands of
         # rows read for 500 matches), is now an exact GIN lookup of its recent months.
         # The rank is computed outside, for the bounded set only: inside, a bitmap plan would
-        # compute it for every match before sorting them by date.
+        # compute it for every match before sorting them by date. The document travels with
+        # the row to it (not looked up again: 500 index lookups fewer, ≈ 2,000 buffers).
         dates, date_params = _dates("published", filters)
         compiled = self.compile(query, filters)
         if filters.since or filters.until:
@@ -341,12 +342,11 @@ class PostgresEngine(Engine):
             windows = [plain if self._walks(plain, cap) else compiled]
         else:
             windows = _windows(compiled) if self._windowed(compiled, cap) else [compiled]
-        pick = (f"SELECT article_id, published FROM search_searchdoc WHERE document @@ CAST(%s AS tsquery)"
-                f"{dates} ORDER BY published DESC LIMIT %s")
-        inner = ("SELECT s.article_id AS id, ts_rank_cd(s.document, CAST(%s AS tsquery)) AS rel "
-                 f"FROM (SELECT article_id FROM ({' UNION ALL '.join(f'({pick})' for _ in windows)}) w "
-                 "LIMIT %s) b "
-                 "JOIN search_searchdoc s ON s.article_id = b.article_id")
+        pick = (f"SELECT article_id, published, document FROM search_searchdoc "
+                f"WHERE document @@ CAST(%s AS tsquery){dates} ORDER BY published DESC LIMIT %s")
+        inner = ("SELECT b.article_id AS id, ts_rank_cd(b.document, CAST(%s AS tsquery)) AS rel "
+                 f"FROM (SELECT article_id, document FROM ({' UNION ALL '.join(f'({pick})' for _ in windows)}) w "
+                 "LIMIT %s) b")
         params: list[Any] = [compiled]
         for window in windows:
             params += [window, *date_params, cap]
