@@ -389,10 +389,11 @@ def run_queries(args: argparse.Namespace) -> None:
 
     from akhbar.news.models import Article
     from akhbar.search import engines, queries
+    from akhbar.search.models import SearchDoc
     from akhbar.sources.models import Source
 
     print(f"engine: {connection.vendor}, articles stored: {Article.objects.count()}, "
-          f"indexed: {queries.SearchDoc.objects.count()}")
+          f"indexed: {SearchDoc.objects.count()}")
     print(f"query process memory after start-up: {_rss()[0]:.0f} MB")
     source7 = Source.objects.filter(slug="bench-ar-7").values_list("pk", flat=True).first()
     eng = engines.engine()

@@ -163,6 +163,12 @@ class Engine:
         """The bare engine query (no ranking, no filters) for the benchmark's comparison."""
         raise NotImplementedError
 
+    def oldest(self) -> datetime | None:
+        """The oldest date indexed (for the "about N" estimate)."""
+        from akhbar.search.models import SearchDoc
+
+        return SearchDoc.objects.order_by("published").values_list("published", flat=True).first()
+
 
 class SqliteEngine(Engine):
     vendor = "sqlite"
@@ -368,14 +374,7 @@ class PostgresEngine(Engine):
         ``matches`` comes from the planner's statistics of the most common lexemes (a word
         not among them is taken as rare), cached per query; the table's size and oldest date
         are read every STATS_TTL seconds."""
-        now = time.monotonic()
-        if now - _STATS["at"] > STATS_TTL:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples, (SELECT min(published) FROM search_searchdoc) "
-                               "FROM pg_class WHERE oid = CAST('search_searchdoc' AS regclass)")
-                rows, oldest = cursor.fetchone()
-            _STATS.update(at=now, rows=float(rows or 0), oldest=oldest, plans={})
-        total, oldest, plans = _STATS["rows"], _STATS["oldest"], _STATS["plans"]
+        total, oldest, plans = _stats()
         if total <= 0 or oldest is None:
             return None
         matches = plans.get(compiled)  # (threads share the cache: read it once)
@@ -392,6 +391,10 @@ class PostgresEngine(Engine):
         span = (datetime.now(UTC) - _aware(oldest)).total_seconds()
         share = min(1.0, (datetime.now(UTC) - start).total_seconds() / span) if span > 0 else 1.0
         return matches, cap * total / max(matches, 1.0) < BITMAP_ROW_COST * matches * share
+
+    def oldest(self) -> datetime | None:
+        oldest = _stats()[1]  # None (an empty index when last read): asked again
+        return super().oldest() if oldest is None else _aware(oldest)
 
     def _walks(self, compiled: str, cap: int) -> bool:
         estimate = self._estimate(compiled, cap)
@@ -418,6 +421,19 @@ BITMAP_ROW_COST = 4.0  # see PostgresEngine._windowed
 ONE_STATEMENT_BELOW = 4.0  # × cap: the planner's estimate of a query read in one statement
 STATS_TTL = 600.0  # seconds: the table's size and oldest date, the planner's estimates
 _STATS: dict[str, Any] = {"at": -STATS_TTL, "rows": 0.0, "oldest": None, "plans": {}}
+
+
+def _stats() -> tuple[float, Any, dict[str, float]]:
+    """PostgreSQL: the index's size (the planner's) and oldest date, and the cache of the
+    planner's estimates per query, read again every STATS_TTL seconds."""
+    now = time.monotonic()
+    if now - _STATS["at"] > STATS_TTL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples, (SELECT min(published) FROM search_searchdoc) "
+                           "FROM pg_class WHERE oid = CAST('search_searchdoc' AS regclass)")
+            rows, oldest = cursor.fetchone()
+        _STATS.update(at=now, rows=float(rows or 0), oldest=oldest, plans={})
+    return _STATS["rows"], _STATS["oldest"], _STATS["plans"]
 
 
 def _window_start(now: datetime) -> datetime:
