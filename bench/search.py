@@ -389,10 +389,11 @@ def run_queries(args: argparse.Namespace) -> None:
 
     from akhbar.news.models import Article
     from akhbar.search import engines, queries
+    from akhbar.search.models import SearchDoc
     from akhbar.sources.models import Source
 
     print(f"engine: {connection.vendor}, articles stored: {Article.objects.count()}, "
-          f"indexed: {queries.SearchDoc.objects.count()}")
+          f"indexed: {SearchDoc.objects.count()}")
     print(f"query process memory after start-up: {_rss()[0]:.0f} MB")
     source7 = Source.objects.filter(slug="bench-ar-7").values_list("pk", flat=True).first()
     eng = engines.engine()
@@ -437,6 +438,46 @@ def run_queries(args: argparse.Namespace) -> None:
     print(f"load average: {os.getloadavg()}")
 
 
+def explain(args: argparse.Namespace) -> None:
+    """PostgreSQL: per query of the mix, the shared buffers (hit + read) of the engine's
+    statement for the bounded set, from EXPLAIN (ANALYZE, BUFFERS), and its best execution
+    time of three: the buffers do not depend on the machine's load, so two versions of the
+    engine compare on a loaded machine."""
+    import json
+
+    from django.db import connection
+
+    from akhbar.search import engines, queries
+    from akhbar.sources.models import Source
+
+    eng = engines.engine()
+    if not isinstance(eng, engines.PostgresEngine):
+        raise SystemExit("--explain is for PostgreSQL")
+    source7 = Source.objects.filter(slug="bench-ar-7").values_list("pk", flat=True).first()
+    now = datetime.now(UTC)
+    total_buffers, total_ms = 0, 0.0
+    print(f"{'kind':8} {'query':24} {'buffers':>8} {'best ms':>8}")
+    for kind, q, f in MIX:
+        filters = queries.Filters(
+            editions=f.get("editions", ()), languages=f.get("languages", ()),  # type: ignore[arg-type]
+            source_id=source7 if "source" in f else None, section=str(f.get("section", "")),
+            since=now - timedelta(days=int(f["days"])) if "days" in f else None)  # type: ignore[call-overload]
+        sql, params = eng.candidates_sql(queries.parse_query(q), filters, queries.CAP)
+        best, buffers = float("inf"), 0
+        with connection.cursor() as cursor:
+            for _ in range(3):
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+                plan = cursor.fetchone()[0]
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                best = min(best, plan[0]["Execution Time"])
+                buffers = plan[0]["Plan"]["Shared Hit Blocks"] + plan[0]["Plan"]["Shared Read Blocks"]
+        total_buffers += buffers
+        total_ms += best
+        print(f"{kind:8} {q[:24]:24} {buffers:8d} {best:8.1f}")
+    print(f"{'all':8} {'':24} {total_buffers:8d} {total_ms:8.1f}")
+    print(f"load average: {os.getloadavg()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -455,12 +496,18 @@ def main() -> int:
                         help="PostgreSQL: index with COPY, each distinct word analysed once, the "
                              "indexes built after (see bulk_index_pg)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of the whole mix")
+    parser.add_argument("--explain", action="store_true",
+                        help="PostgreSQL, with --reuse: each query's engine statement, its "
+                             "shared buffers and best time of 3 (EXPLAIN ANALYZE), no timing run")
     args = parser.parse_args()
     if not args.database_url and not args.data_dir:
         args.data_dir = tempfile.mkdtemp(prefix="akhbar-bench-search-")
     setup(args.database_url, args.data_dir)
     if args.queries_only:
         run_queries(args)
+        return 0
+    if args.explain:
+        explain(args)
         return 0
     if args.index_slice:
         index_slice(args.index_slice)

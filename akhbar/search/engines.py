@@ -7,8 +7,10 @@ only word characters: the reader's text never reaches an engine raw.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -160,6 +162,12 @@ class Engine:
     def raw_sql(self) -> str:
         """The bare engine query (no ranking, no filters) for the benchmark's comparison."""
         raise NotImplementedError
+
+    def oldest(self) -> datetime | None:
+        """The oldest date indexed (for the "about N" estimate)."""
+        from akhbar.search.models import SearchDoc
+
+        return SearchDoc.objects.order_by("published").values_list("published", flat=True).first()
 
 
 class SqliteEngine(Engine):
@@ -314,22 +322,144 @@ class PostgresEngine(Engine):
         return " & ".join(parts)
 
     def candidates(self, query: Query, filters: Filters, cap: int) -> list[Candidate]:
-        # The planner walks the date index backwards and checks each document (a common word
-        # fills the bounded set in a few hundred rows) or, for a rare one, reads the GIN index
-        # (its statistics of the most common lexemes tell which).
+        return _run(*self.candidates_sql(query, filters, cap))
+
+    def candidates_sql(self, query: Query, filters: Filters, cap: int) -> tuple[str, list[Any]]:
+        """The statement of ``candidates`` and its parameters (bench/search.py explains it)."""
+        # The newest ``cap`` matches, looked for in windows of months (by the month tags, so
+        # inside the GIN index: no date bitmap): this month and the last, then the four before,
+        # then the rest (the windows are a partition of the index, so nothing is found twice or
+        # missed). One statement: an Append under a LIMIT runs a window only while the ones
+        # before it hold fewer than ``cap`` rows. In each, the planner walks the date index
+        # backwards checking each document (a very common word fills the set in the first few
+        # hundred rows) or reads the GIN index (its statistics of the most common lexemes tell
+        # which); a word of medium frequency, which the date walk served badly (thousands of
+        # rows read for 500 matches), is now an exact GIN lookup of its recent months.
         # The rank is computed outside, for the bounded set only: inside, a bitmap plan would
-        # compute it for every match before sorting them by date.
+        # compute it for every match before sorting them by date. The document travels with
+        # the row to it (not looked up again: 500 index lookups fewer, ≈ 2,000 buffers).
         dates, date_params = _dates("published", filters)
         compiled = self.compile(query, filters)
-        inner = ("SELECT s.article_id AS id, ts_rank_cd(s.document, CAST(%s AS tsquery)) AS rel "
-                 "FROM (SELECT article_id FROM search_searchdoc WHERE document @@ CAST(%s AS tsquery)"
-                 f"{dates} ORDER BY published DESC LIMIT %s) b "
-                 "JOIN search_searchdoc s ON s.article_id = b.article_id")
-        return _run(_LIVE.format(inner=inner), [compiled, compiled, *date_params, cap, False])
+        if filters.since or filters.until:
+            # A date range: its month tags are in the query, which spares a rare word the date
+            # bitmap; but the planner, taking words and months for independent, then walks
+            # badly or ANDs a date bitmap for a common word: that one walks without the tags.
+            plain = self.compile(query, replace(filters, since=None, until=None))
+            windows = [plain if self._walks(plain, cap) else compiled]
+        else:
+            windows = _windows(compiled) if self._windowed(compiled, cap) else [compiled]
+        pick = (f"SELECT article_id, published, document FROM search_searchdoc "
+                f"WHERE document @@ CAST(%s AS tsquery){dates} ORDER BY published DESC LIMIT %s")
+        inner = ("SELECT b.article_id AS id, ts_rank_cd(b.document, CAST(%s AS tsquery)) AS rel "
+                 f"FROM (SELECT article_id, document FROM ({' UNION ALL '.join(f'({pick})' for _ in windows)}) w "
+                 "LIMIT %s) b")
+        params: list[Any] = [compiled]
+        for window in windows:
+            params += [window, *date_params, cap]
+        return _LIVE.format(inner=inner), [*params, cap, False]
+
+    def _estimate(self, compiled: str, cap: int) -> tuple[float, bool] | None:
+        """The planner's estimate of the query's matches, and whether the date walk beats the
+        windows (None: no statistics yet).
+
+        The walk reads about cap × rows / matches rows, in date order; the first window's
+        bitmap reads its matches (matches × the window's share of the time indexed), scattered
+        over the table, so BITMAP_ROW_COST times dearer a row (measured on bench/search.py's
+        million: "gouvernement", 12 % of articles, 8 ms walked against 17 in a window;
+        "sécheresse", 3.4 %, 16 ms against 6; the estimate of a word with a filter takes them
+        for independent, often too low: 4 rather than 3 sends "gouvernement" in French to the
+        walk). A query expected to match fewer than ONE_STATEMENT_BELOW × cap articles is read
+        in one statement (one GIN lookup, not one per window), unless it holds a phrase, whose
+        estimate is that of its words together, often far below the documents to recheck.
+        ``matches`` comes from the planner's statistics of the most common lexemes (a word
+        not among them is taken as rare), cached per query; the table's size and oldest date
+        are read every STATS_TTL seconds."""
+        total, oldest, plans = _stats()
+        if total <= 0 or oldest is None:
+            return None
+        matches = plans.get(compiled)  # (threads share the cache: read it once)
+        if matches is None:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdoc "
+                               "WHERE document @@ CAST(%s AS tsquery)", [compiled])
+                plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            if len(plans) >= 4096:
+                plans.clear()
+            matches = plans[compiled] = float(plan[0]["Plan"]["Plan Rows"])
+        start = _window_start(datetime.now(UTC))
+        span = (datetime.now(UTC) - _aware(oldest)).total_seconds()
+        share = min(1.0, (datetime.now(UTC) - start).total_seconds() / span) if span > 0 else 1.0
+        return matches, cap * total / max(matches, 1.0) < BITMAP_ROW_COST * matches * share
+
+    def oldest(self) -> datetime | None:
+        oldest = _stats()[1]  # None (an empty index when last read): asked again
+        return super().oldest() if oldest is None else _aware(oldest)
+
+    def _walks(self, compiled: str, cap: int) -> bool:
+        estimate = self._estimate(compiled, cap)
+        return estimate is not None and estimate[1]
+
+    def _windowed(self, compiled: str, cap: int) -> bool:
+        """Whether to look in windows of months rather than in one statement (see _estimate)."""
+        estimate = self._estimate(compiled, cap)
+        if estimate is None:
+            return True
+        matches, walk = estimate
+        return not walk and (matches >= ONE_STATEMENT_BELOW * cap or "<->" in compiled)
 
     def raw_sql(self) -> str:
         return ("SELECT article_id FROM search_searchdoc "
                 "WHERE document @@ CAST(%s AS tsquery) LIMIT %s")
+
+
+# The windows of candidates on PostgreSQL, in months back from now: [next month .. last month],
+# then each of the four months before, one at a time (a window not needed is not run, and a
+# phrase rechecks every document of its window holding its words); then every other month.
+WINDOWS = (3, 4, 5, 6, 7)
+BITMAP_ROW_COST = 4.0  # see PostgresEngine._windowed
+ONE_STATEMENT_BELOW = 4.0  # × cap: the planner's estimate of a query read in one statement
+STATS_TTL = 600.0  # seconds: the table's size and oldest date, the planner's estimates
+_STATS: dict[str, Any] = {"at": -STATS_TTL, "rows": 0.0, "oldest": None, "plans": {}}
+
+
+def _stats() -> tuple[float, Any, dict[str, float]]:
+    """PostgreSQL: the index's size (the planner's) and oldest date, and the cache of the
+    planner's estimates per query, read again every STATS_TTL seconds."""
+    now = time.monotonic()
+    if now - _STATS["at"] > STATS_TTL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples, (SELECT min(published) FROM search_searchdoc) "
+                           "FROM pg_class WHERE oid = CAST('search_searchdoc' AS regclass)")
+            rows, oldest = cursor.fetchone()
+        _STATS.update(at=now, rows=float(rows or 0), oldest=oldest, plans={})
+    return _STATS["rows"], _STATS["oldest"], _STATS["plans"]
+
+
+def _window_start(now: datetime) -> datetime:
+    """Where the first window begins: the first day of last month (UTC)."""
+    year, month = (now.year - 1, 12) if now.month == 1 else (now.year, now.month - 1)
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def _windows(compiled: str, now: datetime | None = None) -> list[str]:
+    """The query restricted to each window of months (newest first), the last window being
+    every month the others do not name (so a far-dated or very old article is still found)."""
+    now = now or datetime.now(UTC)
+    year, month, tags = now.year, now.month + 1, []
+    for _ in range(WINDOWS[-1]):
+        if month > 12:
+            year, month = year + 1, month - 12
+        if month < 1:
+            year, month = year - 1, month + 12
+        tags.append(_lexeme(f"~m{year:04d}{month:02d}"))
+        month -= 1
+    out, start = [], 0
+    for end in WINDOWS:
+        out.append(f"({compiled}) & ({' | '.join(tags[start:end])})")
+        start = end
+    out.append(f"({compiled}) & !({' | '.join(tags)})")
+    return out
 
 
 def _aware(value: object) -> datetime:

@@ -9,7 +9,6 @@ from akhbar.ingest.textquery import Query, QueryError, parse_query, snippet
 from akhbar.news import queries as news_queries
 from akhbar.news.models import Article
 from akhbar.search.engines import Filters, engine
-from akhbar.search.models import SearchDoc
 
 __all__ = ["Filters", "QueryError", "Results", "parse_query", "search"]
 
@@ -90,7 +89,7 @@ def _estimate(count: int, oldest_found: datetime, filters: Filters, now: datetim
     and the index cover (one lookup of the oldest indexed date; matches are taken to be
     spread evenly over time, which for a news archive errs on the low side)."""
     end = min(filters.until or now, now)
-    start = SearchDoc.objects.order_by("published").values_list("published", flat=True).first()
+    start = engine().oldest()  # PostgreSQL: read every few minutes, not per search
     if start is None:
         return count
     if filters.since and filters.since > start:
