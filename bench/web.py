@@ -357,6 +357,13 @@ def article_count(data: Path) -> int:
         return int(db.execute("select count(*) from news_article").fetchone()[0])
 
 
+def web_cpu(serving: Run | None) -> float:
+    """CPU seconds used so far by ``akhbar run``'s web server (0 when it is not the server)."""
+    if serving is None or serving.proc is None:
+        return 0.0
+    return cpu_by_session(serving.proc.pid)["web"]
+
+
 def ingest_only(ingest: Run | Crawl, data: Path, seconds: int) -> int:
     """The ingest rate alone (no readers), with the CPU seconds it takes, every 10 s."""
     print(f"{type(ingest).__name__}, no readers; load average {os.getloadavg()[0]:.1f} at the "
@@ -520,8 +527,12 @@ def main() -> int:
                             # (single flight: its other requests wait) falls in the window.
                             for _ in range(20 if via == "direct" else 3):
                                 get(base + path)
-                            results[(name, via, phase)] = wrk(base + path, args.duration,
-                                                              args.connections, str(script))
+                            web0 = web_cpu(serving)
+                            r = wrk(base + path, args.duration, args.connections, str(script))
+                            requests = r["rps"] * args.duration
+                            if serving is not None and requests:
+                                r["web_ms"] = 1000 * (web_cpu(serving) - web0) / requests
+                            results[(name, via, phase)] = r
                 finally:
                     if crawl:
                         ingested.append((article_count(data) - before, time.monotonic() - t0))
@@ -561,8 +572,9 @@ def main() -> int:
     baseline = {phase: results[("nginx: the home page's bytes", "static", phase)]["rps"]
                 for phase in ("at rest", "ingesting")}
     print("| page | via | phase | requests/s | p50 ms | p99 ms | vs baseline | vs at rest "
-          "| non-2xx | akhbar cache hit % | served by the front's cache % |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| non-2xx | akhbar cache hit % | served by the front's cache % "
+          "| akhbar's web CPU ms per request |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (name, via, phase), r in results.items():
         rest = results[(name, via, "at rest")]["rps"]
         answered = r["hit"] + r["miss"]
@@ -572,7 +584,8 @@ def main() -> int:
         front_hit = f"{100 * r['front'] / total:.1f}" if via == "front" and total else "-"
         print(f"| {name} | {via} | {phase} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
               f"{r['rps'] / baseline[phase]:.2f} | {r['rps'] / rest:.2f} | {r['errors']:.0f} | "
-              f"{hit} | {front_hit} |")
+              f"{hit} | {front_hit} | "
+              + (f"{r['web_ms']:.2f} |" if "web_ms" in r else "- |"))
     return 0
 
 
