@@ -527,8 +527,11 @@ def main() -> int:
                             # (single flight: its other requests wait) falls in the window.
                             for _ in range(20 if via == "direct" else 3):
                                 get(base + path)
-                            web0 = web_cpu(serving)
+                            web0, count0 = web_cpu(serving), article_count(data)
                             r = wrk(base + path, args.duration, args.connections, str(script))
+                            if crawl:  # how fast the ingestion went while this row was loaded
+                                r["stored_per_min"] = ((article_count(data) - count0) * 60
+                                                       / args.duration)
                             requests = r["rps"] * args.duration
                             if serving is not None and requests:
                                 r["web_ms"] = 1000 * (web_cpu(serving) - web0) / requests
@@ -573,8 +576,8 @@ def main() -> int:
                 for phase in ("at rest", "ingesting")}
     print("| page | via | phase | requests/s | p50 ms | p99 ms | vs baseline | vs at rest "
           "| non-2xx | akhbar cache hit % | served by the front's cache % "
-          "| akhbar's web CPU ms per request |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| akhbar's web CPU ms per request | articles stored per minute meanwhile |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (name, via, phase), r in results.items():
         rest = results[(name, via, "at rest")]["rps"]
         answered = r["hit"] + r["miss"]
@@ -585,7 +588,8 @@ def main() -> int:
         print(f"| {name} | {via} | {phase} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
               f"{r['rps'] / baseline[phase]:.2f} | {r['rps'] / rest:.2f} | {r['errors']:.0f} | "
               f"{hit} | {front_hit} | "
-              + (f"{r['web_ms']:.2f} |" if "web_ms" in r else "- |"))
+              + (f"{r['web_ms']:.2f} |" if "web_ms" in r else "- |")
+              + (f" {r['stored_per_min']:.0f} |" if "stored_per_min" in r else " - |"))
     return 0
 
 
