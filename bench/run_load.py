@@ -27,7 +27,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.web import ROOT, WRK_SCRIPT, Press, article_count, free_port, get, seed, wrk
+from bench.web import (
+    ROOT,
+    WRK_SCRIPT,
+    Press,
+    article_count,
+    compiled_modules,
+    cpu_by_session,
+    free_port,
+    get,
+    seed,
+    wrk,
+)
 from tests.front import nginx_path
 from tests.press import FixturePress
 
@@ -48,35 +59,11 @@ def start(env: dict[str, str], port: int, crawl: bool, log: Path) -> subprocess.
     raise RuntimeError(f"akhbar run did not answer (log: {log})")
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
 def cpu_by_role(session: int) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the processes of ``akhbar run``'s session,
-    by role: ``web`` (gunicorn), ``workers`` (task workers), ``run`` (the supervisor, whose
-    scheduler round places stories)."""
-    used: dict[str, float] = {"web": 0.0, "workers": 0.0, "run": 0.0}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[3]) != session:  # fields[3]: the session id
-            continue
-        seconds = (int(fields[11]) + int(fields[12])) / TICKS
-        if int(entry.name) == session:
-            role = "run"
-        elif "gunicorn" in cmdline:
-            role = "web"
-        elif "worker" in cmdline:
-            role = "workers"
-        else:
-            continue
-        used[role] += seconds
+    """CPU seconds by role of akhbar run's processes: web, workers, run (see cpu_by_session;
+    its "other" is left out, a name the rows use for wrk's stale answers)."""
+    used = cpu_by_session(session)
+    used.pop("other")
     return used
 
 
@@ -157,6 +144,7 @@ def main() -> int:
         return 0
     data = Path(tempfile.mkdtemp(prefix="akhbar-bench-run-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AKHBAR_", "DJANGO_"))}
+    env |= compiled_modules()
     env |= {"AKHBAR_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "akhbar.settings.base",
             "PYTHONPATH": str(ROOT), "AKHBAR_ALLOW_PRIVATE_NETWORKS": "1",
             "AKHBAR_HOST_DELAY_SECONDS": "0.05",

