@@ -97,17 +97,23 @@ def annotate_stories(story_ids: Iterable[int], members: int = STORY_MEMBERS) -> 
     by_story: dict[int, list[tuple[Any, ...]]] = {}
     for row in rows:
         by_story.setdefault(row[1], []).append(row)
-    changed = 0
+    articles: list[int] = []
+    sections: set[str] = set()
     with transaction.atomic():
         for story_rows in by_story.values():
-            changed += _decide_story(model, story_rows)
-    return changed
+            articles += _decide_story(model, story_rows, sections)
+        if articles:
+            pages_changed(articles=articles, sections=sorted(sections), news=True)
+    return len(articles)
 
 
-def _decide_story(model: SectionModel, rows: list[tuple[Any, ...]]) -> int:
+def _decide_story(model: SectionModel, rows: list[tuple[Any, ...]],
+                  sections: set[str]) -> list[int]:
+    """The ids of the story's members whose section changed (old and new sections into
+    ``sections``)."""
     read = [(row, vector) for row in rows if (vector := _vector(model, row[5])) is not None]
     if not read:  # no member the model can read (e.g. re-embedding after an embedder change)
-        return 0
+        return []
     titles = [row[2] for row, _ in read]
     probabilities = model.probabilities(np.stack([vector for _, vector in read]), titles)
     mean = story_average(probabilities, ["story"] * len(read))[:1]
@@ -117,12 +123,9 @@ def _decide_story(model: SectionModel, rows: list[tuple[Any, ...]]) -> int:
     stale = [row for row in rows if (not row[3] or row[4] == "model")
              and (row[3], row[4]) != (section, source)]
     if not stale:
-        return 0
-    updated = (Article.objects.filter(pk__in=[row[0] for row in stale])
-               .filter(Q(section="") | Q(section_source="model"))
-               .update(section=section, section_source=source))
-    if updated:
-        pages_changed(articles=[row[0] for row in stale],
-                      sections=sorted({row[3] for row in stale if row[3]} | {section} - {""}),
-                      news=True)
-    return updated
+        return []
+    ids = [row[0] for row in stale]
+    Article.objects.filter(pk__in=ids).filter(Q(section="") | Q(section_source="model")).update(
+        section=section, section_source=source)
+    sections |= {row[3] for row in stale if row[3]} | ({section} - {""})
+    return ids
