@@ -30,7 +30,7 @@ from akhbar.ingest.cluster import (
 )
 from akhbar.ingest.cluster.embed import make_embedder
 from akhbar.ingest.cluster.entities import AnchorExtractor, entity_table_version
-from akhbar.news.annotate import annotate_article
+from akhbar.news.annotate import annotate_article, annotate_stories
 from akhbar.news.models import Article, ClusterState, Story, _new_epoch
 from akhbar.web.cache import pages_changed
 
@@ -316,6 +316,8 @@ def assign_stories(limit: int = 500) -> int:
         cluster_state.last_seq = seq
         cluster_state.save(update_fields=["last_seq"])
         _state.seq = seq
+    # Outside the lock: the members of the stories that grew get their story's section.
+    annotate_stories(story.pk for story in touched.values())
     if placed:
         log.info("placed %d articles in stories", placed)
     return placed

@@ -1,6 +1,8 @@
 """``akhbar annotate [--days N]``: give articles stored before the section model and topics
 existed what new articles get when they are embedded (a model section where the rules gave none,
-their topics). Idempotent; safe while akhbar runs."""
+their topics). With ``--stories``, the members of those articles' stories then get their story's
+section (``annotate_stories``, as the pipeline does after each placement). Idempotent; safe while
+akhbar runs."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from akhbar.news.annotate import annotate_article
+from akhbar.news.annotate import annotate_article, annotate_stories
 from akhbar.news.models import Article
 
 
@@ -21,6 +23,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=30, help="how far back (default 30)")
+        parser.add_argument("--stories", action="store_true",
+                            help="then give their stories' members the story's section")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         since = timezone.now() - timedelta(days=opts["days"])
@@ -35,3 +39,11 @@ class Command(BaseCommand):
                 annotate_article(article, article.cluster_features)
             done += 1
         self.stdout.write(f"annotated {done} articles")
+        if opts["stories"]:
+            story_ids = sorted(set(
+                Article.objects.filter(published__gte=since, story__isnull=False)
+                .values_list("story_id", flat=True)))
+            changed = sum(annotate_stories(story_ids[i : i + 200])
+                          for i in range(0, len(story_ids), 200))
+            self.stdout.write(f"gave {changed} articles their story's section "
+                              f"({len(story_ids)} stories)")
