@@ -152,7 +152,7 @@ class _EveryStoplist:
             yield from get_stoplist(language)
 
 
-trafilatura_external.JT_STOPLIST = _EveryStoplist()
+trafilatura_external.JT_STOPLIST = _EveryStoplist()  # type: ignore[assignment]
 
 
 def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True) -> Document | None:
