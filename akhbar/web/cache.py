@@ -52,6 +52,9 @@ IDLE_RESET = 45 * 60.0
 LATE_WINDOW = timedelta(seconds=20)
 LATE_SCAN_EVERY = 1.0
 MAX_ROWS_PER_READ = 5000
+# A process remembers at most this many changed tags (one or more per article stored): past it
+# the older half is forgotten, and a page rendered before the newest forgotten one is stale.
+MAX_TAGS = 50_000
 
 # Under a stream of news (a crawl storing articles every fraction of a second), a page that
 # was just rendered again is served as it is for up to this long after its render, and rendered
@@ -222,7 +225,20 @@ class ChangeFeed:
                     self._last_prune = now
                     horizon = now - 2 * LATE_WINDOW.total_seconds()
                     self._seen = {i: t for i, t in self._seen.items() if t >= horizon}
+                if len(self._tag_epoch) > MAX_TAGS:
+                    self._forget_older_tags()
             return self.epoch
+
+    def _forget_older_tags(self) -> None:
+        # Without this the map grew by every article stored while a reader came at least once
+        # in 45 minutes (IDLE_RESET), i.e. forever on a crawling portal. A forgotten tag's epoch
+        # is at most the floor; a page rendered at the floor or after is judged as before, one
+        # rendered earlier is stale (as if everything had changed at the floor).
+        epochs = sorted(self._tag_epoch.values())
+        floor = epochs[len(epochs) - MAX_TAGS // 2]
+        kept = {tag: e for tag, e in self._tag_epoch.items() if e > floor}
+        kept[EVERYTHING] = max(self._tag_epoch.get(EVERYTHING, 0), floor)
+        self._tag_epoch = kept
 
     def _start_from_now(self, table: str, now: float) -> None:
         # Rows already in the log are before anything this process has cached (its cache is

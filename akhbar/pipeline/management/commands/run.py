@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from django.utils import timezone
 from akhbar.pipeline.leases import new_owner
 from akhbar.pipeline.maintenance import sweep
 from akhbar.pipeline.scheduler import RoundLog, tick
+from akhbar.pipeline.worker import release_memory
 from akhbar.web.services import SESSION_SWEEP_SECONDS
 
 log = logging.getLogger("akhbar.run")
@@ -53,6 +55,14 @@ os._exit(code or 0)
 """
 
 
+# glibc gives each thread that allocates its own malloc arena (up to 8 per core), each
+# keeping its freed memory: gunicorn's 4 threads per worker, the scheduler's round, story and
+# OpenMP threads. Two per process are enough for Python code that holds the GIL; an
+# operator's own MALLOC_ARENA_MAX wins.
+ARENAS = "2"
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
 class Child:
     """A supervised subprocess, restarted with a growing delay when it dies.
 
@@ -82,7 +92,8 @@ class Child:
             argv = self.argv
             if argv[1:3] == ["-m", "akhbar"]:  # run in the launcher itself
                 argv = ["akhbar", *argv[3:]]
-            env = os.environ | {"AKHBAR_CHILD_NICE": str(self.nice)}
+            env = os.environ | {"AKHBAR_CHILD_NICE": str(self.nice),
+                                "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", ARENAS)}
             self.proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(os.getpid()), *argv],
                                          process_group=0, env=env)
 
@@ -160,6 +171,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        limit_arenas()
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         py = sys.executable
@@ -231,6 +243,8 @@ class Command(BaseCommand):
                     log.exception("story placement failed")
                 finally:
                     connections.close_all()
+                    if placed:
+                        release_memory()  # the batch's texts and the embedder's scratch
                 if not placed:
                     stopping.wait(opts["tick"])
 
@@ -275,6 +289,17 @@ class Command(BaseCommand):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+
+
+def limit_arenas() -> None:
+    """``ARENAS`` malloc arenas for this process too (its children get MALLOC_ARENA_MAX), set
+    before its threads start; unless the operator set MALLOC_ARENA_MAX (read by glibc then)."""
+    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, int(ARENAS))
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def lower_thread_priority(nice: int) -> None:
