@@ -15,6 +15,7 @@ A stale page is rendered again by one request while the others are served the pr
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -34,6 +35,7 @@ from akhbar.web.cache_keys import (  # noqa: F401  (signed_in: imported from her
     page_key,
     signed_in,
 )
+from akhbar.web.http import TOKEN_MARK
 
 CACHE_ALIAS = "pages"
 PAGE_TTL = 600  # seconds: a bound on memory
@@ -328,6 +330,10 @@ class Entry:
     # How many renders of this page came in quick succession, this one included (0: a first
     # render, or the first after a quiet spell): see RENDER_EVERY.
     streak: int = 0
+    # The body's MD5 (hex), its ETag, computed once when stored instead of on every hit by
+    # ConditionalGetMiddleware and again by the gzip memo; "" for a body holding a CSRF token
+    # (never given an ETag: akhbar.web.http.is_per_visitor).
+    digest: str = ""
 
     def fresh(self) -> bool:
         return (time.monotonic() - self.rendered_at < FRESH_FOR
@@ -372,6 +378,10 @@ class _Pending:
 
 def _response(entry: Entry, state: str, edition: str | None) -> HttpResponse:
     response = HttpResponse(entry.body, status=entry.status, content_type=entry.content_type)
+    if entry.digest:
+        response["ETag"] = f'"{entry.digest}"'  # as django.utils.cache.set_response_etag
+        # The gzip memo's key (akhbar.web.http.CompressMiddleware): no second MD5 per hit.
+        response.body_digest = entry.digest  # type: ignore[attr-defined]
     if edition:
         response["Content-Language"] = edition
     response["X-Akhbar-Cache"] = state
@@ -484,9 +494,12 @@ def cached_page(view: Callable[..., HttpResponse] | None = None, *,
                     response.render()
                 if response.status_code == 200 and not response.cookies and not response.streaming:
                     tags = tuple(dict.fromkeys(getattr(request, "page_tags", None) or DEFAULT_TAGS))
+                    body = response.content
+                    digest = ("" if TOKEN_MARK in body
+                              else hashlib.md5(body, usedforsecurity=False).hexdigest())
                     caches[CACHE_ALIAS].set(pending.key, Entry(
-                        response.status_code, response["Content-Type"], response.content, tags,
-                        pending.epoch, time.monotonic(), pending.streak), PAGE_TTL)
+                        response.status_code, response["Content-Type"], body, tags,
+                        pending.epoch, time.monotonic(), pending.streak, digest), PAGE_TTL)
             finally:
                 pending.release()
             response["X-Akhbar-Cache"] = "miss"

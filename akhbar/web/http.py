@@ -113,8 +113,9 @@ class GzipMemo:
         self._size = 0
         self._lock = threading.Lock()
 
-    def compress(self, body: bytes) -> bytes:
-        key = hashlib.md5(body, usedforsecurity=False).hexdigest()
+    def compress(self, body: bytes, digest: str | None = None) -> bytes:
+        """``body`` gzipped; ``digest``: its MD5 (hex) when known (a cached page's)."""
+        key = digest or hashlib.md5(body, usedforsecurity=False).hexdigest()
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
@@ -156,7 +157,8 @@ class CompressMiddleware(GZipMiddleware):
         if not _accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return response
         shared = response.get("Cache-Control", "").startswith("public")
-        body = (self.memo.compress(response.content) if shared
+        body = (self.memo.compress(response.content, getattr(response, "body_digest", None))
+                if shared
                 else compress_string(response.content, max_random_bytes=self.max_random_bytes))
         if len(body) >= len(response.content):
             return response
