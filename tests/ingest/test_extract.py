@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from trafilatura.utils import load_html
 
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
-from akhbar.ingest.extract.body import drop_boilerplate_blocks
+from akhbar.ingest.extract.body import drop_boilerplate_blocks, find_standfirst
 from akhbar.ingest.extract.command import run_extract
 from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
@@ -551,3 +552,42 @@ def test_boilerplate_lines_inside_kept_containers_and_between_blocks() -> None:
     text = " ".join("".join(body.itertext()).split())
     assert "Sfax" not in text and "Bizerte" not in text
     assert text.startswith("Le port de Radès") and "trois cents mètres" in text and text.endswith("premiers chiffres.")
+
+
+# --- issue 17, third pass: text trafilatura's precision mode drops, the standfirst ---
+
+
+def test_precision_mode_keeps_the_sentence_after_an_empty_inline_element_and_mail_addresses() -> None:
+    draft = extract("fr_chapo.html", now=LATER)
+    # "<strong></strong>par le maire…": the rest of the sentence after an empty element.
+    assert "« provisoire mais nécessaire »par le maire lors du conseil municipal" in draft.text
+    # A paragraph holding only an e-mail link is text, not a navigation link.
+    assert "\n\nports.usagers@sfax-mairie.example\n\n" in draft.text
+    assert draft.text.endswith("nombre de plaisanciers doubler.")
+
+
+def test_the_standfirst_in_the_page_header_opens_the_body() -> None:
+    draft = extract("fr_chapo.html", now=LATER)
+    assert draft.text.startswith("Faute de place au vieux port, la municipalité de Sfax accueille")
+    assert draft.text.count("Faute de place") == 1
+    assert "Accueil" not in draft.text and "quotidien régional" not in draft.text
+
+
+def test_standfirst_is_a_whole_block_matching_the_description() -> None:
+    lead = "Le port de Radès a reçu son premier porte-conteneurs géant, un navire de quatre cents mètres."
+    html = f"<html><body><h1>Radès</h1><p>{lead} Les quais ont été allongés de trois cents mètres.</p></body></html>"
+    tree = load_html(html)
+    # The description is only the first sentence of a longer paragraph: no standfirst.
+    assert find_standfirst(tree, lead) is None
+    # A description cut short is matched by its beginning.
+    assert (find_standfirst(tree, lead[:60] + "…") or "").startswith(lead)
+    # Before the headline (a teaser in the menu) it is not the standfirst.
+    html = f"<html><body><p>{lead}</p><h1>Radès</h1><p>Autre chose.</p></body></html>"
+    assert find_standfirst(load_html(html), lead) is None
+
+
+def test_a_linked_notice_does_not_take_the_credit_line_with_it() -> None:
+    draft = extract("en_wire.html", now=LATER)
+    # The wire's closing credit line stays; the "Our Standards" link beside it goes.
+    assert draft.text.endswith("Additional reporting by Karim Said; Editing by Leila Amrani and Tom Hale")
+    assert "Our Standards" not in draft.text and "Trust Principles" not in draft.text

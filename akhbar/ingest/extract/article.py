@@ -18,9 +18,11 @@ from trafilatura.xml import xmltotxt
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.body import (
+    add_standfirst,
     check_with_reference,
     coverage,
     drop_boilerplate_blocks,
+    find_standfirst,
     prune_boilerplate,
 )
 from akhbar.ingest.extract.language import detect_language
@@ -162,6 +164,7 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     against the JSON-LD articleBody when the page has one."""
     source = rules.content_tree(tree) if rules else None
     source = tree if source is None else source
+    standfirst = find_standfirst(source, page.description)
     # In place: the metadata and the dates have been read from the tree already.
     prune_boilerplate(source, rules.drop_xpaths() if rules else ())
     document = _trafilatura(source, url)
@@ -185,6 +188,7 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     drop_boilerplate_blocks(body)
     if page.article_body:
         body = check_with_reference(body, document.text or "" if document else "", page.article_body)
+    add_standfirst(body, standfirst)
     return body
 
 

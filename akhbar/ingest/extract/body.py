@@ -63,14 +63,58 @@ def _is_wrapper(element: HtmlElement, page_chars: int) -> bool:
     return False
 
 
+# Inline elements trafilatura's precision mode deletes with the text that follows them when they
+# are empty ("<strong></strong>par un dirigeant…": the rest of the sentence).
+_EMPTY_INLINE = frozenset({"b", "em", "i", "q", "span", "strong"})
+
+
+def _mid_sentence(element: _Element) -> bool:
+    """True for an element with text before it in its block (not an icon leading a line)."""
+    previous = element.getprevious()
+    if previous is not None:
+        return True
+    parent = element.getparent()
+    return parent is not None and bool((parent.text or "").strip())
+
+
+def _remove_keeping_tail(element: _Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
 def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> None:
-    """Remove boilerplate blocks from ``tree`` in place (one pass over its elements)."""
+    """Remove boilerplate blocks from ``tree`` in place (one pass over its elements).
+
+    The same pass readies the text for trafilatura's precision mode: empty inline elements go
+    (their following text stays), an e-mail link becomes its address (a paragraph holding only
+    the address is no navigation link), and a linked paragraph that is boilerplate by its text
+    ("Our Standards: <a>…</a>") is removed before its links make the article's last block look
+    like navigation.
+    """
     doomed = []
+    empty = []
     for element in tree.iter(tag=etree.Element):
         tag = element.tag
         if tag in _KEPT_TAGS:
             continue
         if tag == "figcaption":
+            doomed.append(element)
+            continue
+        if (tag in _EMPTY_INLINE and element.text is None and not len(element) and element.tail
+                and _mid_sentence(element)):
+            empty.append(element)
+            continue
+        if tag == "a" and (element.get("href") or "").startswith("mailto:"):
+            empty.append(element)
+        elif tag == "p" and element.find(".//a") is not None and is_boilerplate_block(_block_text(element)):
             doomed.append(element)
             continue
         attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
@@ -85,6 +129,13 @@ def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> No
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
+    for element in empty:
+        if element.getparent() is None:
+            continue
+        if element.tag == "a":
+            element.drop_tag()
+        else:
+            _remove_keeping_tail(element)
 
 
 # A block starting with these words is a link to another article, a share / follow invitation,
@@ -312,3 +363,53 @@ def coverage(text: str, reference: str) -> float:
     """Share of ``reference``'s word trigrams found in ``text``."""
     ref = _grams(reference)
     return len(_grams(text) & ref) / len(ref) if ref else 0.0
+
+
+# The standfirst: a block after the headline that says what the page's description says. Some
+# layouts put it in the page's <header> (which trafilatura's precision mode drops) or outside the
+# JSON-LD articleBody; it is the article's first paragraph.
+STANDFIRST_MIN_CHARS = 40
+# A truncated description's block may go on this much longer.
+STANDFIRST_MORE_CHARS = 300
+STANDFIRST_TAGS = ("h1", "h2", "h3", "h4", "p")
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+
+def _alnum_key(value: str) -> str:
+    return _NON_ALNUM.sub("", value.casefold())
+
+
+def find_standfirst(tree: _Element, description: str | None) -> str | None:
+    """The visible block after the <h1> whose text is the page's ``description``, if any."""
+    if not description or len(description) < STANDFIRST_MIN_CHARS:
+        return None
+    description = description.strip()
+    # A description cut short ("… the minister said the…") is matched by its beginning.
+    truncated = description.endswith(("…", "..."))
+    stem = description.rstrip(" .…") if truncated else description
+    want = _alnum_key(stem)
+    seen_headline = tree.find(".//h1") is None
+    for element in tree.iter(*STANDFIRST_TAGS):
+        if element.tag == "h1":
+            seen_headline = True
+            continue
+        if not seen_headline:
+            continue
+        text = " ".join(element.text_content().split())
+        if not len(stem) <= len(text) <= len(stem) + (STANDFIRST_MORE_CHARS if truncated else 20):
+            continue
+        key = _alnum_key(text)
+        if key == want or (truncated and key.startswith(want)):
+            return text
+    return None
+
+
+def add_standfirst(body: _Element, standfirst: str | None) -> None:
+    """Put the standfirst in front of the body when the extraction left it out."""
+    if not standfirst or not len(body):
+        return
+    if _alnum_key(standfirst) in _alnum_key(" ".join(_block_text(element) for element in body)):
+        return
+    paragraph = etree.Element("p")
+    paragraph.text = standfirst
+    body.insert(0, paragraph)
