@@ -591,3 +591,19 @@ def test_a_linked_notice_does_not_take_the_credit_line_with_it() -> None:
     # The wire's closing credit line stays; the "Our Standards" link beside it goes.
     assert draft.text.endswith("Additional reporting by Karim Said; Editing by Leila Amrani and Tom Hale")
     assert "Our Standards" not in draft.text and "Trust Principles" not in draft.text
+
+
+def test_long_paragraphs_a_partial_json_ld_body_leaves_out_are_kept() -> None:
+    draft = extract("fr_corps_partiel.html", now=LATER)
+    # The articleBody lacks the first paragraph (a lead-in callout) and one in the middle.
+    assert draft.text.startswith("Fermée depuis deux ans, la digue qui protège le vieux port")
+    assert "Plusieurs associations de quartier avaient réclamé" in draft.text
+    # A short block absent from it, and a long one after its last paragraph, still go.
+    assert "Vidéo" not in draft.text and "Notre journaliste" not in draft.text
+    assert draft.text.endswith("si le conseil vote le budget en juin.")
+
+
+def test_disclosure_box_with_long_paragraphs_is_removed() -> None:
+    draft = extract("en_wire.html", now=LATER)
+    assert draft.text.startswith("ORAN (Maghreb Wire) - The desalination plant")
+    assert "earn a commission" not in draft.text and "Why you can trust" not in draft.text

@@ -32,7 +32,10 @@ _TOKENS = (
     "cookie", "consent", "gdpr", "rgpd",
     # captions and credits
     "caption", "credit", "wp-caption-text",
+    # affiliate and advertiser disclosure boxes (long paragraphs, but never the article)
+    "disclosure",
 )
+_LONG_BOILERPLATE = frozenset({"disclosure"})
 
 
 _BOILERPLATE_ATTR = re.compile("|".join(re.escape(token) for token in _TOKENS))
@@ -46,14 +49,17 @@ LONG_PARAGRAPH_CHARS = 250
 _KEPT_TAGS = frozenset({"html", "body", "article", "main", "head"})
 
 
-def _is_wrapper(element: HtmlElement, page_chars: int) -> bool:
+def _is_wrapper(element: HtmlElement, page_chars: int, long_paragraphs_allowed: bool = False) -> bool:
     """True for an element that holds the article itself ("entry-content no-share", a page-wide
-    "share-zone"): a boilerplate block is a small part of the page without long paragraphs."""
+    "share-zone"): a boilerplate block is a small part of the page without long paragraphs
+    (a disclosure box may have some)."""
     if element.tag in ("script", "style", "noscript"):
         return False
     chars = len(element.text_content())
     if chars > WRAPPER_SHARE * page_chars:
         return True
+    if long_paragraphs_allowed:
+        return False
     long_paragraphs = 0
     for paragraph in element.iter("p"):
         if len(paragraph.text_content()) >= LONG_PARAGRAPH_CHARS:
@@ -100,6 +106,7 @@ def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> No
     like navigation.
     """
     doomed = []
+    long_doomed: set[_Element] = set()
     empty = []
     for element in tree.iter(tag=etree.Element):
         tag = element.tag
@@ -118,12 +125,14 @@ def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> No
             doomed.append(element)
             continue
         attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if len(attrs) > 1 and _BOILERPLATE_ATTR.search(_NEGATED.sub(" ", attrs.lower().replace("_", "-"))):
+        if len(attrs) > 1 and (found := _BOILERPLATE_ATTR.search(_NEGATED.sub(" ", attrs.lower().replace("_", "-")))):
             doomed.append(element)
+            if found.group() in _LONG_BOILERPLATE:
+                long_doomed.add(element)
     if doomed:
         body = tree.find("body")
         page_chars = len((body if body is not None else tree).text_content()) or 1
-        doomed = [e for e in doomed if not _is_wrapper(e, page_chars)]
+        doomed = [e for e in doomed if not _is_wrapper(e, page_chars, e in long_doomed)]
     for path in extra_xpaths:
         doomed.extend(e for e in tree.xpath(path) if isinstance(e, HtmlElement))
     for element in doomed:
@@ -334,7 +343,8 @@ def check_with_reference(body: _Element, text: str, reference: str) -> _Element:
 
 
 def keep_in_reference(body: _Element, reference: str, *, force: bool = False) -> bool:
-    """Drop the body's blocks absent from ``reference`` (the JSON-LD articleBody).
+    """Drop the body's blocks absent from ``reference`` (the JSON-LD articleBody), but for long
+    paragraphs among the ones it holds.
 
     Only when the reference is the whole article: most of the extracted text must be in it
     (a teaser or another article's body would remove real paragraphs). Returns True when
@@ -348,8 +358,12 @@ def keep_in_reference(body: _Element, reference: str, *, force: bool = False) ->
     inside = sum(len(grams & ref) for _, grams in blocks)
     if not total or (inside < 0.6 * total and not force):
         return False
-    for element, grams in blocks:
-        if grams and len(grams & ref) < 0.2 * len(grams):
+    held = [bool(grams) and len(grams & ref) >= 0.2 * len(grams) for _, grams in blocks]
+    last_held = max((i for i, h in enumerate(held) if h), default=-1)
+    for i, (element, grams) in enumerate(blocks):
+        # Some publishers' articleBody leaves paragraphs out (one with a lead-in callout, one
+        # with an embed): a long paragraph before the reference's last one is kept.
+        if grams and not held[i] and (i > last_held or len(_block_text(element)) < LONG_PARAGRAPH_CHARS):
             body.remove(element)
     return True
 
