@@ -440,10 +440,12 @@ NOTICE_PAGES = {
         "read also line between paragraphs": "Bardo",
         "paywall": "Pour lire la suite", "already a subscriber": "déjà abonné",
         "copyright notice": "Tous droits réservés", "date line": "Écrit le",
+        "live page closed": "Ce direct est terminé", "newsletter confirmation": "Merci pour votre inscription",
     }),
     "ar_haquq.html": ("الطريق الوطنية رقم ستة", {
         "read also line inside a paragraph": "توسيع محطة القطار", "advertisement label": "إعلان",
-        "copyright notice": "جميع الحقوق محفوظة",
+        "copyright notice": "جميع الحقوق محفوظة", "live page closed": "انتهت هذه التغطية",
+        "newsletter confirmation": "لاشتراكك",
     }),
     "en_notices.html": ("full output by the spring", {
         "advertiser disclosure": "references to products", "illustration credit (soft hyphens)": "trative",
@@ -452,6 +454,8 @@ NOTICE_PAGES = {
         "release label": "Release Date", "contact line": "lina.bouzid", "copyright notice": "All rights reserved",
         "readers' comments": "thirty years", "more link": "Skikda", "podcast line": "Apple Podcasts",
         "production credits": "Nadia Kaci",
+        "live page closed": "live blog has ended", "inbox pitch": "right to your inbox",
+        "newsletter confirmation": "Thank you for subscribing",
     }),
 }
 
