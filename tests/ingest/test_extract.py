@@ -611,3 +611,11 @@ def test_disclosure_box_with_long_paragraphs_is_removed() -> None:
     draft = extract("en_wire.html", now=LATER)
     assert draft.text.startswith("ORAN (Maghreb Wire) - The desalination plant")
     assert "earn a commission" not in draft.text and "Why you can trust" not in draft.text
+
+
+def test_a_list_the_json_ld_body_holds_is_kept() -> None:
+    # The articleBody gives the list one item a line; the extracted list's items are read apart
+    # ("الركادة 2023", not "الركادة2023") when checked against it.
+    draft = extract("ar_qaima.html", now=LATER)
+    assert "2024: فرقة الركادة" in draft.text and "2019: فرقة الأطلس" in draft.text
+    assert draft.text.index("منذ إحداثها") < draft.text.index("2021: سعاد الحسني") < draft.text.index("الدورة المقبلة")

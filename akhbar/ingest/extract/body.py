@@ -255,6 +255,27 @@ def _block_text(element: _Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+# Where a block's parts meet without a space in its markup (list items, table cells, lines).
+_PARTS = frozenset({"item", "row", "cell", "lb", "p", "head", "list", "quote", "div"})
+
+
+def _parts_text(element: _Element) -> str:
+    """The block's text with its items, cells and lines apart ("2023: Rivas" "2022: Elfath",
+    not "Rivas2022")."""
+    parts: list[str] = []
+
+    def walk(node: _Element) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            if child.tag in _PARTS:
+                parts.append(" ")
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(element)
+    return " ".join("".join(parts).split())
+
+
 # Containers trafilatura sometimes keeps around the paragraphs.
 _CONTAINERS = frozenset({"div", "section"})
 
@@ -357,7 +378,7 @@ def keep_in_reference(body: _Element, reference: str, *, force: bool = False) ->
     ref = _grams(reference)
     if len(ref) < 20:
         return False
-    blocks = [(element, _grams(_block_text(element))) for element in body]
+    blocks = [(element, _grams(_parts_text(element))) for element in body]
     total = sum(len(grams) for _, grams in blocks)
     inside = sum(len(grams & ref) for _, grams in blocks)
     if not total or (inside < 0.6 * total and not force):
