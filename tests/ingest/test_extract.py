@@ -619,3 +619,12 @@ def test_a_list_the_json_ld_body_holds_is_kept() -> None:
     draft = extract("ar_qaima.html", now=LATER)
     assert "2024: فرقة الركادة" in draft.text and "2019: فرقة الأطلس" in draft.text
     assert draft.text.index("منذ إحداثها") < draft.text.index("2021: سعاد الحسني") < draft.text.index("الدورة المقبلة")
+
+
+def test_the_balanced_pass_is_asked_when_the_precision_pass_misses_part_of_the_json_ld_body() -> None:
+    # trafilatura's precision mode drops the boxed paragraph (a bordered <div>); the articleBody
+    # holds it, so the balanced pass, which keeps it, is taken.
+    draft = extract("en_boxed.html", now=LATER)
+    assert draft.text.index("by the end of the year") < draft.text.index("The old hospital in the city centre") < (
+        draft.text.index("Doctors' unions"))
+    assert draft.text.endswith("the new regional booking service.")

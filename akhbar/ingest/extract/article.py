@@ -18,6 +18,7 @@ from trafilatura.xml import xmltotxt
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.body import (
+    REFERENCE_MIN_CHARS,
     add_standfirst,
     check_with_reference,
     coverage,
@@ -48,6 +49,10 @@ RECALL_GAIN = 1.5
 # pass found this many characters: a shorter one is often a teaser with a byline).
 RECALL_HOLDS = 0.5
 HOLD_MIN_CHARS = 500
+# A precision pass holding less than this share of the JSON-LD articleBody's trigrams is checked
+# against the balanced pass, which wins when it holds this much more.
+REFERENCE_WHOLE = 0.9
+REFERENCE_GAIN = 0.05
 # A text this short is too little for the language detector to overrule <html lang>.
 SHORT_TEXT_CHARS = 200
 
@@ -178,6 +183,15 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
         if (balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(first_text)
                 and (len(first_text) < HOLD_MIN_CHARS or coverage(balanced.text or "", first_text) >= RECALL_HOLDS)):
             document = balanced
+    elif page.article_body and len(page.article_body) >= REFERENCE_MIN_CHARS:
+        # The publisher's articleBody says what the text is: when the precision pass misses
+        # part of it, the balanced pass is asked too and kept when it holds more of it (the
+        # blocks absent from the reference are dropped after).
+        held = coverage(document.text or "", page.article_body)
+        if held < REFERENCE_WHOLE:
+            balanced = _trafilatura(source, url, precision=False)
+            if balanced is not None and coverage(balanced.text or "", page.article_body) >= held + REFERENCE_GAIN:
+                document = balanced
     body = document.body if document is not None else None
     if body is None:
         return None
