@@ -585,6 +585,11 @@ def test_standfirst_is_a_whole_block_matching_the_description() -> None:
     assert find_standfirst(tree, lead) is None
     # A description cut short is matched by its beginning.
     assert (find_standfirst(tree, lead[:60] + "…") or "").startswith(lead)
+    # A heading left open by broken markup ("<h2>…</h3>") holds the rest of the page: its own
+    # text is the standfirst.
+    broken = load_html(f"<html><body><h1>Radès</h1><h2 class='chapo'>{lead}</h3><div><p>Les quais ont été "
+                       "allongés de trois cents mètres, a indiqué le directeur du port.</p></div></body></html>")
+    assert find_standfirst(broken, lead) == lead
     # Before the headline (a teaser in the menu) it is not the standfirst.
     html = f"<html><body><p>{lead}</p><h1>Radès</h1><p>Autre chose.</p></body></html>"
     assert find_standfirst(load_html(html), lead) is None

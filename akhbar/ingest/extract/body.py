@@ -434,12 +434,14 @@ def find_standfirst(tree: _Element, description: str | None) -> str | None:
             continue
         if not seen_headline:
             continue
-        text = " ".join(element.text_content().split())
-        if not len(stem) <= len(text) <= len(stem) + (STANDFIRST_MORE_CHARS if truncated else 20):
-            continue
-        key = _alnum_key(text)
-        if key == want or (truncated and key.startswith(want)):
-            return text
+        # Its own text first: a heading left open by broken markup ("<h2>…</h3>") holds the
+        # rest of the page.
+        for text in (" ".join((element.text or "").split()), " ".join(element.text_content().split())):
+            if not len(stem) <= len(text) <= len(stem) + (STANDFIRST_MORE_CHARS if truncated else 20):
+                continue
+            key = _alnum_key(text)
+            if key == want or (truncated and key.startswith(want)):
+                return text
     return None
 
 
