@@ -13,7 +13,11 @@ from trafilatura.utils import load_html
 
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
-from akhbar.ingest.extract.body import drop_boilerplate_blocks, find_standfirst
+from akhbar.ingest.extract.body import (
+    drop_boilerplate_blocks,
+    find_standfirst,
+    is_boilerplate_block,
+)
 from akhbar.ingest.extract.command import run_extract
 from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
@@ -441,6 +445,7 @@ NOTICE_PAGES = {
         "paywall": "Pour lire la suite", "already a subscriber": "déjà abonné",
         "copyright notice": "Tous droits réservés", "date line": "Écrit le",
         "live page closed": "Ce direct est terminé", "newsletter confirmation": "Merci pour votre inscription",
+        "writer's biography": "Sonia Trabelsi",
     }),
     "ar_haquq.html": ("الطريق الوطنية رقم ستة", {
         "read also line inside a paragraph": "توسيع محطة القطار", "advertisement label": "إعلان",
@@ -455,7 +460,7 @@ NOTICE_PAGES = {
         "readers' comments": "thirty years", "more link": "Skikda", "podcast line": "Apple Podcasts",
         "production credits": "Nadia Kaci",
         "live page closed": "live blog has ended", "inbox pitch": "right to your inbox",
-        "newsletter confirmation": "Thank you for subscribing",
+        "newsletter confirmation": "Thank you for subscribing", "writer's biography": "Karim Saadi",
     }),
 }
 
@@ -633,3 +638,13 @@ def test_the_balanced_pass_is_asked_when_the_precision_pass_misses_part_of_the_j
     assert draft.text.index("by the end of the year") < draft.text.index("The old hospital in the city centre") < (
         draft.text.index("Doctors' unions"))
     assert draft.text.endswith("the new regional booking service.")
+
+
+def test_biography_lines_are_told_from_sentences_about_people() -> None:
+    assert is_boilerplate_block("Karim Saadi is a senior reporter for the Bone Observer.")
+    assert is_boilerplate_block("Leila Amrani is the deputy business editor.")
+    assert is_boilerplate_block("Sonia Trabelsi est journaliste au Courrier du Centre.")
+    # A sentence of the article about a writer or a former journalist stays.
+    assert not is_boilerplate_block("Benchikh is the author of a history of the port of Oran, published last year.")
+    assert not is_boilerplate_block("The minister is a former journalist for the state radio.")
+    assert not is_boilerplate_block("Yasmina Khadra is a novelist whose books have been translated into forty languages.")

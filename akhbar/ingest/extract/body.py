@@ -208,6 +208,15 @@ _CREDIT = re.compile(
     r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
 )
 CREDIT_MAX_CHARS = 80
+# A writer's biography line at the foot of an article ("Jim Walsh is a senior reporter for the
+# Courier-Post.", "Nadia Kaci est journaliste au Courrier de l'Est."): a name, then a role and
+# the outlet (or the role alone, ending the sentence).
+_BIO = re.compile(
+    r"\W*(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has been|est)\s+(?:an?\s+|the\s+|une?\s+|la\s+|le\s+)?"
+    r"(?:[\w-]+\s+){0,3}(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|"
+    r"journaliste|rédactrice|rédacteur|correspondante?|chroniqueuse|chroniqueur|pigiste)"
+    r"(?:\s+(?:for|at|with|à|au|aux|pour|de|du)\s|\s*\.\s*$)"
+)
 # A copyright or disclosure notice may be longer than a "read also" line.
 NOTICE_MAX_CHARS = 400
 # Letters some spam blocks write in Cyrillic or Greek to dodge filters ("Аdvеrtіѕе").
@@ -247,6 +256,8 @@ def is_boilerplate_block(text: str) -> bool:
     if len(text) > LEAD_MAX_CHARS:
         return False
     if len(text) <= CREDIT_MAX_CHARS and _CREDIT.fullmatch(text):
+        return True
+    if _BIO.match(text):
         return True
     return bool(_LEADS.match(text)) or (len(text) <= DATE_LINE_MAX_CHARS and bool(_DATE_LEAD.match(text)))
 
