@@ -648,3 +648,11 @@ def test_biography_lines_are_told_from_sentences_about_people() -> None:
     assert not is_boilerplate_block("Benchikh is the author of a history of the port of Oran, published last year.")
     assert not is_boilerplate_block("The minister is a former journalist for the state radio.")
     assert not is_boilerplate_block("Yasmina Khadra is a novelist whose books have been translated into forty languages.")
+
+
+def test_a_precision_pass_made_of_pull_quotes_is_checked_against_the_balanced_pass() -> None:
+    # The article's paragraphs are <div><span>s the precision pass skips; it keeps the first
+    # <p> and five pull quotes, more than 1,000 characters but not the article.
+    draft = extract("en_pullquotes.html", now=LATER)
+    assert draft.text.index("reopened its main hall") < draft.text.index("The hall, built at the end") < (
+        draft.text.index("Tickets for the next performances"))

@@ -49,6 +49,8 @@ RECALL_GAIN = 1.5
 # pass found this many characters: a shorter one is often a teaser with a byline).
 RECALL_HOLDS = 0.5
 HOLD_MIN_CHARS = 500
+# A precision pass with more than this share of its text in quotations is checked the same way.
+QUOTES_SHARE = 0.5
 # A precision pass holding less than this share of the JSON-LD articleBody's trigrams is checked
 # against the balanced pass, which wins when it holds this much more.
 REFERENCE_WHOLE = 0.9
@@ -163,6 +165,19 @@ def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True) -> Docu
     return result if isinstance(result, Document) else None
 
 
+def _mostly_quotes(document: Document) -> bool:
+    """True when most of a pass's text is in quotations: pull quotes beside the article, not it."""
+    if document.body is None:
+        return False
+    chars = quoted = 0
+    for element in document.body:
+        size = len("".join(element.itertext()))
+        chars += size
+        if element.tag == "quote":
+            quoted += size
+    return chars > 0 and quoted > QUOTES_SHARE * chars
+
+
 def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules | None,
           title: str) -> _Element | None:
     """The article's blocks: trafilatura's precision pass, boilerplate dropped, checked
@@ -175,7 +190,7 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     document = _trafilatura(source, url)
     # The precision pass sometimes keeps only a teaser of a short or oddly built page: then the
     # balanced pass (with its recall retry) is asked too, and kept when it finds much more.
-    if document is None or len(document.text or "") < SHORT_BODY_CHARS:
+    if document is None or len(document.text or "") < SHORT_BODY_CHARS or _mostly_quotes(document):
         balanced = _trafilatura(source, url, precision=False)
         first_text = (document.text or "") if document is not None else ""
         # Kept when it finds much more and holds what the precision pass found: a longer block
