@@ -600,11 +600,14 @@ def test_standfirst_is_a_whole_block_matching_the_description() -> None:
     assert find_standfirst(load_html(html), lead) is None
 
 
-def test_a_linked_notice_does_not_take_the_credit_line_with_it() -> None:
+def test_wire_page_keeps_its_credit_line_and_drops_the_notice_and_the_disclosure() -> None:
     draft = extract("en_wire.html", now=LATER)
     # The wire's closing credit line stays; the "Our Standards" link beside it goes.
     assert draft.text.endswith("Additional reporting by Karim Said; Editing by Leila Amrani and Tom Hale")
     assert "Our Standards" not in draft.text and "Trust Principles" not in draft.text
+    # A disclosure box goes even with long paragraphs.
+    assert draft.text.startswith("ORAN (Maghreb Wire) - The desalination plant")
+    assert "earn a commission" not in draft.text and "Why you can trust" not in draft.text
 
 
 def test_long_paragraphs_a_partial_json_ld_body_leaves_out_are_kept() -> None:
@@ -615,12 +618,6 @@ def test_long_paragraphs_a_partial_json_ld_body_leaves_out_are_kept() -> None:
     # A short block absent from it, and a long one after its last paragraph, still go.
     assert "Vidéo" not in draft.text and "Notre journaliste" not in draft.text
     assert draft.text.endswith("si le conseil vote le budget en juin.")
-
-
-def test_disclosure_box_with_long_paragraphs_is_removed() -> None:
-    draft = extract("en_wire.html", now=LATER)
-    assert draft.text.startswith("ORAN (Maghreb Wire) - The desalination plant")
-    assert "earn a commission" not in draft.text and "Why you can trust" not in draft.text
 
 
 def test_a_list_the_json_ld_body_holds_is_kept() -> None:
