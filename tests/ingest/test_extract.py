@@ -9,10 +9,15 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from trafilatura.utils import load_html
 
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
-from akhbar.ingest.extract.body import drop_boilerplate_blocks
+from akhbar.ingest.extract.body import (
+    drop_boilerplate_blocks,
+    find_standfirst,
+    is_boilerplate_block,
+)
 from akhbar.ingest.extract.command import run_extract
 from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
@@ -439,10 +444,13 @@ NOTICE_PAGES = {
         "read also line between paragraphs": "Bardo",
         "paywall": "Pour lire la suite", "already a subscriber": "déjà abonné",
         "copyright notice": "Tous droits réservés", "date line": "Écrit le",
+        "live page closed": "Ce direct est terminé", "newsletter confirmation": "Merci pour votre inscription",
+        "writer's biography": "Sonia Trabelsi",
     }),
     "ar_haquq.html": ("الطريق الوطنية رقم ستة", {
         "read also line inside a paragraph": "توسيع محطة القطار", "advertisement label": "إعلان",
-        "copyright notice": "جميع الحقوق محفوظة",
+        "copyright notice": "جميع الحقوق محفوظة", "live page closed": "انتهت هذه التغطية",
+        "newsletter confirmation": "لاشتراكك",
     }),
     "en_notices.html": ("full output by the spring", {
         "advertiser disclosure": "references to products", "illustration credit (soft hyphens)": "trative",
@@ -451,6 +459,8 @@ NOTICE_PAGES = {
         "release label": "Release Date", "contact line": "lina.bouzid", "copyright notice": "All rights reserved",
         "readers' comments": "thirty years", "more link": "Skikda", "podcast line": "Apple Podcasts",
         "production credits": "Nadia Kaci",
+        "live page closed": "live blog has ended", "inbox pitch": "right to your inbox",
+        "newsletter confirmation": "Thank you for subscribing", "writer's biography": "Karim Saadi",
     }),
 }
 
@@ -551,3 +561,95 @@ def test_boilerplate_lines_inside_kept_containers_and_between_blocks() -> None:
     text = " ".join("".join(body.itertext()).split())
     assert "Sfax" not in text and "Bizerte" not in text
     assert text.startswith("Le port de Radès") and "trois cents mètres" in text and text.endswith("premiers chiffres.")
+
+
+# --- issue 17, third pass: text trafilatura's precision mode drops, the standfirst ---
+
+
+def test_precision_mode_keeps_the_sentence_after_an_empty_inline_element_and_mail_addresses() -> None:
+    draft = extract("fr_chapo.html", now=LATER)
+    # "<strong></strong>par le maire…": the rest of the sentence after an empty element.
+    assert "« provisoire mais nécessaire »par le maire lors du conseil municipal" in draft.text
+    # A paragraph holding only an e-mail link is text, not a navigation link.
+    assert "\n\nports.usagers@sfax-mairie.example\n\n" in draft.text
+    assert draft.text.endswith("nombre de plaisanciers doubler.")
+
+
+def test_the_standfirst_in_the_page_header_opens_the_body() -> None:
+    draft = extract("fr_chapo.html", now=LATER)
+    assert draft.text.startswith("Faute de place au vieux port, la municipalité de Sfax accueille")
+    assert draft.text.count("Faute de place") == 1
+    assert "Accueil" not in draft.text and "quotidien régional" not in draft.text
+
+
+def test_standfirst_is_a_whole_block_matching_the_description() -> None:
+    lead = "Le port de Radès a reçu son premier porte-conteneurs géant, un navire de quatre cents mètres."
+    html = f"<html><body><h1>Radès</h1><p>{lead} Les quais ont été allongés de trois cents mètres.</p></body></html>"
+    tree = load_html(html)
+    # The description is only the first sentence of a longer paragraph: no standfirst.
+    assert find_standfirst(tree, lead) is None
+    # A description cut short is matched by its beginning.
+    assert (find_standfirst(tree, lead[:60] + "…") or "").startswith(lead)
+    # A heading left open by broken markup ("<h2>…</h3>") holds the rest of the page: its own
+    # text is the standfirst.
+    broken = load_html(f"<html><body><h1>Radès</h1><h2 class='chapo'>{lead}</h3><div><p>Les quais ont été "
+                       "allongés de trois cents mètres, a indiqué le directeur du port.</p></div></body></html>")
+    assert find_standfirst(broken, lead) == lead
+    # Before the headline (a teaser in the menu) it is not the standfirst.
+    html = f"<html><body><p>{lead}</p><h1>Radès</h1><p>Autre chose.</p></body></html>"
+    assert find_standfirst(load_html(html), lead) is None
+
+
+def test_wire_page_keeps_its_credit_line_and_drops_the_notice_and_the_disclosure() -> None:
+    draft = extract("en_wire.html", now=LATER)
+    # The wire's closing credit line stays; the "Our Standards" link beside it goes.
+    assert draft.text.endswith("Additional reporting by Karim Said; Editing by Leila Amrani and Tom Hale")
+    assert "Our Standards" not in draft.text and "Trust Principles" not in draft.text
+    # A disclosure box goes even with long paragraphs.
+    assert draft.text.startswith("ORAN (Maghreb Wire) - The desalination plant")
+    assert "earn a commission" not in draft.text and "Why you can trust" not in draft.text
+
+
+def test_long_paragraphs_a_partial_json_ld_body_leaves_out_are_kept() -> None:
+    draft = extract("fr_corps_partiel.html", now=LATER)
+    # The articleBody lacks the first paragraph (a lead-in callout) and one in the middle.
+    assert draft.text.startswith("Fermée depuis deux ans, la digue qui protège le vieux port")
+    assert "Plusieurs associations de quartier avaient réclamé" in draft.text
+    # A short block absent from it, and a long one after its last paragraph, still go.
+    assert "Vidéo" not in draft.text and "Notre journaliste" not in draft.text
+    assert draft.text.endswith("si le conseil vote le budget en juin.")
+
+
+def test_a_list_the_json_ld_body_holds_is_kept() -> None:
+    # The articleBody gives the list one item a line; the extracted list's items are read apart
+    # ("الركادة 2023", not "الركادة2023") when checked against it.
+    draft = extract("ar_qaima.html", now=LATER)
+    assert "2024: فرقة الركادة" in draft.text and "2019: فرقة الأطلس" in draft.text
+    assert draft.text.index("منذ إحداثها") < draft.text.index("2021: سعاد الحسني") < draft.text.index("الدورة المقبلة")
+
+
+def test_the_balanced_pass_is_asked_when_the_precision_pass_misses_part_of_the_json_ld_body() -> None:
+    # trafilatura's precision mode drops the boxed paragraph (a bordered <div>); the articleBody
+    # holds it, so the balanced pass, which keeps it, is taken.
+    draft = extract("en_boxed.html", now=LATER)
+    assert draft.text.index("by the end of the year") < draft.text.index("The old hospital in the city centre") < (
+        draft.text.index("Doctors' unions"))
+    assert draft.text.endswith("the new regional booking service.")
+
+
+def test_biography_lines_are_told_from_sentences_about_people() -> None:
+    assert is_boilerplate_block("Karim Saadi is a senior reporter for the Bone Observer.")
+    assert is_boilerplate_block("Leila Amrani is the deputy business editor.")
+    assert is_boilerplate_block("Sonia Trabelsi est journaliste au Courrier du Centre.")
+    # A sentence of the article about a writer or a former journalist stays.
+    assert not is_boilerplate_block("Benchikh is the author of a history of the port of Oran, published last year.")
+    assert not is_boilerplate_block("The minister is a former journalist for the state radio.")
+    assert not is_boilerplate_block("Yasmina Khadra is a novelist whose books have been translated into forty languages.")
+
+
+def test_a_precision_pass_made_of_pull_quotes_is_checked_against_the_balanced_pass() -> None:
+    # The article's paragraphs are <div><span>s the precision pass skips; it keeps the first
+    # <p> and five pull quotes, more than 1,000 characters but not the article.
+    draft = extract("en_pullquotes.html", now=LATER)
+    assert draft.text.index("reopened its main hall") < draft.text.index("The hall, built at the end") < (
+        draft.text.index("Tickets for the next performances"))

@@ -19,9 +19,12 @@ from trafilatura.xml import xmltotxt
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.body import (
+    REFERENCE_MIN_CHARS,
+    add_standfirst,
     check_with_reference,
     coverage,
     drop_boilerplate_blocks,
+    find_standfirst,
     prune_boilerplate,
 )
 from akhbar.ingest.extract.language import detect_language
@@ -47,6 +50,12 @@ RECALL_GAIN = 1.5
 # pass found this many characters: a shorter one is often a teaser with a byline).
 RECALL_HOLDS = 0.5
 HOLD_MIN_CHARS = 500
+# A precision pass with more than this share of its text in quotations is checked the same way.
+QUOTES_SHARE = 0.5
+# A precision pass holding less than this share of the JSON-LD articleBody's trigrams is checked
+# against the balanced pass, which wins when it holds this much more.
+REFERENCE_WHOLE = 0.9
+REFERENCE_GAIN = 0.05
 # A text this short is too little for the language detector to overrule <html lang>.
 SHORT_TEXT_CHARS = 200
 
@@ -175,18 +184,32 @@ def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True) -> Docu
     return result if isinstance(result, Document) else None
 
 
+def _mostly_quotes(document: Document) -> bool:
+    """True when most of a pass's text is in quotations: pull quotes beside the article, not it."""
+    if document.body is None:
+        return False
+    chars = quoted = 0
+    for element in document.body:
+        size = len("".join(element.itertext()))
+        chars += size
+        if element.tag == "quote":
+            quoted += size
+    return chars > 0 and quoted > QUOTES_SHARE * chars
+
+
 def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules | None,
           title: str) -> _Element | None:
     """The article's blocks: trafilatura's precision pass, boilerplate dropped, checked
     against the JSON-LD articleBody when the page has one."""
     source = rules.content_tree(tree) if rules else None
     source = tree if source is None else source
+    standfirst = find_standfirst(source, page.description)
     # In place: the metadata and the dates have been read from the tree already.
     prune_boilerplate(source, rules.drop_xpaths() if rules else ())
     document = _trafilatura(source, url)
     # The precision pass sometimes keeps only a teaser of a short or oddly built page: then the
     # balanced pass (with its recall retry) is asked too, and kept when it finds much more.
-    if document is None or len(document.text or "") < SHORT_BODY_CHARS:
+    if document is None or len(document.text or "") < SHORT_BODY_CHARS or _mostly_quotes(document):
         balanced = _trafilatura(source, url, precision=False)
         first_text = (document.text or "") if document is not None else ""
         # Kept when it finds much more and holds what the precision pass found: a longer block
@@ -194,6 +217,15 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
         if (balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(first_text)
                 and (len(first_text) < HOLD_MIN_CHARS or coverage(balanced.text or "", first_text) >= RECALL_HOLDS)):
             document = balanced
+    elif page.article_body and len(page.article_body) >= REFERENCE_MIN_CHARS:
+        # The publisher's articleBody says what the text is: when the precision pass misses
+        # part of it, the balanced pass is asked too and kept when it holds more of it (the
+        # blocks absent from the reference are dropped after).
+        held = coverage(document.text or "", page.article_body)
+        if held < REFERENCE_WHOLE:
+            balanced = _trafilatura(source, url, precision=False)
+            if balanced is not None and coverage(balanced.text or "", page.article_body) >= held + REFERENCE_GAIN:
+                document = balanced
     body = document.body if document is not None else None
     if body is None:
         return None
@@ -204,6 +236,7 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     drop_boilerplate_blocks(body)
     if page.article_body:
         body = check_with_reference(body, document.text or "" if document else "", page.article_body)
+    add_standfirst(body, standfirst)
     return body
 
 

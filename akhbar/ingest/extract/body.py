@@ -32,7 +32,10 @@ _TOKENS = (
     "cookie", "consent", "gdpr", "rgpd",
     # captions and credits
     "caption", "credit", "wp-caption-text",
+    # affiliate and advertiser disclosure boxes (long paragraphs, but never the article)
+    "disclosure",
 )
+_LONG_BOILERPLATE = frozenset({"disclosure"})
 
 
 _BOILERPLATE_ATTR = re.compile("|".join(re.escape(token) for token in _TOKENS))
@@ -46,14 +49,17 @@ LONG_PARAGRAPH_CHARS = 250
 _KEPT_TAGS = frozenset({"html", "body", "article", "main", "head"})
 
 
-def _is_wrapper(element: HtmlElement, page_chars: int) -> bool:
+def _is_wrapper(element: HtmlElement, page_chars: int, long_paragraphs_allowed: bool = False) -> bool:
     """True for an element that holds the article itself ("entry-content no-share", a page-wide
-    "share-zone"): a boilerplate block is a small part of the page without long paragraphs."""
+    "share-zone"): a boilerplate block is a small part of the page without long paragraphs
+    (a disclosure box may have some)."""
     if element.tag in ("script", "style", "noscript"):
         return False
     chars = len(element.text_content())
     if chars > WRAPPER_SHARE * page_chars:
         return True
+    if long_paragraphs_allowed:
+        return False
     long_paragraphs = 0
     for paragraph in element.iter("p"):
         if len(paragraph.text_content()) >= LONG_PARAGRAPH_CHARS:
@@ -63,9 +69,45 @@ def _is_wrapper(element: HtmlElement, page_chars: int) -> bool:
     return False
 
 
+# Inline elements trafilatura's precision mode deletes with the text that follows them when they
+# are empty ("<strong></strong>par un dirigeant…": the rest of the sentence).
+_EMPTY_INLINE = frozenset({"b", "em", "i", "q", "span", "strong"})
+
+
+def _mid_sentence(element: _Element) -> bool:
+    """True for an element with text before it in its block (not an icon leading a line)."""
+    previous = element.getprevious()
+    if previous is not None:
+        return True
+    parent = element.getparent()
+    return parent is not None and bool((parent.text or "").strip())
+
+
+def _remove_keeping_tail(element: _Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
 def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> None:
-    """Remove boilerplate blocks from ``tree`` in place (one pass over its elements)."""
+    """Remove boilerplate blocks from ``tree`` in place (one pass over its elements).
+
+    The same pass readies the text for trafilatura's precision mode: empty inline elements go
+    (their following text stays), an e-mail link becomes its address (a paragraph holding only
+    the address is no navigation link), and a linked paragraph that is boilerplate by its text
+    ("Our Standards: <a>…</a>") is removed before its links make the article's last block look
+    like navigation.
+    """
     doomed = []
+    long_doomed: set[_Element] = set()
+    empty = []
     for element in tree.iter(tag=etree.Element):
         tag = element.tag
         if tag in _KEPT_TAGS:
@@ -73,18 +115,36 @@ def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> No
         if tag == "figcaption":
             doomed.append(element)
             continue
-        attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if len(attrs) > 1 and _BOILERPLATE_ATTR.search(_NEGATED.sub(" ", attrs.lower().replace("_", "-"))):
+        if (tag in _EMPTY_INLINE and element.text is None and not len(element) and element.tail
+                and _mid_sentence(element)):
+            empty.append(element)
+            continue
+        if tag == "a" and (element.get("href") or "").startswith("mailto:"):
+            empty.append(element)
+        elif tag == "p" and element.find(".//a") is not None and is_boilerplate_block(_block_text(element)):
             doomed.append(element)
+            continue
+        attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if len(attrs) > 1 and (found := _BOILERPLATE_ATTR.search(_NEGATED.sub(" ", attrs.lower().replace("_", "-")))):
+            doomed.append(element)
+            if found.group() in _LONG_BOILERPLATE:
+                long_doomed.add(element)
     if doomed:
         body = tree.find("body")
         page_chars = len((body if body is not None else tree).text_content()) or 1
-        doomed = [e for e in doomed if not _is_wrapper(e, page_chars)]
+        doomed = [e for e in doomed if not _is_wrapper(e, page_chars, e in long_doomed)]
     for path in extra_xpaths:
         doomed.extend(e for e in tree.xpath(path) if isinstance(e, HtmlElement))
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
+    for element in empty:
+        if element.getparent() is None:
+            continue
+        if element.tag == "a":
+            element.drop_tag()
+        else:
+            _remove_keeping_tail(element)
 
 
 # A block starting with these words is a link to another article, a share / follow invitation,
@@ -101,6 +161,10 @@ _LEADS = re.compile(
     r"follow us|follow (?:the )?[\w ]{2,30} on (?:twitter|facebook|instagram|snapchat|x|threads|youtube|tiktok)\b|sign up|subscribe|"
     r"\(more\s*:|also available on (?:apple podcasts|spotify|google podcasts)|read the original article on|"
     r"explore more$|don[’']?t miss(?: out)?\s*[:–—-]|for more [\w ,]{2,60}(?:news|coverage)\b[^.]{0,30}(?:visit|sign up|subscribe)|"
+    r"thank you for (?:subscribing|signing up)|merci (?:pour|de) votre (?:inscription|abonnement)|"
+    r"[\w ]{0,40}delivered (?:right |straight )?to your inbox|"
+    r"this live blog (?:has ended|is closed)|ce direct est (?:désormais )?terminé|انتهت هذه التغطية|"
+    r"شكرا لاشتراكك|شكراً لاشتراكك|"
     r"share this|share on|never miss|for the latest (?:stories|news)|download (?:the|our) [\w ]{0,20}app|"
     r"to (?:view|read) the full (?:story|article)|submit your letter|we want to hear|"
     r"image d'illustration|image illustrative|photo d'illustration|"
@@ -144,6 +208,15 @@ _CREDIT = re.compile(
     r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
 )
 CREDIT_MAX_CHARS = 80
+# A writer's biography line at the foot of an article ("Jim Walsh is a senior reporter for the
+# Courier-Post.", "Nadia Kaci est journaliste au Courrier de l'Est."): a name, then a role and
+# the outlet (or the role alone, ending the sentence).
+_BIO = re.compile(
+    r"\W*(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has been|est)\s+(?:an?\s+|the\s+|une?\s+|la\s+|le\s+)?"
+    r"(?:[\w-]+\s+){0,3}(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|"
+    r"journaliste|rédactrice|rédacteur|correspondante?|chroniqueuse|chroniqueur|pigiste)"
+    r"(?:\s+(?:for|at|with|à|au|aux|pour|de|du)\s|\s*\.\s*$)"
+)
 # A copyright or disclosure notice may be longer than a "read also" line.
 NOTICE_MAX_CHARS = 400
 # Letters some spam blocks write in Cyrillic or Greek to dodge filters ("Аdvеrtіѕе").
@@ -184,11 +257,34 @@ def is_boilerplate_block(text: str) -> bool:
         return False
     if len(text) <= CREDIT_MAX_CHARS and _CREDIT.fullmatch(text):
         return True
+    if _BIO.match(text):
+        return True
     return bool(_LEADS.match(text)) or (len(text) <= DATE_LINE_MAX_CHARS and bool(_DATE_LEAD.match(text)))
 
 
 def _block_text(element: _Element) -> str:
     return " ".join("".join(element.itertext()).split())
+
+
+# Where a block's parts meet without a space in its markup (list items, table cells, lines).
+_PARTS = frozenset({"item", "row", "cell", "lb", "p", "head", "list", "quote", "div"})
+
+
+def _parts_text(element: _Element) -> str:
+    """The block's text with its items, cells and lines apart ("2023: Rivas" "2022: Elfath",
+    not "Rivas2022")."""
+    parts: list[str] = []
+
+    def walk(node: _Element) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            if child.tag in _PARTS:
+                parts.append(" ")
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(element)
+    return " ".join("".join(parts).split())
 
 
 # Containers trafilatura sometimes keeps around the paragraphs.
@@ -283,7 +379,8 @@ def check_with_reference(body: _Element, text: str, reference: str) -> _Element:
 
 
 def keep_in_reference(body: _Element, reference: str, *, force: bool = False) -> bool:
-    """Drop the body's blocks absent from ``reference`` (the JSON-LD articleBody).
+    """Drop the body's blocks absent from ``reference`` (the JSON-LD articleBody), but for long
+    paragraphs among the ones it holds.
 
     Only when the reference is the whole article: most of the extracted text must be in it
     (a teaser or another article's body would remove real paragraphs). Returns True when
@@ -292,13 +389,17 @@ def keep_in_reference(body: _Element, reference: str, *, force: bool = False) ->
     ref = _grams(reference)
     if len(ref) < 20:
         return False
-    blocks = [(element, _grams(_block_text(element))) for element in body]
+    blocks = [(element, _grams(_parts_text(element))) for element in body]
     total = sum(len(grams) for _, grams in blocks)
     inside = sum(len(grams & ref) for _, grams in blocks)
     if not total or (inside < 0.6 * total and not force):
         return False
-    for element, grams in blocks:
-        if grams and len(grams & ref) < 0.2 * len(grams):
+    held = [bool(grams) and len(grams & ref) >= 0.2 * len(grams) for _, grams in blocks]
+    last_held = max((i for i, h in enumerate(held) if h), default=-1)
+    for i, (element, grams) in enumerate(blocks):
+        # Some publishers' articleBody leaves paragraphs out (one with a lead-in callout, one
+        # with an embed): a long paragraph before the reference's last one is kept.
+        if grams and not held[i] and (i > last_held or len(_block_text(element)) < LONG_PARAGRAPH_CHARS):
             body.remove(element)
     return True
 
@@ -312,3 +413,55 @@ def coverage(text: str, reference: str) -> float:
     """Share of ``reference``'s word trigrams found in ``text``."""
     ref = _grams(reference)
     return len(_grams(text) & ref) / len(ref) if ref else 0.0
+
+
+# The standfirst: a block after the headline that says what the page's description says. Some
+# layouts put it in the page's <header> (which trafilatura's precision mode drops) or outside the
+# JSON-LD articleBody; it is the article's first paragraph.
+STANDFIRST_MIN_CHARS = 40
+# A truncated description's block may go on this much longer.
+STANDFIRST_MORE_CHARS = 300
+STANDFIRST_TAGS = ("h1", "h2", "h3", "h4", "p")
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+
+def _alnum_key(value: str) -> str:
+    return _NON_ALNUM.sub("", value.casefold())
+
+
+def find_standfirst(tree: _Element, description: str | None) -> str | None:
+    """The visible block after the <h1> whose text is the page's ``description``, if any."""
+    if not description or len(description) < STANDFIRST_MIN_CHARS:
+        return None
+    description = description.strip()
+    # A description cut short ("… the minister said the…") is matched by its beginning.
+    truncated = description.endswith(("…", "..."))
+    stem = description.rstrip(" .…") if truncated else description
+    want = _alnum_key(stem)
+    seen_headline = tree.find(".//h1") is None
+    for element in tree.iter(*STANDFIRST_TAGS):
+        if element.tag == "h1":
+            seen_headline = True
+            continue
+        if not seen_headline:
+            continue
+        # Its own text first: a heading left open by broken markup ("<h2>…</h3>") holds the
+        # rest of the page.
+        for text in (" ".join((element.text or "").split()), " ".join(element.text_content().split())):
+            if not len(stem) <= len(text) <= len(stem) + (STANDFIRST_MORE_CHARS if truncated else 20):
+                continue
+            key = _alnum_key(text)
+            if key == want or (truncated and key.startswith(want)):
+                return text
+    return None
+
+
+def add_standfirst(body: _Element, standfirst: str | None) -> None:
+    """Put the standfirst in front of the body when the extraction left it out."""
+    if not standfirst or not len(body):
+        return
+    if _alnum_key(standfirst) in _alnum_key(" ".join(_block_text(element) for element in body)):
+        return
+    paragraph = etree.Element("p")
+    paragraph.text = standfirst
+    body.insert(0, paragraph)
