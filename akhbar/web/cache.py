@@ -310,9 +310,7 @@ class Entry:
     tags: tuple[str, ...]
     epoch: int
     rendered_at: float  # time.monotonic() (entries never leave their process)
-    # How many renders of this page came in quick succession, this one included (0: a first
-    # render, or the first after a quiet spell): see RENDER_EVERY.
-    streak: int = 0
+    streak: int = 0  # renders in quick succession, this one included (see RENDER_EVERY)
     digest: str = ""  # its ETag, computed once (akhbar.web.http.body_digest)
 
     def fresh(self) -> bool:
