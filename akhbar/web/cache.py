@@ -15,7 +15,6 @@ A stale page is rendered again by one request while the others are served the pr
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -35,7 +34,7 @@ from akhbar.web.cache_keys import (  # noqa: F401  (signed_in: imported from her
     page_key,
     signed_in,
 )
-from akhbar.web.http import TOKEN_MARK
+from akhbar.web.http import body_digest, give_digest
 
 CACHE_ALIAS = "pages"
 PAGE_TTL = 600  # seconds: a bound on memory
@@ -311,8 +310,8 @@ _listeners: list[Callable[..., None]] = []
 
 def on_pages_changed(listener: Callable[..., None]) -> None:
     """Call ``listener(articles=…, stories=…, sources=…, images=…, everything=…)`` on every
-    change, in the write's transaction (``everything``: the outlets themselves changed). Apps above news and sources subscribe here (the search index), so the
-    layers that write never import them."""
+    change, in the write's transaction (``everything``: the outlets changed). Apps above news
+    and sources subscribe here (the search index): the layers that write never import them."""
     if listener not in _listeners:
         _listeners.append(listener)
 
@@ -327,13 +326,8 @@ class Entry:
     tags: tuple[str, ...]
     epoch: int
     rendered_at: float  # time.monotonic() (entries never leave their process)
-    # How many renders of this page came in quick succession, this one included (0: a first
-    # render, or the first after a quiet spell): see RENDER_EVERY.
-    streak: int = 0
-    # The body's MD5 (hex), its ETag, computed once when stored instead of on every hit by
-    # ConditionalGetMiddleware and again by the gzip memo; "" for a body holding a CSRF token
-    # (never given an ETag: akhbar.web.http.is_per_visitor).
-    digest: str = ""
+    streak: int = 0  # renders in quick succession, this one included (see RENDER_EVERY)
+    digest: str = ""  # its ETag, computed once (akhbar.web.http.body_digest)
 
     def fresh(self) -> bool:
         return (time.monotonic() - self.rendered_at < FRESH_FOR
@@ -378,10 +372,7 @@ class _Pending:
 
 def _response(entry: Entry, state: str, edition: str | None) -> HttpResponse:
     response = HttpResponse(entry.body, status=entry.status, content_type=entry.content_type)
-    if entry.digest:
-        response["ETag"] = f'"{entry.digest}"'  # as django.utils.cache.set_response_etag
-        # The gzip memo's key (akhbar.web.http.CompressMiddleware): no second MD5 per hit.
-        response.body_digest = entry.digest  # type: ignore[attr-defined]
+    give_digest(response, entry.digest)
     if edition:
         response["Content-Language"] = edition
     response["X-Akhbar-Cache"] = state
@@ -494,12 +485,10 @@ def cached_page(view: Callable[..., HttpResponse] | None = None, *,
                     response.render()
                 if response.status_code == 200 and not response.cookies and not response.streaming:
                     tags = tuple(dict.fromkeys(getattr(request, "page_tags", None) or DEFAULT_TAGS))
-                    body = response.content
-                    digest = ("" if TOKEN_MARK in body
-                              else hashlib.md5(body, usedforsecurity=False).hexdigest())
                     caches[CACHE_ALIAS].set(pending.key, Entry(
-                        response.status_code, response["Content-Type"], body, tags,
-                        pending.epoch, time.monotonic(), pending.streak, digest), PAGE_TTL)
+                        response.status_code, response["Content-Type"], response.content, tags,
+                        pending.epoch, time.monotonic(), pending.streak,
+                        body_digest(response.content)), PAGE_TTL)
             finally:
                 pending.release()
             response["X-Akhbar-Cache"] = "miss"

@@ -99,6 +99,20 @@ def cache_control(get_response: Callable[[HttpRequest], HttpResponseBase]) -> Ca
     return middleware
 
 
+def body_digest(body: bytes) -> str:
+    """A page's ETag value as ``django.utils.cache.set_response_etag`` computes it (its MD5),
+    kept with the page cache's copy; "" for a body holding a CSRF token (never given one)."""
+    return "" if TOKEN_MARK in body else hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+def give_digest(response: HttpResponse, digest: str) -> None:
+    """A cached page's ETag from its stored digest, also the gzip memo's key: without it
+    ConditionalGetMiddleware and the memo each hashed the body again on every hit."""
+    if digest:
+        response["ETag"] = f'"{digest}"'
+        response.body_digest = digest  # type: ignore[attr-defined]
+
+
 class GzipMemo:
     """Compressed bodies of shared pages by the digest of their plain body, bounded in bytes.
 
