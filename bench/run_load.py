@@ -18,13 +18,11 @@ import argparse
 import contextlib
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.web import (
@@ -37,26 +35,12 @@ from bench.web import (
     free_port,
     get,
     seed,
+    start_run,
+    stop_run,
     wrk,
 )
 from tests.front import nginx_path
 from tests.press import FixturePress
-
-
-def start(env: dict[str, str], port: int, crawl: bool, log: Path) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "akhbar", "run", "--bind", f"127.0.0.1:{port}", "--no-migrate"]
-    with log.open("ab") as out:
-        proc = subprocess.Popen([*argv, *([] if crawl else ["--no-crawl"])], env=env, cwd=ROOT,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 600  # a loaded machine takes a while to import everything
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    stop(proc)
-    raise RuntimeError(f"akhbar run did not answer (log: {log})")
 
 
 def cpu_by_role(session: int) -> dict[str, float]:
@@ -65,15 +49,6 @@ def cpu_by_role(session: int) -> dict[str, float]:
     used = cpu_by_session(session)
     used.pop("other")
     return used
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 # --synthetic: stores articles of the press's outlets at a steady rate, as a crawl would.
@@ -98,7 +73,7 @@ while True:
 def ingest_only(env: dict[str, str], data: Path, logs: Path, seconds: int) -> int:
     """The ingest rate of ``akhbar run`` alone, with the CPU time each role takes."""
     port = free_port()
-    proc = start(env, port, crawl=True, log=logs / "ingest-only.log")
+    proc = start_run(env, port, logs / "ingest-only.log", crawl=True)
     print(f"akhbar run, no readers; load average {os.getloadavg()[0]:.1f} at the start\n")
     print("| s | articles stored | per minute | web CPU s | workers CPU s | run CPU s | load |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -114,7 +89,7 @@ def ingest_only(env: dict[str, str], data: Path, logs: Path, seconds: int) -> in
                   f"{os.getloadavg()[0]:.1f} |", flush=True)
             last, count_last = now, count
     finally:
-        stop(proc)
+        stop_run(proc)
     return 0
 
 
@@ -183,7 +158,7 @@ def main() -> int:
                     port = free_port()
                     log = logs / f"run-{n + 1}-{mode.strip('-')}.log"
                     stream = bool(args.synthetic) and mode == "ingesting"
-                    proc = start(env, port, crawl=mode == "ingesting" and not stream, log=log)
+                    proc = start_run(env, port, log, crawl=mode == "ingesting" and not stream)
                     writer = (subprocess.Popen([sys.executable, "-c", WRITER, str(args.synthetic)],
                                                env=env, cwd=ROOT) if stream else None)
                     try:
@@ -205,7 +180,7 @@ def main() -> int:
                         if writer is not None:
                             writer.kill()
                             writer.wait()
-                        stop(proc)
+                        stop_run(proc)
     finally:
         shutil.rmtree(data, ignore_errors=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import statistics
 import sys
 import tempfile
@@ -355,6 +354,8 @@ def run_rss(urls: dict[str, str], seconds: float = 60,
     import subprocess
     import urllib.request
 
+    from bench.web import stop_run
+
     if warcs:
         from akhbar.pipeline.tasks import import_warc_task
 
@@ -391,12 +392,7 @@ def run_rss(urls: dict[str, str], seconds: float = 60,
             peak_pss = max(peak_pss, pss)
             time.sleep(0.5)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_run(proc, timeout=60)
     return peak, peak_pss, detail
 
 

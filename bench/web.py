@@ -284,22 +284,9 @@ class Run:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Run:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "akhbar", "run", "--bind", f"127.0.0.1:{self.port}",
-                 "--no-migrate", "--web-workers", str(self.workers),
-                 *([] if self.crawl else ["--no-crawl"])],
-                env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        deadline = time.monotonic() + 600  # a loaded machine takes a while to import everything
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2).read()
-                return self
-            except OSError:
-                time.sleep(0.3)
-        self.__exit__()
-        raise RuntimeError(f"akhbar run did not answer (log: {self.log})")
+        self.proc = start_run(self.env, self.port, self.log, crawl=self.crawl,
+                              workers=self.workers)
+        return self
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds the ingestion used so far (its web server's left out), by role."""
@@ -309,15 +296,41 @@ class Run:
         return used
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
+        if self.proc is not None:
+            stop_run(self.proc)
+            self.proc = None
+
+
+def start_run(env: dict[str, str], port: int, log: Path, *, crawl: bool,
+              workers: int | None = None) -> subprocess.Popen[bytes]:
+    """Start ``akhbar run`` on ``port`` (``--no-crawl`` unless ``crawl``; ``workers`` gunicorn
+    processes, akhbar's default when None), in a session of its own, its output appended to
+    ``log``; return once it answers ``/healthz``."""
+    argv = [sys.executable, "-m", "akhbar", "run", "--bind", f"127.0.0.1:{port}", "--no-migrate",
+            *([] if workers is None else ["--web-workers", str(workers)]),
+            *([] if crawl else ["--no-crawl"])]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    deadline = time.monotonic() + 600  # a loaded machine takes a while to import everything
+    while time.monotonic() < deadline:
         try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.proc = None
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_run(proc)
+    raise RuntimeError(f"akhbar run did not answer (log: {log})")
+
+
+def stop_run(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM to ``akhbar run``'s process group; SIGKILL after ``timeout`` seconds."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import sys
 import time
@@ -22,7 +23,19 @@ log = logging.getLogger(__name__)
 DEFERRED_POLL = 0.5
 
 
-_libc: ctypes.CDLL | None | bool = None
+@functools.cache
+def glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (``malloc_trim``, ``mallopt``); None elsewhere (musl,
+    macOS)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    except (OSError, AttributeError):  # musl and others: no such calls
+        return None
+    return libc
 
 
 def release_memory(**_: Any) -> None:
@@ -32,18 +45,8 @@ def release_memory(**_: Any) -> None:
     extraction parses pages of 100-500 KB with lxml, whose freed memory glibc keeps in the
     process's heap (20-50 MB per task worker of ``akhbar run`` after a WARC import); trimmed,
     it leaves the resident set. A few ms; nothing where the C library has no such call."""
-    global _libc
-    if _libc is None:
-        _libc = False
-        if sys.platform.startswith("linux"):
-            try:
-                libc = ctypes.CDLL("libc.so.6")
-                libc.malloc_trim.argtypes = [ctypes.c_size_t]
-                _libc = libc
-            except (OSError, AttributeError):  # musl and others: no malloc_trim
-                pass
-    if _libc:
-        _libc.malloc_trim(0)  # type: ignore[union-attr]
+    if (libc := glibc()) is not None:
+        libc.malloc_trim(0)
 
 
 def run_worker(queues: list[str] | None, *, burst: bool) -> None:

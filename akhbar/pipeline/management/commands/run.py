@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
@@ -21,7 +20,7 @@ from django.utils import timezone
 from akhbar.pipeline.leases import new_owner
 from akhbar.pipeline.maintenance import sweep
 from akhbar.pipeline.scheduler import RoundLog, tick
-from akhbar.pipeline.worker import release_memory
+from akhbar.pipeline.worker import glibc, release_memory
 from akhbar.web.services import SESSION_SWEEP_SECONDS
 
 log = logging.getLogger("akhbar.run")
@@ -294,12 +293,8 @@ class Command(BaseCommand):
 def limit_arenas() -> None:
     """``ARENAS`` malloc arenas for this process too (its children get MALLOC_ARENA_MAX), set
     before its threads start; unless the operator set MALLOC_ARENA_MAX (read by glibc then)."""
-    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, int(ARENAS))
-    except (OSError, AttributeError):  # not glibc
-        pass
+    if "MALLOC_ARENA_MAX" not in os.environ and (libc := glibc()) is not None:
+        libc.mallopt(M_ARENA_MAX, int(ARENAS))
 
 
 def lower_thread_priority(nice: int) -> None:
