@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -44,9 +45,11 @@ class ArticleSitemap(Sitemap):
     limit = 5000
 
     def items(self) -> QuerySet[Article]:
+        # The newest ``limit`` only: the paginator then counts a bounded subquery, not every
+        # visible article of the archive (a million rows at scale).
         return Article.objects.filter(hidden=False).only("id", "published", "language").order_by(
             "-published"
-        )
+        )[: self.limit]
 
     def location(self, item: Article) -> str:
         return f"/{item.language if item.language in ('fr', 'ar', 'en') else 'fr'}/articles/{item.pk}/"
@@ -63,9 +66,11 @@ class StorySitemap(Sitemap):
 
     def items(self) -> QuerySet[Story]:
         # Stories worth a page: several outlets, not merged into another.
+        # One URL per story and language: the newest stories that fill one page of ``limit``
+        # URLs (with ``i18n``, Django lists every item in every language in Python).
         return Story.objects.filter(merged_into__isnull=True, outlet_count__gt=1).order_by(
             "-last_published"
-        )
+        )[: self.limit // len(settings.LANGUAGES)]
 
     def location(self, item: Story) -> str:
         return reverse("story", args=[item.pk])

@@ -98,6 +98,28 @@ def test_sitemap_lists_stories_covered_by_several_outlets(client):
     assert f"/fr/stories/{big.pk}/</loc>" in xml and f"/stories/{small.pk}/" not in xml
 
 
+def test_sitemap_lists_the_newest_articles_without_counting_the_archive(client, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from akhbar.news.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 3)
+    source = make_source()
+    start = datetime(2020, 12, 17, 9, 30, tzinfo=UTC)
+    articles = [make_article(source, title=f"Dépêche {i}", published=start + timedelta(hours=i))
+                for i in range(5)]  # the last made is the newest
+    with CaptureQueriesContext(connection) as ctx:
+        xml = client.get("/sitemap.xml").content.decode()
+    listed = [a.pk for a in articles if f"/articles/{a.pk}/</loc>" in xml]
+    assert listed == [a.pk for a in articles[2:]]
+    counts = [q["sql"] for q in ctx.captured_queries
+              if "COUNT(" in q["sql"].upper() and "news_article" in q["sql"]]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts), counts
+
+
 # --- feeds out carry no markup a reader would run ------------------------------------------------
 
 FEEDS = ("/fr/feed.rss", "/fr/feed.atom", "/fr/sources/evil/feed.rss", "/fr/sources/evil/feed.atom",
