@@ -45,7 +45,10 @@ MERGE_AT_LEAST_EVERY = 30 * 60
 
 @functools.cache
 def _load_embedder(name: str) -> Any:
-    return make_embedder(name)
+    # One intra-op thread: articles are embedded one at a time, and a second OpenMP thread
+    # (woken per layer, passive waiting) costs CPU without saving wall time; the vectors are
+    # bit-identical (docs/BENCHMARKS.md, "Story embedder threads").
+    return make_embedder(name, threads=1)
 
 
 def _embedder() -> Any:
