@@ -1,0 +1,83 @@
+"""What the home and article pages show, built with fewer queries and no reverse() per link
+(issue 12, cheaper renders: bench/render.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from akhbar.news import queries
+from akhbar.news.models import Article
+from akhbar.news.templatetags.akhbar_links import article_path, source_path
+from tests.web.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+def test_section_fronts_latest_originals_of_the_edition_in_one_statement():
+    fr, ar = make_source("lematin", "Le Matin"), make_source("assabah", "Assabah", languages=("ar",))
+    base = datetime(2021, 3, 1, 12, 0, tzinfo=UTC)
+    made = {}
+    for i in range(6):  # six sports articles, newest first by i; two at the same instant
+        made[i] = make_article(fr, title=f"Sport {i}",
+                               published=base - timedelta(hours=i if i != 5 else 4))
+    hidden = make_article(fr, title="Caché", published=base + timedelta(hours=1))
+    copy = make_article(fr, title="Reprise", published=base + timedelta(hours=2))
+    other = make_article(ar, title="رياضة", language="ar", published=base + timedelta(hours=3))
+    culture = make_article(fr, title="Culture 0", published=base - timedelta(days=9))
+    Article.objects.filter(title__startswith="Sport").update(section="sports")
+    Article.objects.filter(pk__in=[hidden.pk, copy.pk, other.pk]).update(section="sports")
+    Article.objects.filter(pk=hidden.pk).update(hidden=True)
+    Article.objects.filter(pk=copy.pk).update(copy_of=made[0])
+    Article.objects.filter(pk=culture.pk).update(section="culture")
+
+    with CaptureQueriesContext(connection) as ctx:
+        fronts = queries.section_fronts("fr")
+    # Menu order, only sections with articles; four each, newest first, ties by the higher id
+    # (the index order); no hidden article, no copy, no other edition's outlet.
+    assert [(key, [a.title for a in items]) for key, _label, items in fronts] == [
+        ("sports", ["Sport 0", "Sport 1", "Sport 2", "Sport 3"]),
+        ("culture", ["Culture 0"]),
+    ]
+    assert [a.source.name for a in fronts[0][2]] == ["Le Matin"] * 4
+    # The edition's outlets, the fronts' ids (all sections in one statement), their articles,
+    # their outlets: a constant, not one query or two per section.
+    assert len(ctx.captured_queries) == 4, [q["sql"][:80] for q in ctx.captured_queries]
+    assert ctx.captured_queries[1]["sql"].count("UNION ALL") == len(queries.SECTIONS) - 1
+    # Sport 4 and Sport 5 at the same instant: the later id first, as the index gives them.
+    Article.objects.filter(pk=made[3].pk).update(published=base - timedelta(hours=10))
+    assert [a.title for a in queries.section_fronts("fr")[0][2]] == [
+        "Sport 0", "Sport 1", "Sport 2", "Sport 5"]
+    assert [(key, [a.title for a in items]) for key, _label, items
+            in queries.section_fronts("ar")] == [("sports", ["رياضة"])]
+    assert queries.section_fronts("fr", source_ids=[]) == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar", "en"])
+def test_article_and_outlet_paths_are_those_reverse_gives(lang):
+    with translation.override(lang):
+        for pk in (1, 42, 10**12):
+            assert article_path(pk) == reverse("article", args=[pk])
+        for slug in ("lematin", "le-360", "al_3omk"):
+            assert source_path(slug) == reverse("source", args=[slug])
+        with override_settings(FORCE_SCRIPT_NAME="/sous/"):
+            from django.urls import set_script_prefix
+
+            set_script_prefix("/sous/")
+            try:
+                assert article_path(7) == reverse("article", args=[7]) == f"/sous/{lang}/articles/7/"
+            finally:
+                set_script_prefix("/")
+    # Not a key or a slug: as the {% url %} tag, reverse() refuses it.
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        source_path("pas un slug")
+    with pytest.raises(NoReverseMatch):
+        article_path(-3)
