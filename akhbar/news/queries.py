@@ -31,6 +31,13 @@ SECTIONS = {
 }
 
 
+#: The columns a listed article shows (title, outlet, time, picture) and the lists' own choices
+#: read (story, section, copy). Django converts and sets every column it loads, about forty a row
+#: with the picture's; the home page lists some sixty articles, an article page up to fifteen.
+LISTED = ("id", "source", "title", "language", "published", "section", "story", "copy_of", "url",
+          "image__id", "image__status", "image__local_path", "image__widths", "image__width",
+          "image__height", "image__source_url")
+
 #: How many pages of 30 a paginated list of the archive (an outlet, a section, an author) counts:
 #: 600 rows, about 1.3 ms of CPU on SQLite (3,000 rows took 9 ms; bench/scale.py).
 MAX_PAGES = 20
@@ -96,8 +103,10 @@ def edition_source_ids(edition: str) -> list[int]:
     ]
 
 
-def edition_articles(edition: str, source_ids: list[int] | None = None) -> QuerySet[Article]:
-    """Visible articles of the sources an edition lists (``source_ids`` when already known)."""
+def edition_articles(edition: str, source_ids: list[int] | None = None, *,
+                     outlets: bool = True) -> QuerySet[Article]:
+    """Visible articles of the sources an edition lists (``source_ids`` when already known),
+    with their outlets (``outlets=False``: without, for ``attach_outlets``)."""
     if edition not in EDITION_LANGUAGES:
         edition = "fr"
     if source_ids is None:
@@ -105,15 +114,28 @@ def edition_articles(edition: str, source_ids: list[int] | None = None) -> Query
     # Outlets come in a second query (prefetch), not a join: joined to "source IN (…)", the
     # planner drives the query from the outlets table and sorts every article of the edition
     # to find its latest (0.3 s at 100,000 articles, against 0.3 ms walking the date index).
-    return (visible_articles().filter(source_id__in=source_ids)
-            .select_related(None).select_related("image").prefetch_related("source"))
+    qs = visible_articles().filter(source_id__in=source_ids).select_related(None).select_related(
+        "image")
+    return qs.prefetch_related("source") if outlets else qs
 
 
-def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None) -> list[Article]:
+def attach_outlets(*lists: list[Article]) -> None:
+    """Give the articles of these lists their outlets, fetched in one query for all (the home
+    page's lists each prefetched theirs: four queries of the same few rows)."""
+    wanted = {a.source_id for articles in lists for a in articles}
+    found = Source.objects.in_bulk(wanted) if wanted else {}
+    cache = Article._meta.get_field("source")
+    for articles in lists:
+        for a in articles:
+            cache.set_cached_value(a, found[a.source_id])
+
+
+def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None, *,
+                outlets: bool = True) -> list[Article]:
     """The front of the home page: one article per story, the stories covered by the most
     distinct outlets in the last 48 hours first (then freshest); then the latest articles."""
-    qs = edition_articles(edition, source_ids).filter(copy_of__isnull=True).defer(
-        "text", "html", "summary", "fingerprint", "cluster_features")
+    qs = edition_articles(edition, source_ids, outlets=outlets).filter(copy_of__isnull=True).only(
+        *LISTED)
     # "The last 48 hours" end at the newest article anywhere (one step down the published
     # index), not the edition's own newest, which the planner may find by sorting the edition.
     newest = (Article.objects.filter(hidden=False).order_by("-published")
@@ -154,7 +176,8 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
 
 
 def section_fronts(
-    edition: str, per_section: int = 4, source_ids: list[int] | None = None
+    edition: str, per_section: int = 4, source_ids: list[int] | None = None, *,
+    outlets: bool = True,
 ) -> list[tuple[str, object, list[Article]]]:
     """For each section that has articles: its key, label and latest headlines.
 
@@ -186,20 +209,20 @@ def section_fronts(
         ids = [pk for (pk,) in cursor.fetchall()]
     by_section: dict[str, list[Article]] = {}
     if ids:  # newest first, as each subquery gave them
-        for a in edition_articles(edition, source_ids).filter(pk__in=ids).defer(
-                "text", "html", "summary", "fingerprint", "cluster_features"):
+        for a in edition_articles(edition, source_ids, outlets=outlets).filter(pk__in=ids).only(
+                *LISTED):
             by_section.setdefault(a.section, []).append(a)
     return [(key, label, by_section[key]) for key, label in SECTIONS.items() if key in by_section]
 
 
-def latest_headlines(edition: str, limit: int = 50,
-                     source_ids: list[int] | None = None) -> list[Article]:
+def latest_headlines(edition: str, limit: int = 50, source_ids: list[int] | None = None, *,
+                     outlets: bool = True) -> list[Article]:
     """The ticker: the latest headlines of the edition, with outlet and time."""
     # Syndicated copies are folded under their original: the ticker shows each dispatch once.
-    return list(edition_articles(edition, source_ids).filter(copy_of__isnull=True).only(
-        "id", "title", "published", "language", "url", "source_id", "image__id", "image__status",
-        "image__local_path", "image__source_url",
-    )[:limit])
+    # No picture: the ticker shows none (a join and a model instance less per headline).
+    return list(edition_articles(edition, source_ids, outlets=outlets).filter(copy_of__isnull=True)
+                .select_related(None).only("id", "title", "published", "language", "url",
+                                           "source_id")[:limit])
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -223,7 +246,7 @@ def display_paragraphs(article: Article) -> list[str]:
 
 def syndication(article: Article) -> tuple[Article | None, list[Article]]:
     """An article's original (when it is a copy) and the copies of it (when it is one)."""
-    light = visible_articles().defer("text", "html", "summary", "fingerprint")
+    light = visible_articles().only(*LISTED)
     original = light.filter(pk=article.copy_of_id).first() if article.copy_of_id else None
     copies = list(light.filter(copy_of=article))
     return original, copies
@@ -232,8 +255,7 @@ def syndication(article: Article) -> tuple[Article | None, list[Article]]:
 def related_articles(article: Article, limit: int = 5) -> list[Article]:
     """Other reading for an article's page: the latest in its section from other stories,
     else the latest of its outlet (the same story's coverage is listed apart)."""
-    qs = visible_articles().filter(copy_of__isnull=True).exclude(pk=article.pk).defer(
-        "text", "html", "summary", "fingerprint", "cluster_features")
+    qs = visible_articles().filter(copy_of__isnull=True).exclude(pk=article.pk).only(*LISTED)
     if article.story_id:
         qs = qs.exclude(story_id=article.story_id)
     if article.section:
@@ -250,7 +272,7 @@ def story_coverage(article: Article, limit: int = 8) -> list[Article]:
     seen = {article.source_id}
     out = []
     for a in visible_articles().filter(story_id=article.story_id, copy_of__isnull=True).exclude(
-            pk=article.pk).defer("text", "html", "summary", "fingerprint", "cluster_features"):
+            pk=article.pk).only(*LISTED):
         if a.source_id not in seen:
             seen.add(a.source_id)
             out.append(a)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -81,3 +82,47 @@ def test_article_and_outlet_paths_are_those_reverse_gives(lang):
         source_path("pas un slug")
     with pytest.raises(NoReverseMatch):
         article_path(-3)
+
+
+def _archive(stories: int) -> list[Article]:
+    """Articles with pictures, in sections and in stories two outlets cover, one a copy."""
+    from akhbar.news.models import Image, Story
+
+    a_src, b_src = make_source("lematin", "Le Matin"), make_source("telquel", "TelQuel")
+    now = datetime(2021, 5, 1, 12, 0, tzinfo=UTC)
+    made = []
+    for i in range(stories):
+        story = Story.objects.create(key=f"k{i}", title=f"Histoire {i}", outlet_count=2,
+                                     last_published=now - timedelta(hours=i))
+        for source in (a_src, b_src):
+            a = make_article(source, title=f"Histoire {i} ({source.slug})",
+                             published=now - timedelta(hours=i, minutes=len(made)),
+                             image_url=f"https://{source.slug}.example/{i}.jpg")
+            Image.objects.filter(pk=a.image_id).update(local_path=f"images/{a.pk}", widths=[320],
+                                                       width=640, height=400)
+            Article.objects.filter(pk=a.pk).update(story=story, section=("sports", "tech")[i % 2])
+            made.append(a)
+    Article.objects.filter(pk=made[1].pk).update(copy_of=made[0])
+    return made
+
+
+@pytest.mark.parametrize("stories", [3, 9])
+def test_home_and_article_lists_load_no_field_lazily(client, stories):
+    made = _archive(stories)
+    with CaptureQueriesContext(connection) as home:
+        html = client.get("/fr/").content.decode()
+    # Pictures on the top stories' cards, and a constant number of queries (no column of a
+    # listed article or picture loaded one by one).
+    assert html.count('srcset="/images/') >= 2 * min(stories, 7) - 2
+    assert "Histoire 0 (lematin)" in html.split('id="front-sports"')[1].split("</section>")[0]
+    assert len(home.captured_queries) <= 14, [q["sql"][:90] for q in home.captured_queries]
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(f"/fr/articles/{made[0].pk}/").content.decode()
+    assert 'class="copies"' in html and "TelQuel" in html.split('class="copies"')[1]
+    assert 'class="related"' in html and "Histoire 2 (" in html.split('class="related"')[1]
+    assert len(page.captured_queries) <= 10, [q["sql"][:90] for q in page.captured_queries]
+    # What Django runs to load a deferred column: one column of one row.
+    lazy = re.compile(r'SELECT "news_(article|image)"\."id", "news_\1"\."\w+" FROM "news_\1" '
+                      r'WHERE "news_\1"\."id" = \d+ LIMIT 21')
+    assert [q["sql"] for q in home.captured_queries + page.captured_queries
+            if lazy.fullmatch(q["sql"])] == []
