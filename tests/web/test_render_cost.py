@@ -126,3 +126,26 @@ def test_home_and_article_lists_load_no_field_lazily(client, stories):
                       r'WHERE "news_\1"\."id" = \d+ LIMIT 21')
     assert [q["sql"] for q in home.captured_queries + page.captured_queries
             if lazy.fullmatch(q["sql"])] == []
+
+
+@pytest.mark.parametrize("zone", ["Africa/Casablanca", "UTC", "America/Sao_Paulo"])
+def test_list_date_filters_write_what_the_date_filter_writes(zone):
+    from datetime import date
+
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    fast = Template("{% load akhbar_dates %}{{ v|date_iso }}|{{ v|date_short }}")
+    django = Template("{{ v|date:'c' }}|{{ v|date:\"d/m H:i\" }}")
+    values = [datetime(2020, 12, 17, 23, 30, tzinfo=UTC), datetime(2021, 3, 28, 1, 59, 59, 7, tzinfo=UTC),
+              datetime(2024, 1, 1, 0, 0, tzinfo=UTC), datetime(2019, 6, 5, 8, 4), date(2020, 2, 29),
+              None, "", "pas une date"]
+    def written(template: Template, v: object) -> str:
+        try:
+            return template.render(Context({"v": v}))
+        except TypeError as exc:  # a date has no hours: both refuse it alike
+            return repr(exc)
+
+    with timezone.override(zone):
+        for v in values:
+            assert written(fast, v) == written(django, v), v
