@@ -266,19 +266,26 @@ def related_articles(article: Article, limit: int = 5) -> list[Article]:
 
 
 def story_coverage(article: Article, limit: int = 8) -> list[Article]:
-    """The other outlets' coverage of the article's story (one article per outlet)."""
+    """The other outlets' coverage of the article's story (one article per outlet, the newest).
+
+    The story's originals are read as (id, outlet) pairs and only the chosen ones as articles: a
+    story of 400 articles from five outlets made Django build 400 articles to show four (the
+    article page took 23 ms instead of 10, bench/render.py).
+    """
     if not article.story_id:
         return []
+    members = visible_articles().filter(story_id=article.story_id, copy_of__isnull=True).exclude(
+        pk=article.pk)
     seen = {article.source_id}
-    out = []
-    for a in visible_articles().filter(story_id=article.story_id, copy_of__isnull=True).exclude(
-            pk=article.pk).only(*LISTED):
-        if a.source_id not in seen:
-            seen.add(a.source_id)
-            out.append(a)
-        if len(out) >= limit:
-            break
-    return out
+    chosen = []
+    for pk, source_id in members.values_list("pk", "source_id"):
+        if source_id not in seen:
+            seen.add(source_id)
+            chosen.append(pk)
+            if len(chosen) >= limit:
+                break
+    # Same order as the pairs: newest first.
+    return list(members.filter(pk__in=chosen).only(*LISTED)) if chosen else []
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

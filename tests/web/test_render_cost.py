@@ -149,3 +149,33 @@ def test_list_date_filters_write_what_the_date_filter_writes(zone):
     with timezone.override(zone):
         for v in values:
             assert written(fast, v) == written(django, v), v
+
+
+def test_story_coverage_newest_article_of_each_other_outlet_without_building_them_all():
+    from akhbar.news.models import Story
+
+    story = Story.objects.create(key="big", title="Grande histoire", outlet_count=11)
+    outlets = [make_source(f"media{i}", f"Média {i}") for i in range(11)]
+    base = datetime(2022, 2, 1, 12, 0, tzinfo=UTC)
+    made = []
+    for n in range(60):  # many articles from few outlets, then the other outlets once each
+        made.append(make_article(outlets[n % 3], title=f"Suite {n}",
+                                 published=base - timedelta(minutes=n)))
+    for i in range(3, 11):
+        made.append(make_article(outlets[i], title=f"Vue de {i}",
+                                 published=base - timedelta(hours=2, minutes=i)))
+    Article.objects.filter(pk__in=[a.pk for a in made]).update(story=story)
+    Article.objects.filter(pk=made[1].pk).update(hidden=True)  # Média 1's newest: not shown
+    Article.objects.filter(pk=made[5].pk).update(copy_of=made[0])
+    page = Article.objects.get(pk=made[0].pk)  # Média 0's own: its outlet is left out
+
+    with CaptureQueriesContext(connection) as ctx:
+        got = queries.story_coverage(page)
+    assert [a.title for a in got] == ["Suite 2", "Suite 4", "Vue de 3", "Vue de 4", "Vue de 5",
+                                      "Vue de 6", "Vue de 7", "Vue de 8"]
+    assert [a.source.name for a in got][:2] == ["Média 2", "Média 1"]
+    # The members as (id, outlet) pairs, then the eight chosen: not sixty articles built.
+    assert len(ctx.captured_queries) == 2
+    assert queries.story_coverage(page, limit=3)[-1].title == "Vue de 3"
+    alone = make_article(outlets[0], title="Seule")
+    assert queries.story_coverage(alone) == []
