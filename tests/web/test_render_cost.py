@@ -179,3 +179,39 @@ def test_story_coverage_newest_article_of_each_other_outlet_without_building_the
     assert queries.story_coverage(page, limit=3)[-1].title == "Vue de 3"
     alone = make_article(outlets[0], title="Seule")
     assert queries.story_coverage(alone) == []
+
+
+def test_top_story_leads_chosen_from_plain_rows_then_built_alone():
+    from akhbar.news.models import Image, Story
+
+    fr, en = make_source("lematin", "Le Matin"), make_source("mwn", "MWN", languages=("en",))
+    now = datetime(2022, 3, 1, 12, 0, tzinfo=UTC)
+    story = Story.objects.create(key="s", title="Histoire", outlet_count=2, last_published=now)
+    other = Story.objects.create(key="t", title="Autre", outlet_count=3, last_published=now)
+    made = {}
+    for name, source, language, minutes, picture in (
+            ("newest", fr, "fr", 0, None), ("pictured", fr, "fr", 5, "visible"),
+            ("blocked", fr, "fr", 1, "blocked"), ("english", en, "en", 0, "visible"),
+            ("older", fr, "fr", 30, None)):
+        a = make_article(source, title=name, language=language, published=now - timedelta(
+            minutes=minutes), image_url=f"https://x.example/{name}.jpg" if picture else None)
+        if picture:
+            Image.objects.filter(pk=a.image_id).update(local_path=f"i/{a.pk}", widths=[320],
+                                                       status=picture)
+        made[name] = a
+    Article.objects.filter(pk__in=[made[n].pk for n in ("newest", "pictured", "blocked",
+                                                        "english")]).update(story=story)
+    for i in range(40):  # a story of many articles from one outlet: only its lead is built
+        a = make_article(en, title=f"Many {i}", language="en", published=now - timedelta(hours=i))
+        Article.objects.filter(pk=a.pk).update(story=other)
+
+    with CaptureQueriesContext(connection) as ctx:
+        top = queries.top_stories("fr", limit=3)
+    # The most covered story first; its lead: the edition's language, then a picture shown (a
+    # blocked one is none), then the newest; a story without a French article leads in English.
+    assert [a.title for a in top] == ["Many 0", "pictured", "older"]
+    assert top[1].image.display_url
+    built = [q["sql"] for q in ctx.captured_queries if '"news_article"."title"' in q["sql"]]
+    # Built as articles: the leads by key, then the latest to fill in; the stories' 44 members
+    # are read as rows without their titles.
+    assert len(built) == 2 and '"news_article"."id" IN (' in built[0]

@@ -5,6 +5,7 @@ lists use, without its format parser (the home page's ticker formats a hundred d
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.template.defaultfilters import date
@@ -13,7 +14,7 @@ register = template.Library()
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def date_iso(value: object) -> str:
+def date_iso(value: Any) -> str:
     """``{{ value|date:'c' }}``: ISO 8601, in the current time zone."""
     if isinstance(value, datetime):
         return value.isoformat()
@@ -21,7 +22,7 @@ def date_iso(value: object) -> str:
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def date_short(value: object) -> str:
+def date_short(value: Any) -> str:
     """``{{ value|date:"d/m H:i" }}``: day/month hours:minutes, in the current time zone."""
     if isinstance(value, datetime):
         return f"{value.day:02d}/{value.month:02d} {value.hour:02d}:{value.minute:02d}"
