@@ -36,22 +36,33 @@ def urls() -> dict[str, str]:
     return {"home": "/fr/", "article": f"/fr/articles/{article}/"}
 
 
-def measure(pages: dict[str, str], requests: int) -> dict[str, tuple[float, float]]:
-    """Median (CPU ms, wall ms) per page, uncached, pages interleaved."""
+def measure(pages: dict[str, str], requests: int) -> dict[str, tuple[float, float, float | None]]:
+    """Median (CPU ms, wall ms) per page, uncached, pages interleaved; on PostgreSQL the server
+    backend's mean CPU ms per request (/proc counts in ticks of 10 ms: a mean, not a median)."""
     from django.core.cache import caches
     from django.test import Client
 
+    from bench.scale import _server_cpu
+
     client = Client()
     got: dict[str, list[tuple[float, float]]] = {name: [] for name in pages}
+    server: dict[str, float | None] = dict.fromkeys(pages, 0.0)
     for _ in range(requests):
         for name, url in pages.items():
             caches["pages"].clear()
+            before = _server_cpu()
             cpu, wall = time.process_time(), time.perf_counter()
             response = client.get(url)
             got[name].append((time.process_time() - cpu, time.perf_counter() - wall))
+            after = _server_cpu()
+            so_far = server[name]
+            server[name] = (None if before is None or after is None or so_far is None
+                            else so_far + after - before)
             assert response.status_code == 200, (url, response.status_code)
     return {name: (statistics.median(c for c, _ in t) * 1000,
-                   statistics.median(w for _, w in t) * 1000) for name, t in got.items()}
+                   statistics.median(w for _, w in t) * 1000,
+                   None if server[name] is None else server[name] / requests * 1000)
+            for name, t in got.items()}
 
 
 def queries(url: str) -> list[tuple[float, str]]:
@@ -126,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         end = os.getloadavg()
         print(f"load average {load[0]:.2f} -> {end[0]:.2f}; median of {args.requests} uncached "
               f"requests per page")
-        for name, (cpu, wall) in result.items():
-            print(f"  {name:8} {pages[name]:24} CPU {cpu:6.1f} ms   wall {wall:6.1f} ms")
+        for name, (cpu, wall, server) in result.items():
+            print(f"  {name:8} {pages[name]:24} CPU {cpu:6.1f} ms   wall {wall:6.1f} ms"
+                  + ("" if server is None else f"   PostgreSQL server CPU {server:5.1f} ms"))
     return 0
 
 
