@@ -174,9 +174,19 @@ def test_story_coverage_newest_article_of_each_other_outlet_without_building_the
     assert [a.title for a in got] == ["Suite 2", "Suite 4", "Vue de 3", "Vue de 4", "Vue de 5",
                                       "Vue de 6", "Vue de 7", "Vue de 8"]
     assert [a.source.name for a in got][:2] == ["Média 2", "Média 1"]
-    # The members as (id, outlet) pairs, then the eight chosen: not sixty articles built.
-    assert len(ctx.captured_queries) == 2
+    # The sixteen newest built, the others read as (id, outlet) pairs, then the six chosen
+    # among them built: not sixty articles.
+    assert len(ctx.captured_queries) == 3
+    assert "LIMIT 16" in ctx.captured_queries[0]["sql"]
+    assert '"news_article"."title"' not in ctx.captured_queries[1]["sql"]
     assert queries.story_coverage(page, limit=3)[-1].title == "Vue de 3"
+    assert [a.title for a in queries.story_coverage(page, limit=2)] == ["Suite 2", "Suite 4"]
+    # A small story: one query.
+    Article.objects.filter(title__startswith="Suite").exclude(pk=page.pk).update(story=None)
+    with CaptureQueriesContext(connection) as ctx:
+        small = queries.story_coverage(page)
+    assert [a.title for a in small] == [f"Vue de {i}" for i in range(3, 11)]
+    assert len(ctx.captured_queries) == 1
     alone = make_article(outlets[0], title="Seule")
     assert queries.story_coverage(alone) == []
 
