@@ -225,3 +225,22 @@ def test_top_story_leads_chosen_from_plain_rows_then_built_alone():
     # Built as articles: the leads by key, then the latest to fill in; the stories' 44 members
     # are read as rows without their titles.
     assert len(built) == 2 and '"news_article"."id" IN (' in built[0]
+
+
+def test_ticker_builds_only_the_headlines_it_picks():
+    from akhbar.news import reader
+
+    assert [f.attname for f in Article._meta.concrete_fields
+            if f.attname in reader.TICKER_FIELDS] == list(reader.TICKER_FIELDS)
+    busy, calm = make_source("busy", "Busy"), make_source("calm", "Calm")
+    base = datetime(2022, 4, 1, 12, 0, tzinfo=UTC)
+    for i in range(10):
+        make_article(busy, title=f"Busy {i}", published=base - timedelta(minutes=i))
+    make_article(calm, title="Calm 0", published=base - timedelta(hours=1))
+    with CaptureQueriesContext(connection) as ctx:
+        picked = reader.ticker_headlines("fr", limit=3, per_outlet=2)
+        shown = [(a.title, a.source.name, a.language, a.published, a.pk > 0) for a in picked]
+    assert shown == [("Busy 0", "Busy", "fr", base, True),
+                     ("Busy 1", "Busy", "fr", base - timedelta(minutes=1), True),
+                     ("Calm 0", "Calm", "fr", base - timedelta(hours=1), True)]
+    assert len(ctx.captured_queries) == 3  # outlets of the edition, the rows, the picked's outlets
