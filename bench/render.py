@@ -10,6 +10,8 @@ core) and wall ms, the load average, and each page's queries (count, time).
     .venv/bin/python -m bench.scale --sizes 100000 --database-url sqlite:////tmp/render/scale.db
     .venv/bin/python -m bench.render --database-url sqlite:////tmp/render/scale.db \
         [--requests 25] [--profile home] [--queries] [--save-html DIR]
+    cp /tmp/render/scale.db /tmp/render/big.db    # then, once, on the copy:
+    .venv/bin/python -m bench.render --database-url sqlite:////tmp/render/big.db --big-stories
 
 ``--profile PAGE``: cProfile over the page's requests instead, top functions by own and by
 cumulative time. ``--save-html DIR``: each page's body, to compare two versions byte for byte.
@@ -34,6 +36,30 @@ def urls() -> dict[str, str]:
     article = (Article.objects.filter(story__outlet_count__gt=1, hidden=False)
                .exclude(section="").order_by("-id").values_list("pk", flat=True).first())
     return {"home": "/fr/", "article": f"/fr/articles/{article}/"}
+
+
+def big_stories() -> None:
+    """Give the home page's top stories the size the most covered stories have on a live portal:
+    the story of the measured article takes 400 older articles of three outlets, the six newest
+    other stories 150 each, and all seven come into the home page's 48-hour window, covered by
+    five outlets. This edits the archive: run it on a copy."""
+    from django.db.models import Max
+
+    from akhbar.news.models import Article, Story
+
+    article = Article.objects.get(pk=int(urls()["article"].split("/")[-2]))
+    top = [article.story_id, *Story.objects.exclude(pk=article.story_id).order_by("-id")
+           .values_list("pk", flat=True)[:6]]
+    lower = Article.objects.filter(id__lt=99_000, story__isnull=False).exclude(story_id__in=top)
+    Article.objects.filter(pk__in=list(lower.filter(
+        source__slug__in=["outlet17", "outlet18", "outlet19"]).order_by("-id")
+        .values_list("pk", flat=True)[:400])).update(story_id=article.story_id)
+    for k, story in enumerate(top[1:]):
+        picked = [pk for pk in lower.filter(id__lt=90_000).order_by("-id")
+                  .values_list("pk", flat=True)[:2000] if pk % 7 == k][:150]
+        Article.objects.filter(pk__in=picked).update(story_id=story)
+    newest = Article.objects.filter(hidden=False).aggregate(m=Max("published"))["m"]
+    Story.objects.filter(pk__in=top).update(last_published=newest, outlet_count=5)
 
 
 def measure(pages: dict[str, str], requests: int) -> dict[str, tuple[float, float, float | None]]:
@@ -107,11 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("home", "article"))
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--save-html", metavar="DIR")
+    parser.add_argument("--big-stories", action="store_true",
+                        help="first make the top stories hundreds of articles each (edits the "
+                             "archive: give it a copy)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as data_dir:
         from bench.scale import setup
 
         setup(args.database_url, data_dir, reuse=True)
+        if args.big_stories:
+            big_stories()
         pages = urls()
         if args.profile:
             profile(pages[args.profile], args.requests)
