@@ -127,7 +127,8 @@ def attach_outlets(*lists: list[Article]) -> None:
     cache = Article._meta.get_field("source")
     for articles in lists:
         for a in articles:
-            cache.set_cached_value(a, found[a.source_id])
+            # None for an outlet deleted since the articles were read, as a prefetch leaves it.
+            cache.set_cached_value(a, found.get(a.source_id))
 
 
 def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None, *,
