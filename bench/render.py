@@ -28,14 +28,20 @@ import time
 from pathlib import Path
 
 
-def urls() -> dict[str, str]:
+def urls(more: bool = False) -> dict[str, str]:
     """The edition's home; the newest article of the synthetic archive that is in a story
-    covered by several outlets and in a section (coverage, related and topic blocks shown)."""
+    covered by several outlets and in a section (coverage, related and topic blocks shown);
+    with ``more``, also an outlet's page, a section's and that article's story."""
     from akhbar.news.models import Article
 
-    article = (Article.objects.filter(story__outlet_count__gt=1, hidden=False)
-               .exclude(section="").order_by("-id").values_list("pk", flat=True).first())
-    return {"home": "/fr/", "article": f"/fr/articles/{article}/"}
+    pk, story = (Article.objects.filter(story__outlet_count__gt=1, hidden=False)
+                 .exclude(section="").order_by("-id").values_list("pk", "story_id").first()
+                 or (None, None))
+    pages = {"home": "/fr/", "article": f"/fr/articles/{pk}/"}
+    if more:
+        pages.update(outlet="/fr/sources/outlet3/", section="/fr/sections/politics/",
+                     story=f"/fr/stories/{story}/")
+    return pages
 
 
 def big_stories() -> None:
@@ -130,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--requests", type=int, default=25)
-    parser.add_argument("--profile", choices=("home", "article"))
+    parser.add_argument("--profile", choices=("home", "article", "outlet", "section", "story"))
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--save-html", metavar="DIR")
+    parser.add_argument("--more", action="store_true",
+                        help="also an outlet's page, a section's and the article's story")
     parser.add_argument("--big-stories", action="store_true",
                         help="first make the top stories hundreds of articles each (edits the "
                              "archive: give it a copy)")
@@ -143,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         setup(args.database_url, data_dir, reuse=True)
         if args.big_stories:
             big_stories()
-        pages = urls()
+        pages = urls(args.more)
         if args.profile:
-            profile(pages[args.profile], args.requests)
+            profile(urls(True)[args.profile], args.requests)
             return 0
         if args.save_html:
             from django.core.cache import caches
