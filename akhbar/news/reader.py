@@ -69,7 +69,7 @@ def ticker_headlines(edition: str, limit: int = TICKER_ITEMS,
     (building all of them was a third of the strip's cost on an uncached page)."""
     rows = (edition_articles(edition, outlets=False).filter(copy_of__isnull=True)
             .select_related(None).values_list(*TICKER_FIELDS)[: limit * 4])
-    picked = [Article.from_db(None, TICKER_FIELDS, tuple(row)) for row in
+    picked = [Article.from_db(rows.db, TICKER_FIELDS, tuple(row)) for row in
               pick_ticker([_TickerRow(*row) for row in rows], limit, per_outlet)]
     attach_outlets(picked)
     return picked
