@@ -40,9 +40,15 @@ class Image(models.Model):
     def cached(self) -> bool:
         return bool(self.local_path and self.widths)
 
+    @staticmethod
+    def shows(status: str | None, local_path: str | None, widths: list[int] | None) -> bool:
+        """Whether an image with these values has renditions to show (a ``display_url``):
+        for lists that read the values without building the image."""
+        return bool(local_path and widths) and status != Image.Status.BLOCKED
+
     def rendition_url(self, width: int | None = None, fmt: str = "jpg") -> str | None:
         """akhbar's URL of one rendition (the largest not wider than ``width``), or None."""
-        if not self.cached or self.status == self.Status.BLOCKED:
+        if not Image.shows(self.status, self.local_path, self.widths):
             return None
         widths = sorted(self.widths)
         chosen = widths[-1] if width is None else max([w for w in widths if w <= width] or widths[:1])
@@ -50,7 +56,7 @@ class Image(models.Model):
 
     def srcset(self, fmt: str = "jpg") -> str:
         """``srcset`` of every cached width in one format ("" when there is nothing to show)."""
-        if not self.cached or self.status == self.Status.BLOCKED:
+        if not Image.shows(self.status, self.local_path, self.widths):
             return ""
         return ", ".join(f"/images/{self.pk}/{w}.{fmt} {w}w" for w in sorted(self.widths))
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from akhbar.news.models import Article, Story
+from akhbar.news.models import Article, Image, Story
 from akhbar.sources.models import Source
 
 # Which outlet languages each edition lists (the Maghress French edition carries French- and
@@ -30,6 +30,13 @@ SECTIONS = {
     "tech": _("Tech"),
 }
 
+
+#: The columns a listed article shows (title, outlet, time, picture) and the lists' own choices
+#: read (story, section, copy). Django converts and sets every column it loads, about forty a row
+#: with the picture's; the home page lists some sixty articles, an article page up to fifteen.
+LISTED = ("id", "source", "title", "language", "published", "section", "story", "copy_of", "url",
+          "image__id", "image__status", "image__local_path", "image__widths", "image__width",
+          "image__height", "image__source_url")
 
 #: How many pages of 30 a paginated list of the archive (an outlet, a section, an author) counts:
 #: 600 rows, about 1.3 ms of CPU on SQLite (3,000 rows took 9 ms; bench/scale.py).
@@ -96,8 +103,10 @@ def edition_source_ids(edition: str) -> list[int]:
     ]
 
 
-def edition_articles(edition: str, source_ids: list[int] | None = None) -> QuerySet[Article]:
-    """Visible articles of the sources an edition lists (``source_ids`` when already known)."""
+def edition_articles(edition: str, source_ids: list[int] | None = None, *,
+                     outlets: bool = True) -> QuerySet[Article]:
+    """Visible articles of the sources an edition lists (``source_ids`` when already known),
+    with their outlets (``outlets=False``: without, for ``attach_outlets``)."""
     if edition not in EDITION_LANGUAGES:
         edition = "fr"
     if source_ids is None:
@@ -105,15 +114,29 @@ def edition_articles(edition: str, source_ids: list[int] | None = None) -> Query
     # Outlets come in a second query (prefetch), not a join: joined to "source IN (…)", the
     # planner drives the query from the outlets table and sorts every article of the edition
     # to find its latest (0.3 s at 100,000 articles, against 0.3 ms walking the date index).
-    return (visible_articles().filter(source_id__in=source_ids)
-            .select_related(None).select_related("image").prefetch_related("source"))
+    qs = visible_articles().filter(source_id__in=source_ids).select_related(None).select_related(
+        "image")
+    return qs.prefetch_related("source") if outlets else qs
 
 
-def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None) -> list[Article]:
+def attach_outlets(*lists: list[Article]) -> None:
+    """Give the articles of these lists their outlets, fetched in one query for all (the home
+    page's lists each prefetched theirs: four queries of the same few rows)."""
+    wanted = {a.source_id for articles in lists for a in articles}
+    found = Source.objects.in_bulk(wanted) if wanted else {}
+    cache = Article._meta.get_field("source")
+    for articles in lists:
+        for a in articles:
+            # None for an outlet deleted since the articles were read, as a prefetch leaves it.
+            cache.set_cached_value(a, found.get(a.source_id))
+
+
+def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = None, *,
+                outlets: bool = True) -> list[Article]:
     """The front of the home page: one article per story, the stories covered by the most
     distinct outlets in the last 48 hours first (then freshest); then the latest articles."""
-    qs = edition_articles(edition, source_ids).filter(copy_of__isnull=True).defer(
-        "text", "html", "summary", "fingerprint", "cluster_features")
+    qs = edition_articles(edition, source_ids, outlets=outlets).filter(copy_of__isnull=True).only(
+        *LISTED)
     # "The last 48 hours" end at the newest article anywhere (one step down the published
     # index), not the edition's own newest, which the planner may find by sorting the edition.
     newest = (Article.objects.filter(hidden=False).order_by("-published")
@@ -133,14 +156,19 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
         if stories:
             # The lead article of each story: in the edition's own language if it has one
             # (the French edition also carries English outlets), then with a picture, then
-            # the newest.
-            candidates = list(qs.filter(story_id__in=stories))
-            best: dict[int, tuple[tuple[bool, bool], Article]] = {}
-            for a in candidates:  # newest first: a later one must rank strictly higher
-                key = (a.language == edition, bool(a.image and a.image.display_url))
-                if a.story_id not in best or key > best[a.story_id][0]:
-                    best[a.story_id] = (key, a)  # type: ignore[index]
-            picked = [best[pk][1] for pk in stories if pk in best]
+            # the newest. The stories' originals are read as plain rows and only the leads as
+            # articles: the top stories are the most covered, hundreds of articles each, and
+            # building every one took the home page from 14 to 64 ms CPU (bench/render.py).
+            best: dict[int, tuple[tuple[bool, bool], int]] = {}
+            for pk, story_id, language, status, local_path, widths in qs.filter(
+                    story_id__in=stories).values_list("pk", "story_id", "language", "image__status",
+                                                      "image__local_path", "image__widths"):
+                # Newest first: a later one must rank strictly higher.
+                key = (language == edition, Image.shows(status, local_path, widths))
+                if story_id not in best or key > best[story_id][0]:
+                    best[story_id] = (key, pk)
+            leads = {a.story_id: a for a in qs.filter(pk__in=[pk for _key, pk in best.values()])}
+            picked = [leads[pk] for pk in stories if pk in leads]
     if len(picked) < limit:
         seen = {a.pk for a in picked}
         stories_seen = {a.story_id for a in picked}
@@ -154,31 +182,53 @@ def top_stories(edition: str, limit: int = 7, source_ids: list[int] | None = Non
 
 
 def section_fronts(
-    edition: str, per_section: int = 4, source_ids: list[int] | None = None
+    edition: str, per_section: int = 4, source_ids: list[int] | None = None, *,
+    outlets: bool = True,
 ) -> list[tuple[str, object, list[Article]]]:
     """For each section that has articles: its key, label and latest headlines.
 
-    One small query per section, each walking the (section, published) index: a window over
-    every article of the edition cost a whole scan at 100,000 articles.
+    One walk of the (section, published, id) index per section, all in one statement (a
+    ``UNION ALL`` of ``LIMIT`` subqueries: a window over every article of the edition cost a
+    whole scan at 100,000 articles), then those articles by key: three queries with their
+    outlets, where one ORM query per section (and its outlets' query) were fourteen, most of
+    their cost Django's building of each (bench/render.py).
     """
-    base = edition_articles(edition, source_ids).filter(copy_of__isnull=True).defer(
-        "text", "html", "summary", "fingerprint", "cluster_features")
-    fronts: list[tuple[str, object, list[Article]]] = []
-    for key, label in SECTIONS.items():
-        latest = list(base.filter(section=key)[:per_section])
-        if latest:
-            fronts.append((key, label, latest))
-    return fronts
+    if edition not in EDITION_LANGUAGES:
+        edition = "fr"
+    if source_ids is None:
+        source_ids = edition_source_ids(edition)
+    if not source_ids:
+        return []
+    table = connection.ops.quote_name(Article._meta.db_table)
+    # The ids are ours (integers from the sources table): inlined, no parameter per outlet
+    # and per section.
+    listed = ", ".join(str(int(pk)) for pk in source_ids)
+    one = (f"SELECT id FROM (SELECT id FROM {table} WHERE section = %s "
+           f"AND NOT hidden AND copy_of_id IS NULL AND source_id IN ({listed}) "
+           "ORDER BY published DESC, id DESC LIMIT %s) AS f{}")
+    sql = " UNION ALL ".join(one.format(i) for i in range(len(SECTIONS)))
+    params: list[str | int] = []
+    for key in SECTIONS:
+        params += [key, per_section]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    by_section: dict[str, list[Article]] = {}
+    if ids:  # newest first, as each subquery gave them
+        for a in edition_articles(edition, source_ids, outlets=outlets).filter(pk__in=ids).only(
+                *LISTED):
+            by_section.setdefault(a.section, []).append(a)
+    return [(key, label, by_section[key]) for key, label in SECTIONS.items() if key in by_section]
 
 
-def latest_headlines(edition: str, limit: int = 50,
-                     source_ids: list[int] | None = None) -> list[Article]:
+def latest_headlines(edition: str, limit: int = 50, source_ids: list[int] | None = None, *,
+                     outlets: bool = True) -> list[Article]:
     """The ticker: the latest headlines of the edition, with outlet and time."""
     # Syndicated copies are folded under their original: the ticker shows each dispatch once.
-    return list(edition_articles(edition, source_ids).filter(copy_of__isnull=True).only(
-        "id", "title", "published", "language", "url", "source_id", "image__id", "image__status",
-        "image__local_path", "image__source_url",
-    )[:limit])
+    # No picture: the ticker shows none (a join and a model instance less per headline).
+    return list(edition_articles(edition, source_ids, outlets=outlets).filter(copy_of__isnull=True)
+                .select_related(None).only("id", "title", "published", "language", "url",
+                                           "source_id")[:limit])
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -202,7 +252,7 @@ def display_paragraphs(article: Article) -> list[str]:
 
 def syndication(article: Article) -> tuple[Article | None, list[Article]]:
     """An article's original (when it is a copy) and the copies of it (when it is one)."""
-    light = visible_articles().defer("text", "html", "summary", "fingerprint")
+    light = visible_articles().only(*LISTED)
     original = light.filter(pk=article.copy_of_id).first() if article.copy_of_id else None
     copies = list(light.filter(copy_of=article))
     return original, copies
@@ -211,8 +261,7 @@ def syndication(article: Article) -> tuple[Article | None, list[Article]]:
 def related_articles(article: Article, limit: int = 5) -> list[Article]:
     """Other reading for an article's page: the latest in its section from other stories,
     else the latest of its outlet (the same story's coverage is listed apart)."""
-    qs = visible_articles().filter(copy_of__isnull=True).exclude(pk=article.pk).defer(
-        "text", "html", "summary", "fingerprint", "cluster_features")
+    qs = visible_articles().filter(copy_of__isnull=True).exclude(pk=article.pk).only(*LISTED)
     if article.story_id:
         qs = qs.exclude(story_id=article.story_id)
     if article.section:
@@ -223,19 +272,37 @@ def related_articles(article: Article, limit: int = 5) -> list[Article]:
 
 
 def story_coverage(article: Article, limit: int = 8) -> list[Article]:
-    """The other outlets' coverage of the article's story (one article per outlet)."""
+    """The other outlets' coverage of the article's story (one article per outlet, the newest).
+
+    The story's newest originals are built as articles, and past them the others are read as
+    (id, outlet) pairs and only the chosen ones built: a story of 400 articles from five outlets
+    made Django build 400 articles to show four (the article page took 23 ms CPU instead of 10,
+    bench/render.py).
+    """
     if not article.story_id:
         return []
+    members = visible_articles().filter(story_id=article.story_id, copy_of__isnull=True).exclude(
+        pk=article.pk)
     seen = {article.source_id}
     out = []
-    for a in visible_articles().filter(story_id=article.story_id, copy_of__isnull=True).exclude(
-            pk=article.pk).defer("text", "html", "summary", "fingerprint", "cluster_features"):
+    newest = list(members.only(*LISTED)[:limit * 2])
+    for a in newest:
         if a.source_id not in seen:
             seen.add(a.source_id)
             out.append(a)
-        if len(out) >= limit:
-            break
-    return out
+            if len(out) >= limit:
+                return out
+    if len(newest) < limit * 2:
+        return out  # the whole story was in hand
+    chosen = []
+    for pk, source_id in members.values_list("pk", "source_id")[limit * 2:]:
+        if source_id not in seen:
+            seen.add(source_id)
+            chosen.append(pk)
+            if len(out) + len(chosen) >= limit:
+                break
+    # Older than those in hand, newest first as the pairs came.
+    return out + (list(members.filter(pk__in=chosen).only(*LISTED)) if chosen else [])
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -32,11 +32,14 @@ def home(request: HttpRequest) -> HttpResponse:
     edition = _edition()
     tag_page(request, "front")
     ids = queries.edition_source_ids(edition)
-    headlines = queries.latest_headlines(edition, 50, source_ids=ids)
+    headlines = queries.latest_headlines(edition, 50, source_ids=ids, outlets=False)
+    top = queries.top_stories(edition, source_ids=ids, outlets=False)
+    fronts = queries.section_fronts(edition, source_ids=ids, outlets=False)
+    queries.attach_outlets(headlines, top, *(items for _key, _label, items in fronts))
     return render(request, "news/home.html", {
-        "top": queries.top_stories(edition, source_ids=ids),
+        "top": top,
         "headlines": headlines,
-        "fronts": queries.section_fronts(edition, source_ids=ids),
+        "fronts": fronts,
         "edition": edition,
         "source_ids": ids,  # for the trending and most-read blocks (news/templatetags)
         # An empty home tells staff why, and where to look (their pages are never cached).
@@ -81,8 +84,11 @@ def _json_ld(request: HttpRequest, article: Article, description: str) -> str:
 @cached_page
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One article: title, attribution, image, text or excerpt, link back to the original."""
+    # Not the page's raw HTML nor the vectors (the clusterer's features can be larger than the
+    # text): no page shows them.
     article = get_object_or_404(
-        Article.objects.select_related("source", "image", "story"), pk=pk, hidden=False
+        Article.objects.select_related("source", "image", "story").defer(
+            "html", "fingerprint", "cluster_features"), pk=pk, hidden=False
     )
     description = queries.excerpt(article.text or article.summary, 200)
     image_url = (request.build_absolute_uri(article.image.display_url)
