@@ -20,6 +20,11 @@ from akhbar.web.cache import CACHE_ALIAS, CHANGES
 # of the page cache) or for this long, so a page render costs no ticker query. Pages embed it
 # and are themselves kept up to cache.FRESH_FOR (5 minutes): the script refreshes it live.
 STRIP_FRESH_FOR = 60.0
+# While the portal ingests, articles change the front several times a second: a page rendered
+# without the edition's latest list (an article, an outlet…) takes a strip up to this old after a
+# change rather than building it again each render (the issue allows a ticker 5 minutes old;
+# the home page, which has the latest list, always shows the newest).
+STRIP_AFTER_CHANGE = 15.0
 
 
 def strip_html(edition: str, latest: list[Article] | None = None) -> SafeString:
@@ -30,7 +35,9 @@ def strip_html(edition: str, latest: list[Article] | None = None) -> SafeString:
     kept = store.get(key)
     if kept is not None:
         epoch, at, html = kept
-        if time.monotonic() - at < STRIP_FRESH_FOR and CHANGES.fresh(("front",), epoch):
+        age = time.monotonic() - at
+        if age < STRIP_FRESH_FOR and (CHANGES.fresh(("front",), epoch)
+                                      or (latest is None and age < STRIP_AFTER_CHANGE)):
             return mark_safe(html)
     epoch = CHANGES.epoch
     ticker = reader.pick_ticker(latest) if latest is not None else reader.ticker_headlines(edition)

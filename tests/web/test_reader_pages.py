@@ -115,6 +115,23 @@ def test_a_new_article_refreshes_the_ticker_but_not_other_article_pages(client, 
     assert "Nouvelle dépêche d&#x27;Alger" in fresh.content.decode()
 
 
+def test_while_ingesting_other_pages_reuse_a_recent_ticker_and_the_home_shows_the_newest(
+        client, press, monkeypatch):
+    from akhbar.news import context
+
+    client.get(f"/fr/articles/{press['orig'].pk}/")  # the strip is built and remembered
+    make_article(press["tsa"], title="Nouvelle dépêche d'Alger", published=NOW)
+    with CaptureQueriesContext(connection) as reused:
+        page = client.get(f"/fr/articles/{press['tsa_a'].pk}/").content.decode()
+    assert not [q for q in reused.captured_queries if "LIMIT 80" in q["sql"]]
+    assert "Nouvelle dépêche" not in strip_of(page)  # a strip seconds old, as allowed
+    assert "Nouvelle dépêche" in strip_of(client.get("/fr/").content.decode())
+    monkeypatch.setattr(context, "STRIP_AFTER_CHANGE", 0.0)
+    make_article(press["tsa"], title="Deuxième dépêche d'Alger", published=NOW)
+    page = client.get(f"/fr/sources/{press['tsa'].slug}/").content.decode()
+    assert "Deuxième dépêche" in strip_of(page)  # past the grace, rebuilt
+
+
 def test_the_ticker_costs_a_page_render_no_query_once_rendered(client, press):
     client.get(f"/fr/articles/{press['orig'].pk}/")
     with CaptureQueriesContext(connection) as warm:
