@@ -25,6 +25,7 @@ from akhbar.ingest.extract.metadata import (
     choose_title,
     parse_date,
     person_names,
+    read_page_metadata,
     strip_site_name,
     tidy_headline,
 )
@@ -653,3 +654,20 @@ def test_a_precision_pass_made_of_pull_quotes_is_checked_against_the_balanced_pa
     draft = extract("en_pullquotes.html", now=LATER)
     assert draft.text.index("reopened its main hall") < draft.text.index("The hall, built at the end") < (
         draft.text.index("Tickets for the next performances"))
+
+
+def test_a_json_ld_body_cut_with_an_ellipsis_is_a_teaser_not_the_article() -> None:
+    # The articleBody holds the first paragraph and a half, HTML-escaped, then "&hellip;": the
+    # paragraphs after it are the article's, not blocks the publisher left out.
+    draft = extract("fr_extrait.html", now=LATER)
+    assert draft.text.startswith("L'usine de dessalement d'eau de mer de Sfax a commencé jeudi")
+    assert "ne devaient pas se reproduire." in draft.text
+    assert draft.text.endswith("si la sécheresse se prolonge.")
+    assert "&apos;" not in draft.text and "…" not in draft.text
+
+
+def test_the_json_ld_body_is_read_unescaped() -> None:
+    tree = load_html(page("fr_extrait.html").decode())
+    body = read_page_metadata(tree).article_body or ""
+    assert body.startswith("L'usine de dessalement d'eau de mer") and "&apos;" not in body
+    assert "achevée.\xa0Le ministre" in body and body.endswith("ne devaient pas se…")

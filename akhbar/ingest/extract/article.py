@@ -25,6 +25,7 @@ from akhbar.ingest.extract.body import (
     coverage,
     drop_boilerplate_blocks,
     find_standfirst,
+    is_teaser,
     prune_boilerplate,
 )
 from akhbar.ingest.extract.language import detect_language
@@ -234,8 +235,9 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     if first is not None and first.tag == "head" and _fold(title) in _fold("".join(first.itertext())):
         body.remove(first)
     drop_boilerplate_blocks(body)
-    if page.article_body:
-        body = check_with_reference(body, document.text or "" if document else "", page.article_body)
+    text = document.text or "" if document else ""
+    if page.article_body and not is_teaser(page.article_body, text):
+        body = check_with_reference(body, text, page.article_body)
     add_standfirst(body, standfirst)
     return body
 

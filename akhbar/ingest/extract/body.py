@@ -356,6 +356,16 @@ def _grams(text: str, size: int = 3) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + size]) for i in range(max(len(words) - size + 1, 1))} if words else set()
 
 
+# How a teaser ends where the article goes on.
+_TRUNCATED = ("…", "...", "[…]", "[...]", "(…)", "(...)")
+
+
+def is_teaser(reference: str, text: str) -> bool:
+    """True for a JSON-LD articleBody cut with an ellipsis where the page's text goes on much
+    further: the article's first lines, no statement of what it holds."""
+    return reference.rstrip().endswith(_TRUNCATED) and len(text) > REFERENCE_EXCESS * len(reference)
+
+
 def check_with_reference(body: _Element, text: str, reference: str) -> _Element:
     """The body checked against the page's JSON-LD ``articleBody`` (``reference``).
 
