@@ -671,3 +671,14 @@ def test_the_json_ld_body_is_read_unescaped() -> None:
     body = read_page_metadata(tree).article_body or ""
     assert body.startswith("L'usine de dessalement d'eau de mer") and "&apos;" not in body
     assert "achevée.\xa0Le ministre" in body and body.endswith("ne devaient pas se…")
+
+
+def test_an_article_cut_into_chunks_of_one_kind_is_extracted_whole() -> None:
+    # Three containers of one class, an advertisement and a newsletter box between them:
+    # trafilatura stops at the first container; the later chunks are joined to it.
+    draft = extract("en_chunks.html", now=LATER)
+    text = draft.text
+    assert text.startswith("From the first of May, travellers between Tarifa and Tangier")
+    assert text.index("which the morning crossing does not meet") < text.index("Fares stay as they are") < (
+        text.index("its engines meet the emission rules")) < text.index("Hoteliers in Tangier's old town")
+    assert "Advertisement" not in text and "travel news every Friday" not in text

@@ -28,6 +28,7 @@ from akhbar.ingest.extract.body import (
     is_teaser,
     prune_boilerplate,
 )
+from akhbar.ingest.extract.chunks import join_chunks, split_body, stopped_at_first
 from akhbar.ingest.extract.language import detect_language
 from akhbar.ingest.extract.metadata import (
     PageMetadata,
@@ -208,6 +209,12 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     # In place: the metadata and the dates have been read from the tree already.
     prune_boilerplate(source, rules.drop_xpaths() if rules else ())
     document = _trafilatura(source, url)
+    # An article cut into chunks of one kind: the pass may stop at the first.
+    if document is not None and (chunks := split_body(source)) and stopped_at_first(chunks, document.text or ""):
+        join_chunks(chunks)
+        joined = _trafilatura(source, url)
+        if joined is not None and len(joined.text or "") > len(document.text or ""):
+            document = joined
     # The precision pass sometimes keeps only a teaser of a short or oddly built page: then the
     # balanced pass (with its recall retry) is asked too, and kept when it finds much more.
     if document is None or len(document.text or "") < SHORT_BODY_CHARS or _mostly_quotes(document):
