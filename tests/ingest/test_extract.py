@@ -13,11 +13,7 @@ from trafilatura.utils import load_html
 
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
-from akhbar.ingest.extract.body import (
-    drop_boilerplate_blocks,
-    find_standfirst,
-    is_boilerplate_block,
-)
+from akhbar.ingest.extract.body import drop_boilerplate_blocks, find_standfirst
 from akhbar.ingest.extract.command import run_extract
 from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
@@ -29,6 +25,7 @@ from akhbar.ingest.extract.metadata import (
     strip_site_name,
     tidy_headline,
 )
+from akhbar.ingest.extract.notices import is_boilerplate_block
 from akhbar.ingest.extract.rules import ExtractRules, RuleError
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 
