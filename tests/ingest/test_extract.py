@@ -443,12 +443,23 @@ NOTICE_PAGES = {
         "paywall": "Pour lire la suite", "already a subscriber": "déjà abonné",
         "copyright notice": "Tous droits réservés", "date line": "Écrit le",
         "live page closed": "Ce direct est terminé", "newsletter confirmation": "Merci pour votre inscription",
-        "writer's biography": "Sonia Trabelsi",
+        "writer's biography": "Sonia Trabelsi", "print button": "Imprimer", "tags label": "Mots-clés",
+        "comment counter": "3 commentaires",
     }),
     "ar_haquq.html": ("الطريق الوطنية رقم ستة", {
         "read also line inside a paragraph": "توسيع محطة القطار", "advertisement label": "إعلان",
         "copyright notice": "جميع الحقوق محفوظة", "live page closed": "انتهت هذه التغطية",
-        "newsletter confirmation": "لاشتراكك",
+        "newsletter confirmation": "لاشتراكك", "tags label": "الوسوم", "comment counter": "التعليقات",
+    }),
+    "en_furniture.html": ("asked the chamber of commerce", {
+        "don't miss header": "DON'T MISS", "tagged link to another article": "[INSIGHT]",
+        "see more line": "Mostaganem", "photo credit with ©": "photos ©", "also on (domain)": "vote on a new",
+        "listen link": "podcasts.oranwire", "shortcode left as text": "[button", "letterbox pitch": "letterbox",
+        "share invitation": "Like this story", "comment invitation": "what YOU think",
+        "write-to line": "samir.haddad", "reprint notice": "non-commercial use", "reprint button": "Order Reprints",
+        "print button": "Print Article", "tags label": "Tags", "comment counter": "12 Comments",
+        "form messages": "An error has occurred", "form message": "has been sent to", "thank-you line": "Thank you",
+        "copyright with a name before the year": "ISSN",
     }),
     "en_notices.html": ("full output by the spring", {
         "advertiser disclosure": "references to products", "illustration credit (soft hyphens)": "trative",
@@ -473,7 +484,8 @@ def test_notices_and_paywall_lines_are_removed_in_every_language(name: str) -> N
     # The rest of a paragraph that held a "read also" line stays, in its order.
     first, last = {"fr_abonnes.html": ("paroi nord", "quatre millions de dinars"),
                    "ar_haquq.html": ("خمسة عشر درهما", "آلاف الطلبة"),
-                   "en_notices.html": ("refractory lining", "without imports")}[name]
+                   "en_notices.html": ("refractory lining", "without imports"),
+                   "en_furniture.html": ("nine-day strike", "safety promises are kept")}[name]
     assert 0 <= draft.text.index(first) < draft.text.index(last)
 
 

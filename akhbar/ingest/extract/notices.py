@@ -25,7 +25,7 @@ _LEADS = re.compile(
     r"\(more\s*:|also available on (?:apple podcasts|spotify|google podcasts)|read the original article on|"
     r"explore more$|don[’']?t miss(?: out)?\s*[:–—-]|for more [\w ,]{2,60}(?:news|coverage)\b[^.]{0,30}(?:visit|sign up|subscribe)|"
     r"thank you for (?:subscribing|signing up)|merci (?:pour|de) votre (?:inscription|abonnement)|"
-    r"[\w ]{0,40}delivered (?:right |straight )?to your inbox|"
+    r"[\w ]{0,40}delivered (?:right |straight )?(?:to your inbox|to your door|through your letterbox)|"
     r"this live blog (?:has ended|is closed)|ce direct est (?:désormais )?terminé|انتهت هذه التغطية|"
     r"شكرا لاشتراكك|شكراً لاشتراكك|"
     r"share this|share on|never miss|for the latest (?:stories|news)|download (?:the|our) [\w ]{0,20}app|"
@@ -44,9 +44,17 @@ _LEADS = re.compile(
     r"we cannot do this without|listen (?:to [\w ]{2,40} )?on (?:spotify|apple podcasts)|"
     r"(?:more|more must-reads) from [\w ]{2,30}$|related videos?\s*:?$|advertisement$|publicité$|إعلان$|"
     r"advertise with|our standards\s*:|"
+    # page furniture: a "don't miss" / "see more" header, a tags label, print and reprint
+    # buttons, a comment counter, a form's messages, "Listen: <link>", a shortcode left as text
+    r"see more\s*:|don[’']?t miss$|(?:tags|mots[- ]clés|étiquettes|الوسوم|وسوم|الكلمات المفتاحية)\s*(?::|$)|"
+    r"order reprints$|print (?:this )?article$|imprimer (?:l'|l’|cet )article$|"
+    r"(?:\d+\s+)?(?:comments?|commentaires?|تعليقات|التعليقات)$|tell us what you think|donnez votre avis|"
+    r"like this (?:story|article)\?|also on [\w-]+\.(?:com|net|org|co\.uk)\b|"
+    r"an error (?:has )?occurred|this article has been sent to|thank you\W*$|merci\W*$|"
+    r"[\w ]{1,20}:\s*https?://\S+$|\[\w+ \w+\s*=|"
     # credits and contact lines
     r"\[?image (?:via|credit)|source images? by|lead image\s*:|"
-    r"[—–-]?\s*contact (?:reporter )?[\w .'’-]{2,40} at \S+@|"
+    r"[—–-]?\s*(?:contact (?:reporter )?|write to )[\w .'’-]{2,40} at \S+@|"
     # bare labels and sources: "Release Date:", "Category : Press Releases", "BVINEWS.COM"
     r"(?:release|news) date\s*:|categor(?:y|ie)\s*:|(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|ma|dz|tn|fr)\W*$"
     r")",
@@ -58,10 +66,13 @@ _NOTICES = re.compile(
     r"all rights reserved|tous droits réservés|جميع الحقوق محفوظة|copyrighted property|"
     r"written permission[^.]{0,40}(?:reprint|reproduc|republish)|this material may not be (?:published|reproduced)|"
     r"(?:receive|earn) (?:a )?(?:compensation|commission) when you|references to products from|"
-    r"already a subscriber|can be reached at \S+@|advertise with (?:us|the)\b",
+    r"already a subscriber|can be reached at \S+@|advertise with (?:us|the)\b|"
+    r"for your personal,? non-commercial use only|(?:photos?|images?|pictures?)\s*(?:by\s*)?©",
     re.IGNORECASE,
 )
-_COPYRIGHT = re.compile(r"\W*(?:©|copyright\s*(?:©|\(c\)|\d{4}))", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"\W*(?:©|copyright\s*(?:©|\(c\)|\d{4}|[\w .,&'’-]{1,40}\d{4}))", re.IGNORECASE)
+# A link to another article with its kind in capitals after it: "Plague fears grow [INSIGHT]".
+_TAGGED_LINK = re.compile(r".{10,160}\s\[[A-Z]{3,12}\]\W*")
 # A production credit at the end of a feature ("Photographer: Stephen Tayo", "Editor-in-Chief
 # Versha Sharma"): a role, then a capitalised name.
 _CREDIT = re.compile(
@@ -112,6 +123,6 @@ def is_boilerplate_block(text: str) -> bool:
         return False
     if len(text) <= CREDIT_MAX_CHARS and _CREDIT.fullmatch(text):
         return True
-    if _BIO.match(text):
+    if _BIO.match(text) or _TAGGED_LINK.fullmatch(text):
         return True
     return bool(_LEADS.match(text)) or (len(text) <= DATE_LINE_MAX_CHARS and bool(_DATE_LEAD.match(text)))
