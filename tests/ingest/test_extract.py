@@ -691,3 +691,13 @@ def test_an_article_cut_into_chunks_of_one_kind_is_extracted_whole() -> None:
     assert text.index("which the morning crossing does not meet") < text.index("Fares stay as they are") < (
         text.index("its engines meet the emission rules")) < text.index("Hoteliers in Tangier's old town")
     assert "Advertisement" not in text and "travel news every Friday" not in text
+
+
+def test_a_page_the_fast_pass_misses_is_retried_with_the_precision_comparisons_first() -> None:
+    # A table layout whose article container is named "article_body": the fast precision pass
+    # finds nothing, the balanced pass one block with the headline and the sidebar's news; the
+    # precision pass with trafilatura's comparisons finds the article alone.
+    draft = extract("en_sidebar.html", now=LATER)
+    assert "Shirak Daily - The textile mill on the edge of Gyumri" in draft.text
+    assert draft.text.endswith("the morning and evening shifts, which start at six.")
+    assert "Lake Sevan" not in draft.text and "lavash" not in draft.text
