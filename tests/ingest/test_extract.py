@@ -444,12 +444,13 @@ NOTICE_PAGES = {
         "copyright notice": "Tous droits réservés", "date line": "Écrit le",
         "live page closed": "Ce direct est terminé", "newsletter confirmation": "Merci pour votre inscription",
         "writer's biography": "Sonia Trabelsi", "print button": "Imprimer", "tags label": "Mots-clés",
-        "comment counter": "3 commentaires",
+        "comment counter": "3 commentaires", "reading time": "Temps de lecture", "source line": "Source : agences",
     }),
     "ar_haquq.html": ("الطريق الوطنية رقم ستة", {
         "read also line inside a paragraph": "توسيع محطة القطار", "advertisement label": "إعلان",
         "copyright notice": "جميع الحقوق محفوظة", "live page closed": "انتهت هذه التغطية",
         "newsletter confirmation": "لاشتراكك", "tags label": "الوسوم", "comment counter": "التعليقات",
+        "reading time": "مدة القراءة",
     }),
     "en_furniture.html": ("asked the chamber of commerce", {
         "don't miss header": "DON'T MISS", "tagged link to another article": "[INSIGHT]",
@@ -459,7 +460,12 @@ NOTICE_PAGES = {
         "write-to line": "samir.haddad", "reprint notice": "non-commercial use", "reprint button": "Order Reprints",
         "print button": "Print Article", "tags label": "Tags", "comment counter": "12 Comments",
         "form messages": "An error has occurred", "form message": "has been sent to", "thank-you line": "Thank you",
-        "copyright with a name before the year": "ISSN",
+        "copyright with a name before the year": "ISSN", "reading time": "5 min read", "bare 'More:'": "More:",
+        "inbox pitch with an apostrophe": "top port stories", "follow @account": "@OranWireDeals",
+        "listen live": "Port Talk", "how to listen": "Harbour Podcast", "membership pitch": "proposition for you",
+        "you may also like": "also like", "coverage link": "full coverage", "reach the reporters": "Reach the",
+        "most read": "Most read", "source line": "News agencies", "filed under": "Filed under",
+        "may be reached at": "skheddar", "e-mail line": "nbey@",
     }),
     "en_notices.html": ("full output by the spring", {
         "advertiser disclosure": "references to products", "illustration credit (soft hyphens)": "trative",

@@ -21,11 +21,11 @@ _LEADS = re.compile(
     r"اقرأ أيضا|اقرأ أيضاً|اقرأ ايضا|إقرأ أيضا|إقرأ أيضاً|اقرأ كذلك|اقرأ المزيد|طالع أيضا|"
     r"طالع أيضاً|شاهد أيضا|شاهد أيضاً|مواضيع ذات صلة|أخبار ذات صلة|"
     r"suivez[- ]nous|abonnez[- ]vous|inscrivez[- ]vous|partager|partagez|"
-    r"follow us|follow (?:the )?[\w ]{2,30} on (?:twitter|facebook|instagram|snapchat|x|threads|youtube|tiktok)\b|sign up|subscribe|"
+    r"follow us|follow (?:the )?@?[\w ]{2,30} on (?:twitter|facebook|instagram|snapchat|x|threads|youtube|tiktok)\b|sign up|subscribe|"
     r"\(more\s*:|also available on (?:apple podcasts|spotify|google podcasts)|read the original article on|"
     r"explore more$|don[’']?t miss(?: out)?\s*[:–—-]|for more [\w ,]{2,60}(?:news|coverage)\b[^.]{0,30}(?:visit|sign up|subscribe)|"
     r"thank you for (?:subscribing|signing up)|merci (?:pour|de) votre (?:inscription|abonnement)|"
-    r"[\w ]{0,40}delivered (?:right |straight )?(?:to your inbox|to your door|through your letterbox)|"
+    r"[\w ’']{0,40}delivered (?:right |straight )?(?:to your inbox|to your door|through your letterbox)|"
     r"this live blog (?:has ended|is closed)|ce direct est (?:désormais )?terminé|انتهت هذه التغطية|"
     r"شكرا لاشتراكك|شكراً لاشتراكك|"
     r"share this|share on|never miss|for the latest (?:stories|news)|download (?:the|our) [\w ]{0,20}app|"
@@ -41,7 +41,8 @@ _LEADS = re.compile(
     r"want (?:to (?:keep up|bookmark|read more)|more [\w ]{2,30}\?)|you(?:'re|’re| are) reading the [\w'’ ]{2,40}newsletter|"
     r"get (?:alerts|the latest updates|all the latest)|stay connected|discover special offers|don'?t miss\s*:|"
     r"join our [\w ]{2,30}(?:community|forums?)|support (?:our|independent) (?:newsroom|journalism)|"
-    r"we cannot do this without|listen (?:to [\w ]{2,40} )?on (?:spotify|apple podcasts)|"
+    r"we cannot do this without|listen (?:to [\w ]{2,40} )?(?:on (?:spotify|apple podcasts)|live\b)|how to listen|"
+    r"if you enjoyed this article|you may also like|follow [\w'’ ]{2,40} coverage|reach (?:the )?reporters?\b|"
     r"(?:more|more must-reads) from [\w ]{2,30}$|related videos?\s*:?$|advertisement$|publicité$|إعلان$|"
     r"advertise with|our standards\s*:|"
     # page furniture: a "don't miss" / "see more" header, a tags label, print and reprint
@@ -51,10 +52,12 @@ _LEADS = re.compile(
     r"(?:\d+\s+)?(?:comments?|commentaires?|تعليقات|التعليقات)$|tell us what you think|donnez votre avis|"
     r"like this (?:story|article)\?|also on [\w-]+\.(?:com|net|org|co\.uk)\b|"
     r"an error (?:has )?occurred|this article has been sent to|thank you\W*$|merci\W*$|"
-    r"[\w ]{1,20}:\s*https?://\S+$|\[\w+ \w+\s*=|"
+    r"[\w ]{1,20}:\s*https?://\S+$|\[\w+ \w+\s*=|(?:more|also)\s*:$|filed under\s*:|"
+    r"most (?:read|popular|viewed)(?: in [\w ]{2,30})?$|source\s*:\s*[\w .,&-]{2,40}$|"
+    r"(?:reading time|temps de lecture|tempo de leitura|مدة القراءة|وقت القراءة)\s*:?\s*\d|\d+\s*min(?:ute)?s? read$|"
     # credits and contact lines
     r"\[?image (?:via|credit)|source images? by|lead image\s*:|"
-    r"[—–-]?\s*(?:contact (?:reporter )?|write to )[\w .'’-]{2,40} at \S+@|"
+    r"[—–-]?\s*(?:contact (?:reporter )?|write to |e-?mail )[\w .'’-]{2,40} at \S+@|"
     # bare labels and sources: "Release Date:", "Category : Press Releases", "BVINEWS.COM"
     r"(?:release|news) date\s*:|categor(?:y|ie)\s*:|(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|ma|dz|tn|fr)\W*$"
     r")",
@@ -66,7 +69,7 @@ _NOTICES = re.compile(
     r"all rights reserved|tous droits réservés|جميع الحقوق محفوظة|copyrighted property|"
     r"written permission[^.]{0,40}(?:reprint|reproduc|republish)|this material may not be (?:published|reproduced)|"
     r"(?:receive|earn) (?:a )?(?:compensation|commission) when you|references to products from|"
-    r"already a subscriber|can be reached at \S+@|advertise with (?:us|the)\b|"
+    r"already a subscriber|(?:can|may) be reached at \S+@|advertise with (?:us|the)\b|"
     r"for your personal,? non-commercial use only|(?:photos?|images?|pictures?)\s*(?:by\s*)?©",
     re.IGNORECASE,
 )
