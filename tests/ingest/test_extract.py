@@ -707,3 +707,12 @@ def test_a_page_the_fast_pass_misses_is_retried_with_the_precision_comparisons_f
     assert "Shirak Daily - The textile mill on the edge of Gyumri" in draft.text
     assert draft.text.endswith("the morning and evening shifts, which start at six.")
     assert "Lake Sevan" not in draft.text and "lavash" not in draft.text
+
+
+def test_a_standfirst_in_a_summary_div_is_put_first() -> None:
+    # The description's text sits in a <div class="article__summary"> between the headline and
+    # the text, which the precision pass leaves out.
+    draft = extract("fr_resume.html", now=LATER)
+    assert draft.text.startswith("Les agriculteurs de la palmeraie de Tozeur disposent depuis lundi")
+    assert draft.text.index("goutte à goutte") < draft.text.index("Le réseau, long de quarante kilomètres")
+    assert draft.text.count("goutte à goutte") == 1

@@ -324,11 +324,11 @@ def coverage(text: str, reference: str) -> float:
 
 # The standfirst: a block after the headline that says what the page's description says. Some
 # layouts put it in the page's <header> (which trafilatura's precision mode drops) or outside the
-# JSON-LD articleBody; it is the article's first paragraph.
+# JSON-LD articleBody, or in a summary <div> of its own; it is the article's first paragraph.
 STANDFIRST_MIN_CHARS = 40
 # A truncated description's block may go on this much longer.
 STANDFIRST_MORE_CHARS = 300
-STANDFIRST_TAGS = ("h1", "h2", "h3", "h4", "p")
+STANDFIRST_TAGS = ("h1", "h2", "h3", "h4", "p", "div")
 _NON_ALNUM = re.compile(r"[\W_]+")
 
 
