@@ -466,6 +466,8 @@ NOTICE_PAGES = {
         "you may also like": "also like", "coverage link": "full coverage", "reach the reporters": "Reach the",
         "most read": "Most read", "source line": "News agencies", "filed under": "Filed under",
         "may be reached at": "skheddar", "e-mail line": "nbey@",
+        "time and byline": "9:15 AM", "related post": "Fish soup", "more links": "AP business",
+        "bare social profile": "twitter.com/oranwire",
     }),
     "en_notices.html": ("full output by the spring", {
         "advertiser disclosure": "references to products", "illustration credit (soft hyphens)": "trative",

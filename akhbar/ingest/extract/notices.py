@@ -16,7 +16,7 @@ _LEADS = re.compile(
     r"^\W*(?:"
     r"(?:à |a )?lire (?:aussi|également|egalement|encore|la suite)|voir aussi|à voir aussi|"
     r"sur le même sujet|lire plus|en savoir plus|"
-    r"read (?:also|more|next)|also read|see also|related(?: articles?| stories| content)?\s*:|"
+    r"read (?:also|more|next)|also read|see also|related(?: articles?| stories| content| posts?)?\s*:|"
     r"more on this|recommended\s*(?::|for you|reading|stories|articles|$)|(?:first-time )?subscribers also (?:receive|get)|"
     r"اقرأ أيضا|اقرأ أيضاً|اقرأ ايضا|إقرأ أيضا|إقرأ أيضاً|اقرأ كذلك|اقرأ المزيد|طالع أيضا|"
     r"طالع أيضاً|شاهد أيضا|شاهد أيضاً|مواضيع ذات صلة|أخبار ذات صلة|"
@@ -52,7 +52,8 @@ _LEADS = re.compile(
     r"(?:\d+\s+)?(?:comments?|commentaires?|تعليقات|التعليقات)$|tell us what you think|donnez votre avis|"
     r"like this (?:story|article)\?|also on [\w-]+\.(?:com|net|org|co\.uk)\b|"
     r"an error (?:has )?occurred|this article has been sent to|thank you\W*$|merci\W*$|"
-    r"[\w ]{1,20}:\s*https?://\S+$|\[\w+ \w+\s*=|(?:more|also)\s*:$|filed under\s*:|"
+    r"[\w ]{1,20}:\s*https?://\S+$|more [\w ]{1,30}:\s*https?://|"
+    r"(?:https?://)?(?:www\.)?(?:twitter|x|instagram|facebook)\.com/[\w.]+/?$|\[\w+ \w+\s*=|(?:more|also)\s*:$|filed under\s*:|"
     r"most (?:read|popular|viewed)(?: in [\w ]{2,30})?$|source\s*:\s*[\w .,&-]{2,40}$|"
     r"(?:reading time|temps de lecture|tempo de leitura|مدة القراءة|وقت القراءة)\s*:?\s*\d|\d+\s*min(?:ute)?s? read$|"
     # credits and contact lines
@@ -108,7 +109,7 @@ LEAD_MAX_CHARS = 220
 # A date line ("Publié le 17/12/2020 à 10h30 | Mis à jour …") left in the text.
 _DATE_LEAD = re.compile(
     r"^\W*(?:publi[ée] le|mis en ligne le|mis à jour le|écrit le|published|posted|updated|written|نشر في|نشر بتاريخ|"
-    r"تاريخ النشر)\b\W*(?:on\b)?\W*(?:\w+\W+){0,2}\d",
+    r"تاريخ النشر)\b\W*(?:on\b)?\W*(?:\w+\W+){0,2}\d|\d{1,2}:\d{2}\s*(?:am|pm)\b",
     re.IGNORECASE,
 )
 DATE_LINE_MAX_CHARS = 120
