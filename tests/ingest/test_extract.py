@@ -718,3 +718,17 @@ def test_a_standfirst_in_a_summary_div_is_put_first() -> None:
     assert draft.text.startswith("Les agriculteurs de la palmeraie de Tozeur disposent depuis lundi")
     assert draft.text.index("goutte à goutte") < draft.text.index("Le réseau, long de quarante kilomètres")
     assert draft.text.count("goutte à goutte") == 1
+
+
+def test_a_leading_block_that_is_the_title_and_a_date_led_meta_line_are_dropped() -> None:
+    # The headline is a <p><strong> repeating the title, then "17/12/2020 - Publié par : …".
+    draft = extract("fr_titre_repete.html", now=LATER)
+    assert draft.title == "Béjaïa : le téléphérique rouvre après sa révision"
+    assert draft.text.startswith("Le téléphérique qui relie le centre de Béjaïa")
+    assert "Publié par" not in draft.text and "rouvre après sa révision" not in draft.text
+
+
+def test_a_date_led_line_is_a_meta_line_only_with_its_byline_word() -> None:
+    assert is_boilerplate_block("05/10/2018 - Posted by: Clara Borba - Category: Health")
+    assert is_boilerplate_block("17.12.2020 | par Yasmine Ait")
+    assert not is_boilerplate_block("05/10/2018 - The council voted the budget after a long night of debate.")

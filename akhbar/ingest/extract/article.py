@@ -247,8 +247,11 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     if body is None:
         return None
     first = body[0] if len(body) else None
-    # The body's leading heading repeats the title (stored apart), sometimes with a kicker.
-    if first is not None and first.tag == "head" and _fold(title) in _fold("".join(first.itertext())):
+    # The body's leading heading repeats the title (stored apart), sometimes with a kicker; a
+    # leading block of another kind when it is the title exactly.
+    if first is not None and title and (
+            _fold(title) in _fold("".join(first.itertext())) if first.tag == "head"
+            else _fold(title) == _fold("".join(first.itertext()))):
         body.remove(first)
     drop_boilerplate_blocks(body)
     text = document.text or "" if document else ""

@@ -109,7 +109,8 @@ LEAD_MAX_CHARS = 220
 # A date line ("Publié le 17/12/2020 à 10h30 | Mis à jour …") left in the text.
 _DATE_LEAD = re.compile(
     r"^\W*(?:publi[ée] le|mis en ligne le|mis à jour le|écrit le|published|posted|updated|written|نشر في|نشر بتاريخ|"
-    r"تاريخ النشر)\b\W*(?:on\b)?\W*(?:\w+\W+){0,2}\d|\d{1,2}:\d{2}\s*(?:am|pm)\b",
+    r"تاريخ النشر)\b\W*(?:on\b)?\W*(?:\w+\W+){0,2}\d|\d{1,2}:\d{2}\s*(?:am|pm)\b|"
+    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*[-–|]\s*(?:publi|posted|by\b|par\b|نشر)",
     re.IGNORECASE,
 )
 DATE_LINE_MAX_CHARS = 120
