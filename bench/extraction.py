@@ -4,7 +4,8 @@ Columns, all in one run: akhbar, trafilatura (default, ``favor_precision``, ``fa
 with its own metadata), readability-lxml and newspaper4k (dev dependencies; a column is skipped
 when its library is missing).
 
-Data: ../shared/bench/extraction (relative to the repository root), two datasets:
+Data: ../shared/bench/extraction (relative to the repository root), two datasets, and a third
+one kept outside the repository:
 
 - newspaper4k: 421 English pages with ground-truth body, title and date. Body score: word 4-gram
   shingle precision / recall / F1 per page (multiset overlap, lower-cased word tokens), macro
@@ -14,6 +15,14 @@ Data: ../shared/bench/extraction (relative to the repository root), two datasets
   "without" snippets absent (macro over pages), and trafilatura's own snippet F1 (global counts:
   a found "with" is a TP, a missing one a FN, a found "without" a FP; matching is
   whitespace-normalised, case-sensitive substring), searched in each extractor's title + body.
+- aeb: the Zyte / scrapinghub article-extraction benchmark, 181 news and blog pages with their
+  annotated body (no title, date or author truth). Not stored here: ``git clone
+  https://github.com/scrapinghub/article-extraction-benchmark`` and give the clone with
+  ``--aeb-dir PATH`` or ``AKHBAR_AEB_DIR`` (see ``bench/aeb.py``). Scored exactly as its
+  ``evaluate.py`` does ("AEB F1 / precision / recall / accuracy", with bootstrap ± — F1 of the mean
+  precision and mean recall over pages, on word 4-gram shingles with case kept), beside the
+  newspaper4k-style body rows. Its own runners differ a little from ours: trafilatura.extract on
+  the decoded text without the URL, readability's summary through html-text.
 
 Both: title accuracy (normalised exact match, pages with a truth title), date accuracy (same
 calendar day, pages with a truth date; our ``published`` is a UTC instant, read in the UTC
@@ -27,8 +36,8 @@ files against one Python process running ``trafilatura.extract(html, favor_preci
 the same files, interleaved and repeated; CPU time (user + system, less sensitive to the other
 jobs on a shared machine) and wall time, medians and their ratio.
 
-Usage: .venv/bin/python -m bench.extraction [--dataset newspaper4k|multilingual] [--limit N]
-       [--misses FIELD] | --speed [--files N] [--repeat R]
+Usage: .venv/bin/python -m bench.extraction [--dataset newspaper4k|multilingual|aeb] [--limit N]
+       [--aeb-dir PATH] [--only COLUMN] [--dump FILE] [--misses FIELD] | --speed [--files N] [--repeat R]
 """
 
 from __future__ import annotations
@@ -61,10 +70,11 @@ from akhbar.ingest.charset import decode
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
 from akhbar.ingest.extract.metadata import read_page_metadata
+from bench import aeb
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "bench" / "extraction"
-DATASETS = ("newspaper4k", "multilingual")
+DATASETS = ("newspaper4k", "multilingual", "aeb")
 SHINGLE = 4
 
 
@@ -135,6 +145,11 @@ def load_multilingual(root: Path) -> Iterator[Page]:
             without=tuple(note.get("without") or ()),
             authors=_split_names(note.get("author") or ""),
         )
+
+
+def load_aeb(root: Path) -> Iterator[Page]:
+    for key, html, url, body in aeb.load_items(root):
+        yield Page(name=key, html=html, url=url, title=None, date=None, body=body)
 
 
 def _page_zone(html: bytes) -> tzinfo:
@@ -284,24 +299,42 @@ def score(pages: list[Page], outputs: list[Output]) -> dict[str, float]:
         result["must-not-contain absent"] = sum(absent) / len(absent) if absent else 0.0
         result["snippet F1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     titled = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.title]
-    result["title accuracy"] = sum(_norm_title(o.title) == _norm_title(p.title or "") for p, o in titled) / max(len(titled), 1)
     dated = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.date]
-    result["date accuracy"] = sum(o.date == p.date for p, o in dated) / max(len(dated), 1)
     authored = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.authors]
-    result["author accuracy"] = sum(_names(o.authors) == _names(p.authors) for p, o in authored) / max(len(authored), 1)
+    if titled:
+        result["title accuracy"] = sum(_norm_title(o.title) == _norm_title(p.title or "") for p, o in titled) / len(titled)
+    if dated:
+        result["date accuracy"] = sum(o.date == p.date for p, o in dated) / len(dated)
+    if authored:
+        result["author accuracy"] = sum(_names(o.authors) == _names(p.authors) for p, o in authored) / len(authored)
     result["ms per page"] = sum(o.ms for o in outputs) / max(len(outputs), 1)
     return result
 
 
-def load(name: str, limit: int | None) -> list[Page]:
-    root = DATA / name
-    loader = load_newspaper4k if name == "newspaper4k" else load_multilingual
+def data_root(name: str, aeb_dir: Path | None = None) -> Path:
+    return (aeb_dir or aeb.default_dir(DATA)) if name == "aeb" else DATA / name
+
+
+def load(name: str, limit: int | None, aeb_dir: Path | None = None) -> list[Page]:
+    root = data_root(name, aeb_dir)
+    loader = {"newspaper4k": load_newspaper4k, "aeb": load_aeb}.get(name, load_multilingual)
     pages = list(loader(root))
     return pages[:limit] if limit else pages
 
 
-def evaluate(name: str, limit: int | None, only: str | None = None, dump: str | None = None) -> str:
-    pages = load(name, limit)
+def _aeb_rows(pages: list[Page], outputs: dict[str, list[Output]]) -> dict[str, dict[str, str]]:
+    """The benchmark's own figures per column, "value ± bootstrap standard deviation"."""
+    truths = [p.body or "" for p in pages]
+    rows: dict[str, dict[str, str]] = {}
+    for label, outs in outputs.items():
+        for metric, (value, std) in aeb.evaluate(truths, [o.text for o in outs]).items():
+            rows.setdefault(f"AEB {metric}", {})[label] = f"{value:.3f} ± {std:.3f}"
+    return rows
+
+
+def evaluate(name: str, limit: int | None, only: str | None = None, dump: str | None = None,
+             aeb_dir: Path | None = None) -> str:
+    pages = load(name, limit, aeb_dir)
     columns = runners()
     if only:
         columns = {label: run for label, run in columns.items() if label in {"akhbar", only}}
@@ -314,7 +347,8 @@ def evaluate(name: str, limit: int | None, only: str | None = None, dump: str | 
         rows = [{"page": p.name, "truth": {"title": p.title, "date": p.date, "authors": p.authors,
                                            "with": p.with_, "without": p.without},
                  "got": {"title": o.title, "date": o.date, "authors": o.authors, "text": o.text},
-                 "prf": prf(o.text, p.body) if p.body is not None else None}
+                 "prf": prf(o.text, p.body) if p.body is not None else None,
+                 "aeb": aeb.page_scores(p.body, o.text) if name == "aeb" and p.body is not None else None}
                 for p, o in zip(pages, outputs["akhbar"], strict=True)]
         Path(dump).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     labels = list(columns)
@@ -324,13 +358,16 @@ def evaluate(name: str, limit: int | None, only: str | None = None, dump: str | 
         cells = [f"{scores[label][metric]:.1f}" if metric == "ms per page" else f"{scores[label][metric]:.3f}"
                  for label in labels]
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    if name == "aeb":
+        lines[4:4] = [f"| {metric} | " + " | ".join(cells[label] for label in labels) + " |"
+                      for metric, cells in _aeb_rows(pages, outputs).items()]
     return "\n".join(lines)
 
 
-def misses(name: str, limit: int | None, field: str) -> str:
+def misses(name: str, limit: int | None, field: str, aeb_dir: Path | None = None) -> str:
     """akhbar's wrong answers for one field (title, date, authors, body), for development."""
     lines = []
-    for page in load(name, limit):
+    for page in load(name, limit, aeb_dir):
         out = run_ours(page)
         if field == "body":
             if page.body is not None:
@@ -410,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", choices=("title", "date", "authors", "body"),
                         help="list akhbar's wrong answers for one field instead")
     parser.add_argument("--dump", help="write akhbar's output per page to this JSON file")
+    parser.add_argument("--aeb-dir", type=Path, default=None,
+                        help=f"clone of the article-extraction benchmark (default: ${aeb.ENV}, or "
+                        "../shared/bench/article-extraction-benchmark)")
     parser.add_argument("--speed", action="store_true", help="whole-process timing instead")
     parser.add_argument("--files", type=int, default=120, help="--speed: number of files")
     parser.add_argument("--repeat", type=int, default=5, help="--speed: interleaved repeats")
@@ -424,10 +464,12 @@ def main(argv: list[str] | None = None) -> int:
         print(speed(args.files, args.repeat))
         return 0
     for name in [args.dataset] if args.dataset else DATASETS:
-        if not (DATA / name).is_dir():
-            print(f"dataset {name} not found under {DATA}: skipped")
+        root = data_root(name, args.aeb_dir)
+        if not (root / ("ground-truth.json" if name != "multilingual" else "annotations.json")).is_file():
+            print(f"dataset {name} not found at {root}: skipped")
             continue
-        print(misses(name, args.limit, args.misses) if args.misses else evaluate(name, args.limit, args.only, args.dump))
+        print(misses(name, args.limit, args.misses, args.aeb_dir) if args.misses
+              else evaluate(name, args.limit, args.only, args.dump, args.aeb_dir))
         print()
     return 0
 

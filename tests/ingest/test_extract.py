@@ -13,11 +13,7 @@ from trafilatura.utils import load_html
 
 from akhbar.ingest.errors import ExtractError
 from akhbar.ingest.extract.article import extract_article
-from akhbar.ingest.extract.body import (
-    drop_boilerplate_blocks,
-    find_standfirst,
-    is_boilerplate_block,
-)
+from akhbar.ingest.extract.body import drop_boilerplate_blocks, find_standfirst
 from akhbar.ingest.extract.command import run_extract
 from akhbar.ingest.extract.dates import dates_in, printed_date
 from akhbar.ingest.extract.language import detect_language
@@ -25,9 +21,11 @@ from akhbar.ingest.extract.metadata import (
     choose_title,
     parse_date,
     person_names,
+    read_page_metadata,
     strip_site_name,
     tidy_headline,
 )
+from akhbar.ingest.extract.notices import is_boilerplate_block
 from akhbar.ingest.extract.rules import ExtractRules, RuleError
 from akhbar.ingest.types import ArticleDraft, FeedEntry
 
@@ -445,12 +443,31 @@ NOTICE_PAGES = {
         "paywall": "Pour lire la suite", "already a subscriber": "déjà abonné",
         "copyright notice": "Tous droits réservés", "date line": "Écrit le",
         "live page closed": "Ce direct est terminé", "newsletter confirmation": "Merci pour votre inscription",
-        "writer's biography": "Sonia Trabelsi",
+        "writer's biography": "Sonia Trabelsi", "print button": "Imprimer", "tags label": "Mots-clés",
+        "comment counter": "3 commentaires", "reading time": "Temps de lecture", "source line": "Source : agences",
     }),
     "ar_haquq.html": ("الطريق الوطنية رقم ستة", {
         "read also line inside a paragraph": "توسيع محطة القطار", "advertisement label": "إعلان",
         "copyright notice": "جميع الحقوق محفوظة", "live page closed": "انتهت هذه التغطية",
-        "newsletter confirmation": "لاشتراكك",
+        "newsletter confirmation": "لاشتراكك", "tags label": "الوسوم", "comment counter": "التعليقات",
+        "reading time": "مدة القراءة",
+    }),
+    "en_furniture.html": ("asked the chamber of commerce", {
+        "don't miss header": "DON'T MISS", "tagged link to another article": "[INSIGHT]",
+        "see more line": "Mostaganem", "photo credit with ©": "photos ©", "also on (domain)": "vote on a new",
+        "listen link": "podcasts.oranwire", "shortcode left as text": "[button", "letterbox pitch": "letterbox",
+        "share invitation": "Like this story", "comment invitation": "what YOU think",
+        "write-to line": "samir.haddad", "reprint notice": "non-commercial use", "reprint button": "Order Reprints",
+        "print button": "Print Article", "tags label": "Tags", "comment counter": "12 Comments",
+        "form messages": "An error has occurred", "form message": "has been sent to", "thank-you line": "Thank you",
+        "copyright with a name before the year": "ISSN", "reading time": "5 min read", "bare 'More:'": "More:",
+        "inbox pitch with an apostrophe": "top port stories", "follow @account": "@OranWireDeals",
+        "listen live": "Port Talk", "how to listen": "Harbour Podcast", "membership pitch": "proposition for you",
+        "you may also like": "also like", "coverage link": "full coverage", "reach the reporters": "Reach the",
+        "most read": "Most read", "source line": "News agencies", "filed under": "Filed under",
+        "may be reached at": "skheddar", "e-mail line": "nbey@",
+        "time and byline": "9:15 AM", "related post": "Fish soup", "more links": "AP business",
+        "bare social profile": "twitter.com/oranwire",
     }),
     "en_notices.html": ("full output by the spring", {
         "advertiser disclosure": "references to products", "illustration credit (soft hyphens)": "trative",
@@ -475,7 +492,8 @@ def test_notices_and_paywall_lines_are_removed_in_every_language(name: str) -> N
     # The rest of a paragraph that held a "read also" line stays, in its order.
     first, last = {"fr_abonnes.html": ("paroi nord", "quatre millions de dinars"),
                    "ar_haquq.html": ("خمسة عشر درهما", "آلاف الطلبة"),
-                   "en_notices.html": ("refractory lining", "without imports")}[name]
+                   "en_notices.html": ("refractory lining", "without imports"),
+                   "en_furniture.html": ("nine-day strike", "safety promises are kept")}[name]
     assert 0 <= draft.text.index(first) < draft.text.index(last)
 
 
@@ -653,3 +671,64 @@ def test_a_precision_pass_made_of_pull_quotes_is_checked_against_the_balanced_pa
     draft = extract("en_pullquotes.html", now=LATER)
     assert draft.text.index("reopened its main hall") < draft.text.index("The hall, built at the end") < (
         draft.text.index("Tickets for the next performances"))
+
+
+def test_a_json_ld_body_cut_with_an_ellipsis_is_a_teaser_not_the_article() -> None:
+    # The articleBody holds the first paragraph and a half, HTML-escaped, then "&hellip;": the
+    # paragraphs after it are the article's, not blocks the publisher left out.
+    draft = extract("fr_extrait.html", now=LATER)
+    assert draft.text.startswith("L'usine de dessalement d'eau de mer de Sfax a commencé jeudi")
+    assert "ne devaient pas se reproduire." in draft.text
+    assert draft.text.endswith("si la sécheresse se prolonge.")
+    assert "&apos;" not in draft.text and "…" not in draft.text
+
+
+def test_the_json_ld_body_is_read_unescaped() -> None:
+    tree = load_html(page("fr_extrait.html").decode())
+    body = read_page_metadata(tree).article_body or ""
+    assert body.startswith("L'usine de dessalement d'eau de mer") and "&apos;" not in body
+    assert "achevée.\xa0Le ministre" in body and body.endswith("ne devaient pas se…")
+
+
+def test_an_article_cut_into_chunks_of_one_kind_is_extracted_whole() -> None:
+    # Three containers of one class, an advertisement and a newsletter box between them:
+    # trafilatura stops at the first container; the later chunks are joined to it.
+    draft = extract("en_chunks.html", now=LATER)
+    text = draft.text
+    assert text.startswith("From the first of May, travellers between Tarifa and Tangier")
+    assert text.index("which the morning crossing does not meet") < text.index("Fares stay as they are") < (
+        text.index("its engines meet the emission rules")) < text.index("Hoteliers in Tangier's old town")
+    assert "Advertisement" not in text and "travel news every Friday" not in text
+
+
+def test_a_page_the_fast_pass_misses_is_retried_with_the_precision_comparisons_first() -> None:
+    # A table layout whose article container is named "article_body": the fast precision pass
+    # finds nothing, the balanced pass one block with the headline and the sidebar's news; the
+    # precision pass with trafilatura's comparisons finds the article alone.
+    draft = extract("en_sidebar.html", now=LATER)
+    assert "Shirak Daily - The textile mill on the edge of Gyumri" in draft.text
+    assert draft.text.endswith("the morning and evening shifts, which start at six.")
+    assert "Lake Sevan" not in draft.text and "lavash" not in draft.text
+
+
+def test_a_standfirst_in_a_summary_div_is_put_first() -> None:
+    # The description's text sits in a <div class="article__summary"> between the headline and
+    # the text, which the precision pass leaves out.
+    draft = extract("fr_resume.html", now=LATER)
+    assert draft.text.startswith("Les agriculteurs de la palmeraie de Tozeur disposent depuis lundi")
+    assert draft.text.index("goutte à goutte") < draft.text.index("Le réseau, long de quarante kilomètres")
+    assert draft.text.count("goutte à goutte") == 1
+
+
+def test_a_leading_block_that_is_the_title_and_a_date_led_meta_line_are_dropped() -> None:
+    # The headline is a <p><strong> repeating the title, then "17/12/2020 - Publié par : …".
+    draft = extract("fr_titre_repete.html", now=LATER)
+    assert draft.title == "Béjaïa : le téléphérique rouvre après sa révision"
+    assert draft.text.startswith("Le téléphérique qui relie le centre de Béjaïa")
+    assert "Publié par" not in draft.text and "rouvre après sa révision" not in draft.text
+
+
+def test_a_date_led_line_is_a_meta_line_only_with_its_byline_word() -> None:
+    assert is_boilerplate_block("05/10/2018 - Posted by: Clara Borba - Category: Health")
+    assert is_boilerplate_block("17.12.2020 | par Yasmine Ait")
+    assert not is_boilerplate_block("05/10/2018 - The council voted the budget after a long night of debate.")

@@ -25,8 +25,10 @@ from akhbar.ingest.extract.body import (
     coverage,
     drop_boilerplate_blocks,
     find_standfirst,
+    is_teaser,
     prune_boilerplate,
 )
+from akhbar.ingest.extract.chunks import join_chunks, split_body, stopped_at_first
 from akhbar.ingest.extract.language import detect_language
 from akhbar.ingest.extract.metadata import (
     PageMetadata,
@@ -164,7 +166,7 @@ class _EveryStoplist:
 trafilatura_external.JT_STOPLIST = _EveryStoplist()  # type: ignore[assignment]
 
 
-def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True) -> Document | None:
+def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True, fast: bool | None = None) -> Document | None:
     """One pass over the already parsed page (metadata is read by us).
 
     The precision pass runs in trafilatura's fast mode (no readability / jusText comparison):
@@ -174,7 +176,7 @@ def _trafilatura(tree: HtmlElement, url: str, *, precision: bool = True) -> Docu
     result = bare_extraction(
         tree,
         url=url,
-        fast=precision,
+        fast=precision if fast is None else fast,
         favor_precision=precision,
         include_comments=False,
         with_metadata=False,
@@ -197,6 +199,22 @@ def _mostly_quotes(document: Document) -> bool:
     return chars > 0 and quoted > QUOTES_SHARE * chars
 
 
+def _retry(source: HtmlElement, url: str, document: Document | None) -> Document | None:
+    """The fast precision pass found a teaser or pull quotes: the precision pass with
+    trafilatura's comparisons (readability, jusText) is asked, then, when that is still short,
+    the balanced pass. Each is kept when it finds much more and holds what the fast pass found
+    (a longer block elsewhere, a donation appeal or a list of other articles, is not the article)."""
+    first_text = (document.text or "") if document is not None else ""
+    for precision in (True, False):
+        retry = _trafilatura(source, url, precision=precision, fast=False)
+        if (retry is not None and len(retry.text or "") > RECALL_GAIN * len(first_text)
+                and (len(first_text) < HOLD_MIN_CHARS or coverage(retry.text or "", first_text) >= RECALL_HOLDS)):
+            document = retry
+            if len(retry.text or "") >= SHORT_BODY_CHARS:
+                break
+    return document
+
+
 def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules | None,
           title: str) -> _Element | None:
     """The article's blocks: trafilatura's precision pass, boilerplate dropped, checked
@@ -207,16 +225,15 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     # In place: the metadata and the dates have been read from the tree already.
     prune_boilerplate(source, rules.drop_xpaths() if rules else ())
     document = _trafilatura(source, url)
-    # The precision pass sometimes keeps only a teaser of a short or oddly built page: then the
-    # balanced pass (with its recall retry) is asked too, and kept when it finds much more.
+    # An article cut into chunks of one kind: the pass may stop at the first.
+    if document is not None and (chunks := split_body(source)) and stopped_at_first(chunks, document.text or ""):
+        join_chunks(chunks)
+        joined = _trafilatura(source, url)
+        if joined is not None and len(joined.text or "") > len(document.text or ""):
+            document = joined
+    # The precision pass sometimes keeps only a teaser of a short or oddly built page.
     if document is None or len(document.text or "") < SHORT_BODY_CHARS or _mostly_quotes(document):
-        balanced = _trafilatura(source, url, precision=False)
-        first_text = (document.text or "") if document is not None else ""
-        # Kept when it finds much more and holds what the precision pass found: a longer block
-        # elsewhere (a donation appeal, a list of other articles) is not the article.
-        if (balanced is not None and len(balanced.text or "") > RECALL_GAIN * len(first_text)
-                and (len(first_text) < HOLD_MIN_CHARS or coverage(balanced.text or "", first_text) >= RECALL_HOLDS)):
-            document = balanced
+        document = _retry(source, url, document)
     elif page.article_body and len(page.article_body) >= REFERENCE_MIN_CHARS:
         # The publisher's articleBody says what the text is: when the precision pass misses
         # part of it, the balanced pass is asked too and kept when it holds more of it (the
@@ -230,12 +247,16 @@ def _body(tree: HtmlElement, page: PageMetadata, url: str, rules: ExtractRules |
     if body is None:
         return None
     first = body[0] if len(body) else None
-    # The body's leading heading repeats the title (stored apart), sometimes with a kicker.
-    if first is not None and first.tag == "head" and _fold(title) in _fold("".join(first.itertext())):
+    # The body's leading heading repeats the title (stored apart), sometimes with a kicker; a
+    # leading block of another kind when it is the title exactly.
+    if first is not None and title and (
+            _fold(title) in _fold("".join(first.itertext())) if first.tag == "head"
+            else _fold(title) == _fold("".join(first.itertext()))):
         body.remove(first)
     drop_boilerplate_blocks(body)
-    if page.article_body:
-        body = check_with_reference(body, document.text or "" if document else "", page.article_body)
+    text = document.text or "" if document else ""
+    if page.article_body and not is_teaser(page.article_body, text):
+        body = check_with_reference(body, text, page.article_body)
     add_standfirst(body, standfirst)
     return body
 

@@ -18,6 +18,8 @@ from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 
+from akhbar.ingest.extract.notices import is_boilerplate_block
+
 # Markup of boilerplate blocks (class or id tokens), removed before extraction. Measured on the
 # shared benchmark sets: each family removed leaks without losing article text.
 _TOKENS = (
@@ -147,83 +149,6 @@ def prune_boilerplate(tree: HtmlElement, extra_xpaths: Iterable[str] = ()) -> No
             _remove_keeping_tail(element)
 
 
-# A block starting with these words is a link to another article, a share / follow invitation,
-# a newsletter box or a photo credit, whatever its markup.
-_LEADS = re.compile(
-    r"^\W*(?:"
-    r"(?:à |a )?lire (?:aussi|également|egalement|encore|la suite)|voir aussi|à voir aussi|"
-    r"sur le même sujet|lire plus|en savoir plus|"
-    r"read (?:also|more|next)|also read|see also|related(?: articles?| stories| content)?\s*:|"
-    r"more on this|recommended\s*(?::|for you|reading|stories|articles|$)|(?:first-time )?subscribers also (?:receive|get)|"
-    r"اقرأ أيضا|اقرأ أيضاً|اقرأ ايضا|إقرأ أيضا|إقرأ أيضاً|اقرأ كذلك|اقرأ المزيد|طالع أيضا|"
-    r"طالع أيضاً|شاهد أيضا|شاهد أيضاً|مواضيع ذات صلة|أخبار ذات صلة|"
-    r"suivez[- ]nous|abonnez[- ]vous|inscrivez[- ]vous|partager|partagez|"
-    r"follow us|follow (?:the )?[\w ]{2,30} on (?:twitter|facebook|instagram|snapchat|x|threads|youtube|tiktok)\b|sign up|subscribe|"
-    r"\(more\s*:|also available on (?:apple podcasts|spotify|google podcasts)|read the original article on|"
-    r"explore more$|don[’']?t miss(?: out)?\s*[:–—-]|for more [\w ,]{2,60}(?:news|coverage)\b[^.]{0,30}(?:visit|sign up|subscribe)|"
-    r"thank you for (?:subscribing|signing up)|merci (?:pour|de) votre (?:inscription|abonnement)|"
-    r"[\w ]{0,40}delivered (?:right |straight )?to your inbox|"
-    r"this live blog (?:has ended|is closed)|ce direct est (?:désormais )?terminé|انتهت هذه التغطية|"
-    r"شكرا لاشتراكك|شكراً لاشتراكك|"
-    r"share this|share on|never miss|for the latest (?:stories|news)|download (?:the|our) [\w ]{0,20}app|"
-    r"to (?:view|read) the full (?:story|article)|submit your letter|we want to hear|"
-    r"image d'illustration|image illustrative|photo d'illustration|"
-    r"تابعونا|تابعوا|اشترك|شارك|"
-    r"(?:crédit|credit|photo|image|ph\.?)\s*(?:photo)?\s*:|©|\(c\)|"
-    r"(?:ce site|this (?:site|website)) utilise|(?:nous utilisons|we use) (?:des )?cookies|"
-    # paywall and subscription pitches
-    r"pour (?:lire|voir|découvrir) la suite|pour accéder (?:en illimité|à (?:la suite|l'intégralité|cet article|tous))|"
-    r"(?:vous êtes )?déjà abonné|cet article est réservé|la suite (?:de cet article )?est réservée|"
-    r"if you(?:'re| are|’re) (?:seeing this|already a subscriber)|already a subscriber|"
-    r"want (?:to (?:keep up|bookmark|read more)|more [\w ]{2,30}\?)|you(?:'re|’re| are) reading the [\w'’ ]{2,40}newsletter|"
-    r"get (?:alerts|the latest updates|all the latest)|stay connected|discover special offers|don'?t miss\s*:|"
-    r"join our [\w ]{2,30}(?:community|forums?)|support (?:our|independent) (?:newsroom|journalism)|"
-    r"we cannot do this without|listen (?:to [\w ]{2,40} )?on (?:spotify|apple podcasts)|"
-    r"(?:more|more must-reads) from [\w ]{2,30}$|related videos?\s*:?$|advertisement$|publicité$|إعلان$|"
-    r"advertise with|our standards\s*:|"
-    # credits and contact lines
-    r"\[?image (?:via|credit)|source images? by|lead image\s*:|"
-    r"[—–-]?\s*contact (?:reporter )?[\w .'’-]{2,40} at \S+@|"
-    # bare labels and sources: "Release Date:", "Category : Press Releases", "BVINEWS.COM"
-    r"(?:release|news) date\s*:|categor(?:y|ie)\s*:|(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|ma|dz|tn|fr)\W*$"
-    r")",
-    re.IGNORECASE,
-)
-# A short block saying these anywhere is an advertiser disclosure, a subscription pitch, a
-# copyright notice or a reporter's contact line.
-_NOTICES = re.compile(
-    r"all rights reserved|tous droits réservés|جميع الحقوق محفوظة|copyrighted property|"
-    r"written permission[^.]{0,40}(?:reprint|reproduc|republish)|this material may not be (?:published|reproduced)|"
-    r"(?:receive|earn) (?:a )?(?:compensation|commission) when you|references to products from|"
-    r"already a subscriber|can be reached at \S+@|advertise with (?:us|the)\b",
-    re.IGNORECASE,
-)
-_COPYRIGHT = re.compile(r"\W*(?:©|copyright\s*(?:©|\(c\)|\d{4}))", re.IGNORECASE)
-# A production credit at the end of a feature ("Photographer: Stephen Tayo", "Editor-in-Chief
-# Versha Sharma"): a role, then a capitalised name.
-_CREDIT = re.compile(
-    r"(?i:(?:(?:senior|executive|associate|deputy|contributing|fashion|beauty|photo|video|social media|"
-    r"art (?:&|and) design|creative|editorial)\s+)*(?:editor(?:-in-chief)?|director|designer|photographer|"
-    r"stylist|producer|manager|retouching|retoucher|intern|hair|makeup|manicurist))\s*:?\s+"
-    r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
-)
-CREDIT_MAX_CHARS = 80
-# A writer's biography line at the foot of an article ("Jim Walsh is a senior reporter for the
-# Courier-Post.", "Nadia Kaci est journaliste au Courrier de l'Est."): a name, then a role and
-# the outlet (or the role alone, ending the sentence).
-_BIO = re.compile(
-    r"\W*(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has been|est)\s+(?:an?\s+|the\s+|une?\s+|la\s+|le\s+)?"
-    r"(?:[\w-]+\s+){0,3}(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|"
-    r"journaliste|rédactrice|rédacteur|correspondante?|chroniqueuse|chroniqueur|pigiste)"
-    r"(?:\s+(?:for|at|with|à|au|aux|pour|de|du)\s|\s*\.\s*$)"
-)
-# A copyright or disclosure notice may be longer than a "read also" line.
-NOTICE_MAX_CHARS = 400
-# Letters some spam blocks write in Cyrillic or Greek to dodge filters ("Аdvеrtіѕе").
-_LOOKALIKES = str.maketrans("АаВЕеІіЈјКМНОоРрСсТХхУуЅѕԁΑΒΕΗΙΚΜΝΟΡΤΧΥοα",
-                            "AaBEeIiJjKMHOoPpCcTXxYySsdABEHIKMNOPTXYoa")
-# Soft hyphens and zero-width characters split words for matching.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # JSON-LD articleBody checks: a reference this long is used; the extraction "holds" it when it
 # has this share of its trigrams, "missed" it below that share, and is "much more" past this
 # multiple of its length.
@@ -231,35 +156,7 @@ REFERENCE_MIN_CHARS = 500
 REFERENCE_HELD = 0.75
 REFERENCE_MISSED = 0.2
 REFERENCE_EXCESS = 1.5
-# Such a block is short: a real paragraph that happens to start with "Partager" goes on.
-LEAD_MAX_CHARS = 220
 _WORD = re.compile(r"\w+")
-
-
-# A date line ("Publié le 17/12/2020 à 10h30 | Mis à jour …") left in the text.
-_DATE_LEAD = re.compile(
-    r"^\W*(?:publi[ée] le|mis en ligne le|mis à jour le|écrit le|published|posted|updated|written|نشر في|نشر بتاريخ|"
-    r"تاريخ النشر)\b\W*(?:on\b)?\W*(?:\w+\W+){0,2}\d",
-    re.IGNORECASE,
-)
-DATE_LINE_MAX_CHARS = 120
-
-
-def is_boilerplate_block(text: str) -> bool:
-    """True for a short block that is a "read also" link, a share / follow line, a credit or a
-    date line."""
-    text = text.translate(_INVISIBLE).translate(_LOOKALIKES).strip()
-    if not text or len(text) > NOTICE_MAX_CHARS:
-        return False
-    if _NOTICES.search(text) or _COPYRIGHT.match(text):
-        return True
-    if len(text) > LEAD_MAX_CHARS:
-        return False
-    if len(text) <= CREDIT_MAX_CHARS and _CREDIT.fullmatch(text):
-        return True
-    if _BIO.match(text):
-        return True
-    return bool(_LEADS.match(text)) or (len(text) <= DATE_LINE_MAX_CHARS and bool(_DATE_LEAD.match(text)))
 
 
 def _block_text(element: _Element) -> str:
@@ -356,6 +253,16 @@ def _grams(text: str, size: int = 3) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + size]) for i in range(max(len(words) - size + 1, 1))} if words else set()
 
 
+# How a teaser ends where the article goes on.
+_TRUNCATED = ("…", "...", "[…]", "[...]", "(…)", "(...)")
+
+
+def is_teaser(reference: str, text: str) -> bool:
+    """True for a JSON-LD articleBody cut with an ellipsis where the page's text goes on much
+    further: the article's first lines, no statement of what it holds."""
+    return reference.rstrip().endswith(_TRUNCATED) and len(text) > REFERENCE_EXCESS * len(reference)
+
+
 def check_with_reference(body: _Element, text: str, reference: str) -> _Element:
     """The body checked against the page's JSON-LD ``articleBody`` (``reference``).
 
@@ -417,11 +324,11 @@ def coverage(text: str, reference: str) -> float:
 
 # The standfirst: a block after the headline that says what the page's description says. Some
 # layouts put it in the page's <header> (which trafilatura's precision mode drops) or outside the
-# JSON-LD articleBody; it is the article's first paragraph.
+# JSON-LD articleBody, or in a summary <div> of its own; it is the article's first paragraph.
 STANDFIRST_MIN_CHARS = 40
 # A truncated description's block may go on this much longer.
 STANDFIRST_MORE_CHARS = 300
-STANDFIRST_TAGS = ("h1", "h2", "h3", "h4", "p")
+STANDFIRST_TAGS = ("h1", "h2", "h3", "h4", "p", "div")
 _NON_ALNUM = re.compile(r"[\W_]+")
 
 

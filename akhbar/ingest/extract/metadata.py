@@ -255,7 +255,8 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
         sitename = sitename or _publisher(article)
         sections = sections or _section(article.get("articleSection"))
         if body is None and isinstance(article.get("articleBody"), str):
-            body = article["articleBody"]
+            # Some CMSs write the text HTML-escaped ("Europa&apos;s").
+            body = html.unescape(article["articleBody"]).strip()
         if published is None and (published := parse_date(article.get("datePublished"))):
             source = "jsonld"
     if published is None:
@@ -287,7 +288,7 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
         title=title, published=published, published_from=source, authors=tuple(authors),
         image=image, description=description, html_lang=html_lang, headings=tuple(headings(tree)),
         meta_title=html.unescape(meta_title) if meta_title else None, sitename=sitename,
-        categories=tuple(dict.fromkeys(sections)), article_body=body,
+        categories=tuple(dict.fromkeys(sections)), article_body=body or None,
     )
 
 
