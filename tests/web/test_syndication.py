@@ -120,3 +120,16 @@ def test_copy_lookup_reads_the_fingerprint_index_whatever_the_statistics():
             cursor.execute("EXPLAIN QUERY PLAN " + sql)
             steps = [row[-1] for row in cursor.fetchall()]
             assert not any(step.startswith("SCAN") for step in steps), steps
+
+
+def test_an_articles_band_rows_are_its_band_keys():
+    from akhbar.ingest.copies import band_keys
+    from akhbar.news.copies import fingerprint_of
+    from akhbar.news.models import ArticleBand
+
+    item = next(i for i in load("fr_tanger_port.toml") if len(i["text"].split()) >= 60)
+    article = store(item, {}, datetime(2026, 1, 2, tzinfo=UTC))
+    keys = band_keys(fingerprint_of(article.title, article.text))
+    assert len(keys) == 42
+    rows = sorted(ArticleBand.objects.filter(article=article).values_list("band", flat=True))
+    assert rows == sorted(keys)
