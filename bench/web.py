@@ -40,6 +40,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from html import escape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,6 +164,18 @@ PRESS_WORDS = ("gouvernement ministre annonce projet investissement milliards po
                "université hôpital banque inflation dirham dinar accord visite sommet").split()
 
 
+def rss_feed(name: str, link: str, items: list[tuple[str, str, datetime]]
+             ) -> tuple[int, dict[str, str], str]:
+    """A fixture press's answer with an RSS feed of ``items`` (title, link, published)."""
+    rows = [f"<item><title>{escape(title)}</title><link>{url}</link>"
+            f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate></item>"
+            for title, url, when in items]
+    body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>'
+            f"{name}</title><link>{link}</link><language>fr</language>"
+            + "".join(rows) + "</channel></rss>")
+    return 200, {"Content-Type": "application/rss+xml"}, body
+
+
 class Press:
     """Outlets on FixturePresses publishing ``rate`` articles a minute between them: each feed
     request lists the newest 30 items, numbered by the time they were "published". Outlet ``i``
@@ -186,16 +199,10 @@ class Press:
         slug = request.path.rsplit("/", 1)[-1].removesuffix(".xml")
         press = self.press(slug)
         newest = int((time.time() - self.start) * self.per_outlet)
-        rows = []
-        for n in range(newest, max(-1, newest - 30), -1):
-            when = datetime.fromtimestamp(self.start + n / self.per_outlet, UTC)
-            rows.append(f"<item><title>{slug} dépêche {n}</title>"
-                        f"<link>{press.url(f'/a/{slug}/{n}.html')}</link>"
-                        f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate></item>")
-        body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>'
-                f"{slug}</title><link>{press.url('/')}</link><language>fr</language>"
-                + "".join(rows) + "</channel></rss>")
-        return 200, {"Content-Type": "application/rss+xml"}, body
+        items = [(f"{slug} dépêche {n}", press.url(f"/a/{slug}/{n}.html"),
+                  datetime.fromtimestamp(self.start + n / self.per_outlet, UTC))
+                 for n in range(newest, max(-1, newest - 30), -1)]
+        return rss_feed(slug, press.url("/"), items)
 
     def page(self, request: RecordedRequest) -> str:
         slug, _, name = request.path.removeprefix("/a/").partition("/")

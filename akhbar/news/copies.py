@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+
 from akhbar.ingest import copies
 from akhbar.ingest.copies import Fingerprint, Fingerprinter, fingerprint_from_json
 from akhbar.news.models import Article, ArticleBand
@@ -46,11 +48,16 @@ class ArticleCopyStore:
             Article.objects.filter(pk=key).update(fp_exact=fp.exact,
                                                   fingerprint=copies.fingerprint_to_json(fp))
             ArticleBand.objects.filter(article_id=key).delete()
-        ArticleBand.objects.bulk_create([ArticleBand(article_id=key, band=b) for b in bands])
+        _insert_bands(key, bands)
 
     def candidates(self, key: int, fp: Fingerprint, bands: list[int]) -> set[int]:
+        # No ORDER BY (a set is wanted): with the articles' default ordering, SQLite scanned
+        # the whole table in published order whenever its statistics said fp_exact was not
+        # selective (an archive stored before fingerprints, all ''), 7 ms at 2,500 articles
+        # instead of an index lookup (docs/BENCHMARKS.md, "ingestion CPU per article, third cut").
         found = set(
-            Article.objects.filter(fp_exact=fp.exact).exclude(pk=key).values_list("pk", flat=True)
+            Article.objects.filter(fp_exact=fp.exact).exclude(pk=key).order_by()
+            .values_list("pk", flat=True)
         )
         if bands:
             found |= set(
@@ -72,6 +79,19 @@ class ArticleCopyStore:
     def set_original(self, key: int, original: int | None) -> None:
         Article.objects.filter(pk=key).update(copy_of_id=original)
         self.changed[key] = original
+
+
+def _insert_bands(key: int, bands: list[int]) -> None:
+    """An article's band rows in one INSERT. The same rows as ``bulk_create``, which built and
+    compiled a model instance per band: 0.45 CPU ms for an article's 42 rows against 0.08 here,
+    on every stored article (docs/BENCHMARKS.md, "ingestion CPU per article, third cut")."""
+    if not bands:
+        return
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(ArticleBand._meta.db_table)} ({qn('article_id')}, {qn('band')}) "
+           f"VALUES {', '.join(['(%s, %s)'] * len(bands))}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for band in bands for value in (key, band)])
 
 
 def fingerprint_fields(fp: Fingerprint) -> dict[str, Any]:

@@ -147,6 +147,11 @@ class Engine:
     def delete(self, article_ids: Sequence[int]) -> None:
         raise NotImplementedError
 
+    def retag(self, docs: Sequence[tuple[int, list[str], list[str]]]) -> None:
+        """Give indexed documents new filter tags (id, old tags, new tags), their analysed
+        text unchanged."""
+        raise NotImplementedError
+
     def compile(self, query: Query, filters: Filters) -> str:
         raise NotImplementedError
 
@@ -195,6 +200,12 @@ class SqliteEngine(Engine):
         with connection.cursor() as cursor:
             cursor.executemany("DELETE FROM search_fts WHERE rowid = %s",
                                [(i,) for i in sorted(article_ids)])
+
+    def retag(self, docs: Sequence[tuple[int, list[str], list[str]]]) -> None:
+        if docs:  # in rowid order, as write()
+            with connection.cursor() as cursor:
+                cursor.executemany("UPDATE search_fts SET tags = %s WHERE rowid = %s",
+                                   [(" ".join(new), i) for i, _, new in sorted(docs)])
 
     def _term(self, term: Term, languages: Sequence[str], columns: str = "title body extra") -> str:
         if term.kind == "prefix":
@@ -304,6 +315,18 @@ class PostgresEngine(Engine):
 
     def delete(self, article_ids: Sequence[int]) -> None:
         pass  # the document is a column of the row services delete
+
+    def retag(self, docs: Sequence[tuple[int, list[str], list[str]]]) -> None:
+        # The tags are the document's "~" lexemes, without positions: the old ones are taken
+        # out, the new ones added; the stems and surface words stay as they are.
+        if not docs:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE search_searchdoc SET document = ts_delete(document, CAST(%s AS text[])) "
+                "|| CAST(%s AS tsvector) WHERE article_id = %s",
+                [(["~" + t for t in before], " ".join(_lexeme("~" + t) for t in after), i)
+                 for i, before, after in docs])
 
     def _term(self, term: Term, languages: Sequence[str]) -> str:
         if term.kind == "prefix":

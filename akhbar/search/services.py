@@ -32,16 +32,20 @@ def _editions(source: Source) -> list[str]:
                                                list(source.editions or [])))
 
 
-def _tags(article: Article) -> list[str]:
+def _tags(article: Article, section: str | None = None) -> list[str]:
+    """The document's filter tags (with ``section`` instead of the article's when given)."""
+    section = article.section if section is None else section
     tags = [*(f"e{e}" for e in _editions(article.source)), f"l{article.language or 'xx'}",
             f"s{article.source_id}", month_tag(article.published)]
-    if article.section:
-        tags.append(f"c{article.section}")
+    if section:
+        tags.append(f"c{section}")
     return tags
 
 
-def _digest(article: Article, body: str, extra: str, tags: list[str]) -> str:
-    raw = "\x00".join([article.title, body, extra, article.language or "", article.section or "",
+def _digest(article: Article, body: str, extra: str, tags: list[str],
+            section: str | None = None) -> str:
+    section = article.section if section is None else section
+    raw = "\x00".join([article.title, body, extra, article.language or "", section or "",
                        article.published.isoformat(), *tags])
     return hashlib.sha1(raw.encode()).hexdigest()
 
@@ -84,17 +88,25 @@ def index_articles(article_ids: Iterable[int], *, force: bool = False) -> int:
         if gone:
             eng.delete(gone)
             SearchDoc.objects.filter(article_id__in=gone).delete()
-        known = dict(SearchDoc.objects.filter(article_id__in=list(articles))
-                     .values_list("article_id", "digest"))
-        docs, rows = [], []
+        known = {a: (digest, section) for a, digest, section in SearchDoc.objects.filter(
+            article_id__in=list(articles)).values_list("article_id", "digest", "section")}
+        docs, retagged, rows = [], [], []
         for article in articles.values():
             # The digest first: the analysis (stemming title and text) is most of the cost, and
             # most calls change nothing indexed (an article placed in a story, its picture).
             body, extra, tags = _body(article), _extra(article), _tags(article)
             digest = _digest(article, body, extra, tags)
-            if not force and known.get(article.pk) == digest:
+            stored, stored_section = known.get(article.pk, ("", ""))
+            if not force and stored == digest:
                 continue  # a save that changed nothing searchable (image, story, cluster)
-            docs.append(_analysed(article, body, extra, tags))
+            before = _tags(article, stored_section)
+            if (not force and stored_section != (article.section or "")
+                    and stored == _digest(article, body, extra, before, stored_section)):
+                # Only the section changed (the story thread's section model gives most new
+                # articles theirs): the analysed text stays, the filter tags are rewritten.
+                retagged.append((article.pk, before, tags))
+            else:
+                docs.append(_analysed(article, body, extra, tags))
             rows.append(SearchDoc(article_id=article.pk, source_id=article.source_id,
                                   language=article.language or "", section=article.section or "",
                                   published=article.published, digest=digest))
@@ -103,6 +115,7 @@ def index_articles(article_ids: Iterable[int], *, force: bool = False) -> int:
                 rows, update_conflicts=True, unique_fields=["article_id"],
                 update_fields=["source_id", "language", "section", "published", "digest"])
             eng.write(docs)
+            eng.retag(retagged)
             written += len(rows)
     return written
 

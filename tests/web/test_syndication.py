@@ -91,3 +91,45 @@ def test_copies_are_folded_under_their_original_in_listings(client):
     items_json = json.loads(client.get("/api/v1/articles?limit=50").content)["items"]
     by_id = {i["id"]: i for i in items_json}
     assert by_id[copies[0].pk]["copy_of"] == original.pk and by_id[original.pk]["copy_of"] is None
+
+
+def test_copy_lookup_reads_the_fingerprint_index_whatever_the_statistics():
+    """An archive stored before fingerprints (fp_exact all '') makes SQLite's statistics say
+    the fp_exact index is unselective: the copy lookup must still search that index, not scan
+    every article in published order (what the articles' default ordering led it to)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's query planner")
+    source = make_source("old", "Old")
+    Article.objects.bulk_create([
+        Article(source=source, url=f"https://old.example/{n}", identity=str(n), title=f"T {n}",
+                text=f"Texte {n}", published=datetime(2026, 1, 1, tzinfo=UTC))
+        for n in range(200)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    item = load("fr_tanger_port.toml")[0]
+    with CaptureQueriesContext(connection) as queries:
+        store(item, {}, datetime(2026, 1, 2, tzinfo=UTC))
+    lookups = [q["sql"] for q in queries.captured_queries if '"fp_exact" =' in q["sql"]
+               and q["sql"].lstrip().startswith("SELECT")]
+    assert lookups
+    with connection.cursor() as cursor:
+        for sql in lookups:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            steps = [row[-1] for row in cursor.fetchall()]
+            assert not any(step.startswith("SCAN") for step in steps), steps
+
+
+def test_an_articles_band_rows_are_its_band_keys():
+    from akhbar.ingest.copies import band_keys
+    from akhbar.news.copies import fingerprint_of
+    from akhbar.news.models import ArticleBand
+
+    item = next(i for i in load("fr_tanger_port.toml") if len(i["text"].split()) >= 60)
+    article = store(item, {}, datetime(2026, 1, 2, tzinfo=UTC))
+    keys = band_keys(fingerprint_of(article.title, article.text))
+    assert len(keys) == 42
+    rows = sorted(ArticleBand.objects.filter(article=article).values_list("band", flat=True))
+    assert rows == sorted(keys)
