@@ -12,6 +12,8 @@ outlet first loads the extraction, the embedder and the clusterer (not measured)
 
 Reports the CPU seconds (``process_time``) of each phase per stored article; ``--queries`` the
 SQL statements per article; ``--plans`` the statements whose SQLite plan scans or sorts;
+``--idle-calls N`` the CPU time of N story-thread calls with nothing left to place (its
+per-call look-ups);
 ``--profile PREFIX`` a cProfile of each phase; ``--dump FILE`` the stored rows (articles with
 their text hashes, copies, stories, sections, topics, bands, search digests) to compare two
 versions of the code: the same press gives the same rows. ``--seed N`` first stores an archive
@@ -52,6 +54,8 @@ ap.add_argument("--queries", action="store_true")
 ap.add_argument("--no-stories", action="store_true")
 ap.add_argument("--seed", type=int, default=0, help="an archive of N articles first (bench.web's seed)")
 ap.add_argument("--analyze", action="store_true", help="ANALYZE after seeding (the hourly upkeep)")
+ap.add_argument("--idle-calls", type=int, default=0, metavar="N",
+                help="then N story-thread calls with nothing to place: CPU ms per call")
 ap.add_argument("--plans", action="store_true", help="EXPLAIN each statement; print scans and sorts")
 ap.add_argument("--serve", action="store_true", help="(internal) run the presses, print their URLs")
 args = ap.parse_args()
@@ -242,6 +246,15 @@ display = "full"
             if args.queries:
                 for sql, c in c2.most_common(40):
                     print(f"   {c / stored:6.2f}  {sql}")
+        if args.idle_calls and not args.no_stories:
+            # What every call of the story thread costs before placing anything: its
+            # look-ups (re-embedded articles, articles to embed, late copies).
+            t0 = time.process_time()
+            for _ in range(args.idle_calls):
+                assign_stories(limit=100)
+            cpu = time.process_time() - t0
+            print(f"idle story calls: {1000 * cpu / args.idle_calls:.2f} CPU ms per call "
+                  f"({args.idle_calls} calls)")
         print(f"load {os.getloadavg()[0]:.1f}")
         if args.plans:
             print("plans with a scan or a sort:")

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Value
 from django.utils import timezone
 
 from akhbar.ingest.cluster import (
@@ -31,7 +31,7 @@ from akhbar.ingest.cluster import (
 from akhbar.ingest.cluster.embed import make_embedder
 from akhbar.ingest.cluster.entities import AnchorExtractor, entity_table_version
 from akhbar.news.annotate import annotate_article, annotate_stories
-from akhbar.news.models import Article, ClusterState, Story, _new_epoch
+from akhbar.news.models import EMBEDDED, Article, ClusterState, Story, _new_epoch
 from akhbar.web.cache import pages_changed
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,10 @@ def _switch_embedder(cluster_state: ClusterState, name: str) -> None:
 def _reseat(state: _ProcessClusterer, seq: int) -> int:
     """Put back in memory the articles re-embedded after an embedder change (they keep their
     story); each gets a new sequence number so other processes load them too."""
+    # "embedded" is cluster_features IS NOT NULL in the form the article_reseat index serves.
     rows = (
-        Article.objects.filter(story__isnull=False, cluster_features__isnull=False,
-                               cluster_seq__isnull=True)
+        Article.objects.alias(embedded=EMBEDDED)
+        .filter(embedded=Value(True), story__isnull=False, cluster_seq__isnull=True)
         .select_related("story").order_by("published", "id")
         .only("id", "published", "cluster_features", "story__key")
     )
@@ -171,8 +172,8 @@ def compute_features(limit: int = BATCH) -> int:
     if len(pending) < limit:
         horizon = timezone.now() - timedelta(hours=clusterer.config.retention_hours)
         pending += list(
-            missing.filter(story__isnull=False)
-            .filter(Q(published__gte=horizon) | Q(published__isnull=True))
+            # published is never NULL (NOT NULL column): a plain range, one index search.
+            missing.filter(story__isnull=False, published__gte=horizon)
             .select_related("source")
             .order_by(F("published").desc(nulls_last=True), "-id")[: limit - len(pending)]
         )

@@ -286,3 +286,46 @@ def test_an_undated_article_is_placed_at_the_time_it_was_first_seen():
     # The look-alike story is five days older than the first sighting: out of the window.
     assert article.story_id is not None and article.story_id != fr.story_id
 
+
+
+@pytest.mark.django_db
+def test_the_story_threads_look_ups_at_every_call_search_an_index_whatever_the_statistics():
+    """Every call looks for re-embedded articles (features, a story, no cluster_seq) and for
+    recent placed articles to embed again. On an archive whose cluster_seq is NULL everywhere
+    (stored before stories, as bench/web.py seeds it), ANALYZE made SQLite walk the whole
+    published index for the first, and the second's "OR published IS NULL" (never true: the
+    column is NOT NULL) did the same: both must search an index, on PostgreSQL the
+    article_reseat index for the first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    source = make_source("old", "Old")
+    old = datetime(2024, 1, 1, tzinfo=UTC)
+    stories = Story.objects.bulk_create([Story(key=f"old-{n}", title=f"T {n}")
+                                         for n in range(200)])
+    Article.objects.bulk_create([
+        Article(source=source, url=f"https://old.example/{n}", identity=str(n), title=f"T {n}",
+                text=f"Texte {n}", published=old + timedelta(minutes=n), story=stories[n])
+        for n in range(200)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as queries:
+        assert assign_stories() == 0
+    # (PostgreSQL runs iterator() queries in a named cursor: "DECLARE … FOR SELECT …".)
+    reseat = [q["sql"][q["sql"].index("SELECT"):] for q in queries.captured_queries
+              if '"cluster_seq" IS NULL' in q["sql"] and "SELECT" in q["sql"]]
+    embed_again = [q["sql"] for q in queries.captured_queries
+                   if '"cluster_features" IS NULL' in q["sql"] and '"published" >=' in q["sql"]]
+    assert len(reseat) == 1 and embed_again
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for sql in reseat + embed_again:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                steps = [row[-1] for row in cursor.fetchall()]
+                assert not any(step.startswith("SCAN news_article") for step in steps), steps
+            cursor.execute("EXPLAIN QUERY PLAN " + reseat[0])
+            assert "article_reseat" in str(cursor.fetchall())
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + reseat[0])
+            assert "article_reseat" in str(cursor.fetchall())
