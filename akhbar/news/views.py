@@ -15,7 +15,7 @@ from django.utils.translation import get_language, get_language_info
 
 from akhbar.news import queries, reader
 from akhbar.news.context import strip_html
-from akhbar.news.models import Article, Image, Story
+from akhbar.news.models import AUTHOR_NAME_CHARS, Article, ArticleAuthor, Image, Story
 from akhbar.news.templatetags.akhbar_links import http_url
 from akhbar.sources.models import Feed, Source
 from akhbar.web.cache import cached_page, signed_in, tag_page
@@ -183,8 +183,9 @@ def author_detail(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
     tag_page(request, f"source:{source.pk}")
     name = " ".join(name.split())
-    qs = reader.originals(
-        queries.visible_articles().filter(source=source, authors_key__contains=f"|{name}|"))
+    credited = ArticleAuthor.objects.filter(source=source, name=name[:AUTHOR_NAME_CHARS])
+    qs = reader.originals(queries.visible_articles().filter(
+        source=source, pk__in=credited.values("article_id")))
     page = queries.BoundedPaginator(qs.defer("text", "html", "summary"), 30).get_page(
         request.GET.get("page"))
     if not page.object_list:
