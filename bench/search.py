@@ -94,7 +94,7 @@ def setup(database_url: str | None, data_dir: str | None = None) -> None:
 
 
 COLUMNS = ("id", "source_id", "url", "url_key", "identity", "guid", "title", "title_folded", "text",
-           "html", "summary", "language", "section", "authors", "authors_key", "categories",
+           "html", "summary", "language", "section", "authors", "categories",
            "published", "first_seen_at", "content_hash", "entry_hash", "extracted",
            "extract_error", "extract_attempts", "revision", "hidden", "fp_exact", "section_source",
            "copy_of_id")
@@ -162,7 +162,7 @@ def generate(n: int, seed: int = 13) -> float:
                 title, text, lang = original[6], original[8], original[11]
             rows.append((first_id + i, sources[lang][src[j]], f"https://b.example/{i}",
                          f"b.example/{i}", f"b{i}", "", title, title.lower(), text, "", "",
-                         lang, SECTIONS[sec[j]], "[]", "", "[]", stamp, stamp, "", "", True, "",
+                         lang, SECTIONS[sec[j]], "[]", "[]", stamp, stamp, "", "", True, "",
                          1, 1, bool(hidden[j]), "", "rules", copy_of))
         with transaction.atomic(), connection.cursor() as cursor:
             if pg:

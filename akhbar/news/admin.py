@@ -24,7 +24,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ("title", "url")
     date_hierarchy = "published"
     raw_id_fields = ("image", "feed", "copy_of")
-    readonly_fields = ("fp_exact", "fingerprint", "authors_key", "entry_hash", "content_hash")
+    readonly_fields = ("fp_exact", "fingerprint", "entry_hash", "content_hash")
     inlines = [RevisionInline]
     actions = ["hide", "unhide"]
 

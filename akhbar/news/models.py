@@ -132,10 +132,8 @@ class Article(models.Model):
     # Who decided the section: "rules" (outlet categories, URL path), "model" (the section
     # model, when the rules were silent), or "" (no section).
     section_source = models.CharField(max_length=8, blank=True, default="")
+    # An author's articles are found through ArticleAuthor (its rows follow this list).
     authors = models.JSONField(default=list, blank=True)
-    # "|Name One|Name Two|": a portable way to find an author's articles (SQLite has no JSON
-    # containment lookup).
-    authors_key = models.CharField(max_length=1000, blank=True, db_index=True)
     categories = models.JSONField(default=list, blank=True)
     # Dates: the feed's, the page's, and the one used for display and ordering.
     feed_published = models.DateTimeField(null=True, blank=True)
@@ -190,13 +188,11 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.authors_key = authors_key(self.authors)
         self.title_folded = fold_text(self.title)
         self.url_key = url_variant_key(self.url) if self.url else ""
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            extra = (["authors_key"] if "authors" in update_fields else []) + (  # type: ignore[operator]
-                ["title_folded"] if "title" in update_fields else []) + (  # type: ignore[operator]
+            extra = (["title_folded"] if "title" in update_fields else []) + (  # type: ignore[operator]
                 ["url_key"] if "url" in update_fields else [])  # type: ignore[operator]
             kwargs["update_fields"] = [*update_fields, *extra]  # type: ignore[misc]
         adding = self._state.adding
@@ -206,12 +202,6 @@ class Article(models.Model):
 
 
 AUTHOR_NAME_CHARS = 200
-
-
-def authors_key(authors: list[str]) -> str:
-    """The ``authors_key`` of an author list."""
-    names = [" ".join(a.split()).replace("|", " ") for a in authors if a and a.strip()]
-    return ("|" + "|".join(names) + "|")[:1000] if names else ""
 
 
 class ArticleAuthor(models.Model):

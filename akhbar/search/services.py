@@ -99,9 +99,10 @@ def index_articles(article_ids: Iterable[int], *, force: bool = False) -> int:
             stored, stored_section = known.get(article.pk, ("", ""))
             if not force and stored == digest:
                 continue  # a save that changed nothing searchable (image, story, cluster)
-            before = _tags(article, stored_section)
-            if (not force and stored_section != (article.section or "")
-                    and stored == _digest(article, body, extra, before, stored_section)):
+            before = (_tags(article, stored_section)
+                      if not force and stored_section != (article.section or "") else None)
+            if before is not None and stored == _digest(article, body, extra, before,
+                                                        stored_section):
                 # Only the section changed (the story thread's section model gives most new
                 # articles theirs): the analysed text stays, the filter tags are rewritten.
                 retagged.append((article.pk, before, tags))

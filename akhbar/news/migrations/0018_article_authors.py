@@ -12,7 +12,7 @@ def fill(apps, schema_editor):
     ArticleAuthor = apps.get_model("news", "ArticleAuthor")
     last = 0
     while True:
-        batch = list(Article.objects.filter(pk__gt=last).exclude(authors_key="")
+        batch = list(Article.objects.filter(pk__gt=last).exclude(authors=[])
                      .order_by("pk").values_list("pk", "source_id", "authors")[:2000])
         if not batch:
             return
