@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 # Month names → number. Arabic covers the Mashreq (Syriac) names, the Egyptian / Gulf names,
@@ -73,7 +73,7 @@ _PUBLISHED_CUE = re.compile(
     r"publi[ée]|mis en ligne|écrit le|posted|published|written|نشر|تاريخ النشر|بتاريخ|created",
     re.IGNORECASE,
 )
-_UPDATED_CUE = re.compile(r"mis à jour|mise à jour|modifi|updated|تحديث|تعديل", re.IGNORECASE)
+_UPDATED_CUE = re.compile(r"mis à jour|mise à jour|modifi|updated|corrected|تحديث|تعديل", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class PrintedDate:
     has_time: bool
     cued: bool  # the line says it is the publication date
     after: bool = True  # printed after the headline
+    updated: bool = False  # the line says it is the date of an update
 
 
 def _build(match: Mapping[str, str | None], month: int) -> tuple[datetime, bool] | None:
@@ -167,11 +168,19 @@ def printed_date(lines: Iterable[str | tuple[str, bool]], *, max_lines: int = 40
             # "Updated Dec. 23 / Published Dec. 22": the date after the cue.
             value, has_time = next((v for at, v in found if at >= published.start()), found[0][1])
             return PrintedDate(value, has_time, True)
-        if _UPDATED_CUE.search(text):
-            updated = updated or PrintedDate(value, has_time, False)
-            continue
+        if change := _UPDATED_CUE.search(text):
+            # "Dec 22, 2023 at 8:00 AM Corrected Dec 28, 2023": the date after the cue is the
+            # change; one before it is the article's own.
+            later = [v for at, v in found if at >= change.start()]
+            updated = updated or PrintedDate(*(later or [found[0][1]])[0], False, updated=True)
+            if found[0][0] >= change.start():
+                continue
         if after:
             first = first or PrintedDate(value, has_time, False)
         else:
             before = before or PrintedDate(value, has_time, False, after=False)
-    return first or before or updated
+    chosen = first or before
+    if chosen is not None and updated is not None and chosen.value.date() == updated.value.date():
+        # The bare date repeats the one an "Updated …" line labels: it is that update.
+        return replace(chosen, updated=True)
+    return chosen or updated

@@ -29,6 +29,9 @@ DATE_META_KEYS = (
     "datepublished", "publishdate", "publish-date", "pubdate", "parsely-pub-date",
     "sailthru.date", "dc.date.issued", "dcterms.created", "dc.date", "date",
 )
+# Meta tags that carry the date of the page's last change.
+MODIFIED_META_KEYS = ("article:modified_time", "og:article:modified_time", "og:updated_time",
+                      "datemodified", "last-modified")
 AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
                     "byl")
 TITLE_META_KEYS = ("og:title", "twitter:title", "title", "dc.title")
@@ -81,6 +84,8 @@ class PageMetadata:
     sitename: str | None = None
     categories: tuple[str, ...] = ()
     article_body: str | None = None  # the JSON-LD articleBody
+    # The page's last change as its markup gives it (JSON-LD ``dateModified``, meta tags).
+    modified: datetime | None = None
 
 
 def _clean(value: Any) -> str | None:
@@ -135,8 +140,9 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)}
 
 
-def json_ld_articles(tree: HtmlElement) -> list[dict[str, Any]]:
-    """The schema.org Article-like objects of a page's JSON-LD blocks, in page order."""
+def json_ld_articles(tree: HtmlElement, pages: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The schema.org Article-like objects of a page's JSON-LD blocks, in page order (its
+    ``WebPage`` objects go to ``pages`` when given)."""
     found: list[dict[str, Any]] = []
     for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
         raw = (script.text or "").strip()
@@ -150,7 +156,12 @@ def json_ld_articles(tree: HtmlElement) -> list[dict[str, Any]]:
                 data = json.loads(raw.rstrip(";").replace("\n", " "), strict=False)
             except ValueError:
                 continue
-        found.extend(obj for obj in _json_objects(data) if _types(obj) & ARTICLE_TYPES)
+        for obj in _json_objects(data):
+            kinds = _types(obj)
+            if kinds & ARTICLE_TYPES:
+                found.append(obj)
+            elif pages is not None and "WebPage" in kinds:
+                pages.append(obj)
     return found
 
 
@@ -244,8 +255,10 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
     authors: list[str] = []
     sections: list[str] = []
     published: datetime | None = None
+    modified: datetime | None = None
     source: str | None = None
-    for article in json_ld_articles(tree):
+    pages: list[dict[str, Any]] = []
+    for article in json_ld_articles(tree, pages):
         headline = article.get("headline")
         if not title and isinstance(headline, str):
             title = _clean(html.unescape(headline))
@@ -259,6 +272,7 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
             body = html.unescape(article["articleBody"]).strip()
         if published is None and (published := parse_date(article.get("datePublished"))):
             source = "jsonld"
+        modified = modified or parse_date(article.get("dateModified"))
     if published is None:
         for value in meta_values(tree, DATE_META_KEYS):
             if published := parse_date(value):
@@ -266,6 +280,14 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
                 break
     if published is None and (published := _time_element_date(tree)):
         source = "time"
+    # A WordPress (Yoast) graph may date only the WebPage node: it is this article's page.
+    for page in pages if published is None else ():
+        if published := parse_date(page.get("datePublished")):
+            source = "webpage"
+            modified = modified or parse_date(page.get("dateModified"))
+            break
+    if modified is None:
+        modified = next(filter(None, map(parse_date, meta_values(tree, MODIFIED_META_KEYS))), None)
     if not authors:
         authors = next(filter(None, map(person_names, meta_values(tree, AUTHOR_META_KEYS))), [])
     if not authors:
@@ -288,7 +310,7 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
         title=title, published=published, published_from=source, authors=tuple(authors),
         image=image, description=description, html_lang=html_lang, headings=tuple(headings(tree)),
         meta_title=html.unescape(meta_title) if meta_title else None, sitename=sitename,
-        categories=tuple(dict.fromkeys(sections)), article_body=body or None,
+        categories=tuple(dict.fromkeys(sections)), article_body=body or None, modified=modified,
     )
 
 

@@ -32,6 +32,11 @@ from akhbar.ingest.normalize import aware_utc, not_in_future
 # Elements whose class or id says they hold a date line, and text that introduces one.
 _DATE_ATTR = re.compile(r"date|time|publi|meta|byline|posted|info")
 _DATE_CUE = re.compile(r"publi|mis en ligne|نشر|بتاريخ|posted", re.IGNORECASE)
+# A line saying the printed date is not the first publication ("Cet article, initialement
+# publié en avril 2017, a fait l'objet d'une mise à jour").
+_ORIGINALLY = re.compile(
+    r"initialement publi|publiée? initialement|originally published|first published|"
+    r"نشر لأول مرة|نشر في الأصل|نُشر لأول مرة", re.IGNORECASE)
 LINE_MAX_CHARS = 160
 _SKIPPED = frozenset({"html", "body", "head", "script", "style", "meta", "link", "noscript"})
 # A feed timestamp this far from a weak page date wins over it (days).
@@ -65,7 +70,9 @@ def _short_text(element: HtmlElement, limit: int = LINE_MAX_CHARS) -> str | None
         if size > limit * 2:  # white space counts here, not after folding
             return None
         parts.append(part)
-    return " ".join("".join(parts).split()) or None
+    # Parts joined by a space: "<span>By Sarah Holder</span><time>December 22, 2023" is two
+    # words, not "HolderDecember".
+    return " ".join(" ".join(parts).split()) or None
 
 
 def _local(value: datetime, zone: str | None) -> datetime:
@@ -133,7 +140,8 @@ def _choose(
     # A future timestamp is the page's only claim: it is clamped later, not replaced.
     if stamp is not None and (aware_utc(stamp, zone) or now) > now:
         return stamp, False
-    printed = printed_date(date_lines(tree))
+    lines = list(date_lines(tree))
+    printed = printed_date(lines)
     if stamp is not None:
         local = _local(stamp, zone).date()
         offset = stamp.utcoffset()
@@ -146,6 +154,13 @@ def _choose(
         # day is the one readers saw.
         if printed.cued or (gap == 1 and offset == timedelta(0)):
             return _printed_value(printed), False
+        # The page dates itself by its last change: the one date it prints, unlabelled, is the
+        # markup's modification day (evergreen guides re-dated by their outlet). Readers of the
+        # source see that date, so it is the one we credit; an "Updated …" line is not taken.
+        if (page.modified is not None and not printed.updated
+                and _local(page.modified, zone).date() == printed.value.date()
+                and not any(_ORIGINALLY.search(line) for line, _ in lines)):
+            return (page.modified if printed.has_time is False else _printed_value(printed)), False
         # The markup and the printed line disagree: htmldate's full search decides (it costs
         # tens of milliseconds, so only here).
         day = _htmldate_day(tree, url, now)
