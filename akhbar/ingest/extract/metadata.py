@@ -44,6 +44,9 @@ _BYLINE_PATHS = (
     'contains(@class, "author__name") or contains(@class, "c-byline__author")]',
     '//*[not(self::body or self::article or self::html)][contains(@class, "byline") or '
     'contains(@class, "author") or contains(@class, "signature")]',
+    # A link to the writer's page ("/author/…", "/auteur/…", a newsroom's "/newsteam/…").
+    '//a[contains(@href, "/author/") or contains(@href, "/auteur/") or contains(@href, "/authors/") '
+    'or contains(@href, "/auteurs/") or contains(@href, "/newsteam/") or contains(@href, "/journaliste/")]',
 )
 # A byline is short: a longer block is an author's biography or a list of articles.
 BYLINE_MAX_CHARS = 100
@@ -51,10 +54,17 @@ BYLINE_MAX_CHARS = 100
 _NOT_A_NAME = re.compile(
     r"r[ée]daction|editorial|newsroom|staff|admin|webmaster|contributor|desk|correspondant|"
     r"envoy[ée]|agences?\b|agencies|no author|^author$|@|www\.|\.(?:com|net|org|fr|ma|dz|tn)\b|\(|^(?:afp|ap|aps|map|tap|reuters|mena|qna|wafa)$|التحرير|الهيئة|"
-    r"المحرر|هيئة|وكالات|مراسل|\d",
+    r"المحرر|هيئة|وكالات|مراسل|\d|\s(?:says|said|writes|wrote|explique|déclare|affirme)$|"
+    # Sponsors, a title in place of a name ("Money Reporter"), an outlet ("The Jersey Journal").
+    r"sponsor|^the\s|associated press|^[A-Z]{2,4}$|\b(?:reporter|correspondent|officer|editor|writer|columnist|"
+    r"producer|director|chief|head of|journaliste|r[ée]dact(?:eur|rice)|chroniqueu(?:r|se))\b",
     re.IGNORECASE,
 )
-_BY_PREFIX = re.compile(r"^(?:par|by|بقلم|كتب|كتبت|إعداد|اعداد)\s*:?\s+", re.IGNORECASE)
+# A dangling conjunction ("Travis Andersen and": the second name is in another element).
+_TRAILING = re.compile(r"\s+(?:and|et|و)$")
+_BY_PREFIX = re.compile(
+    r"^(?:par|by|written by|écrit par|r[ée]dig[ée] par|auteure?s?|authors?|بقلم|كتب|كتبت|إعداد|اعداد|"
+    r"الكاتبة?|المؤلف)\s*:?\s+", re.IGNORECASE)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _SPACES = re.compile(r"\s+")
@@ -170,10 +180,12 @@ def person_names(value: str | None) -> list[str]:
     value = _clean(value)
     if not value or value.startswith("http"):
         return []
-    value = _BY_PREFIX.sub("", value)
+    # "James O&#39;Neil" is one name, not "James O" and "Neil".
+    value = _BY_PREFIX.sub("", html.unescape(value))
     names = []
     for part in re.split(r"\s*(?:[,;|/&\u060c]|\s+(?:et|and|و)\s+)\s*", value):
         part = _BY_PREFIX.sub("", part.strip(" -–—·:").lstrip(".")).strip()
+        part = _TRAILING.sub("", part)
         words = part.split()
         # A name is 1–5 words, without digits (a date), not a newsroom or an agency desk.
         if part and 1 <= len(words) <= 5 and len(part) <= 60 and not _NOT_A_NAME.search(part):
