@@ -28,6 +28,10 @@ BODY = "".join(
     ("Margaret Schmidt, The Jersey Journal", ["Margaret Schmidt"]),
     ("Lauren Manaker, RDN, LD", ["Lauren Manaker"]),
     ("Michael F Dougherty says", []),
+    ("Javier Espinoza, Financial Times", ["Javier Espinoza"]),
+    ("Jonathan Wasserman, Bleacher Report", ["Jonathan Wasserman"]),
+    ("Staff and news service reports", []),
+    ("Hespress FR Online", []),
     # Maghreb bylines write surnames in capitals: they stay.
     ("Chokri GHARBI", ["Chokri GHARBI"]),
     ("Par Ahmed AIT", ["Ahmed AIT"]),

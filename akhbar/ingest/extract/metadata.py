@@ -56,7 +56,7 @@ _NOT_A_NAME = re.compile(
     r"envoy[ée]|agences?\b|agencies|no author|^author$|@|www\.|\.(?:com|net|org|fr|ma|dz|tn)\b|\(|^(?:afp|ap|aps|map|tap|reuters|mena|qna|wafa)$|التحرير|الهيئة|"
     r"المحرر|هيئة|وكالات|مراسل|\d|\s(?:says|said|writes|wrote|explique|déclare|affirme)$|"
     # Sponsors, a title in place of a name ("Money Reporter"), an outlet ("The Jersey Journal").
-    r"sponsor|^the\s|associated press|^[A-Z]{2,4}$|\b(?:reporter|correspondent|officer|editor|writer|columnist|"
+    r"sponsor|^the\s|associated press|^[A-Z]{2,4}$|\b(?:times|news|network|press|media|online|reports?)\b|\b(?:reporter|correspondent|officer|editor|writer|columnist|"
     r"producer|director|chief|head of|journaliste|r[ée]dact(?:eur|rice)|chroniqueu(?:r|se))\b",
     re.IGNORECASE,
 )
