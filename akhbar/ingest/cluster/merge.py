@@ -225,7 +225,7 @@ def adopt_waiting(memory: StoryMemory, scorer: Scorer, changed: set[str]
                   ) -> list[tuple[str, str]]:
     """The last part of the merge pass: a passive (undated) article that found no story when
     it arrived waits alone; it joins the best story that now scores at least the assignment
-    threshold, as it would have on arrival. Only it moves: it never joins two stories.
+    threshold plus ``adopt_margin``. Only it moves: it never joins two stories.
     A waiting article new since the last pass is compared with every story, the others only
     with the stories that changed."""
     cfg = memory.config
@@ -237,7 +237,7 @@ def adopt_waiting(memory: StoryMemory, scorer: Scorer, changed: set[str]
         if len(waiting.passive) != 1:
             continue
         member = waiting.passive[0]
-        threshold = cfg.title_threshold if member.title_only else cfg.threshold
+        threshold = (cfg.title_threshold if member.title_only else cfg.threshold) + cfg.adopt_margin
         best: Story | None = None
         best_score = float("-inf")
         new = waiting.key in memory.waiting
