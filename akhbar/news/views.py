@@ -201,6 +201,10 @@ def _language_name(code: str) -> str:
         return code
 
 
+# Cards per language on a story's page; its other articles are in its timeline.
+STORY_CARDS = 12
+
+
 @cached_page
 def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """"Couverture complète": every article of a story, by language and outlet, and a timeline."""
@@ -234,8 +238,11 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": articles,
         "summary": reader.story_summary(articles, edition),
         "pictures": reader.story_pictures(articles),
+        # Each language's newest originals as cards, the rest in the timeline: a story of four
+        # hundred articles is read from its latest reports (and its page stays light).
         "groups": [(lang, _language_name(lang), sorted({a.source.name for a in by_language[lang]},
-                                                       key=str.casefold), by_language[lang])
+                                                       key=str.casefold),
+                    by_language[lang][:STORY_CARDS], max(0, len(by_language[lang]) - STORY_CARDS))
                    for lang in order],
         "outlets": len({a.source_id for a in articles}),
         "edition": edition,

@@ -329,3 +329,31 @@ def test_the_story_threads_look_ups_at_every_call_search_an_index_whatever_the_s
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("EXPLAIN " + reseat[0])
             assert "article_reseat" in str(cursor.fetchall())
+
+
+@pytest.mark.django_db
+def test_a_big_story_shows_each_languages_newest_cards_and_the_rest_in_its_timeline(client):
+    from akhbar.news.views import STORY_CARDS
+
+    matin, hes = make_source("lematin", "Le Matin"), make_source("hespress-ar", "هسبريس", languages=("ar",))
+    story = Story.objects.create(key="big", title="Séisme")
+    base = datetime(2023, 9, 9, 8, 0, tzinfo=UTC)
+    french = [make_article(matin, title=f"Séisme : point de situation numéro {i}",
+                           published=base + timedelta(hours=i)) for i in range(STORY_CARDS + 3)]
+    arabic = [make_article(hes, title=f"زلزال الحوز: الحصيلة رقم {i}", language="ar",
+                           published=base + timedelta(hours=i, minutes=30)) for i in range(2)]
+    Article.objects.filter(pk__in=[a.pk for a in french + arabic]).update(story=story)
+    html = client.get(f"/fr/stories/{story.pk}/").content.decode()
+    coverage, timeline = html.split('id="timeline-title"')
+    # The newest French reports as cards, the three oldest only in the timeline.
+    shown = [a for a in french if f'href="/fr/articles/{a.pk}/"' in coverage]
+    assert shown == french[3:]
+    assert "3 autres articles dans la chronologie" in coverage
+    assert all(f'href="/fr/articles/{a.pk}/"' in coverage for a in arabic)
+    assert coverage.count("dans la chronologie") == 1  # Arabic has only two: all shown
+    # The timeline has every article, with its year.
+    assert all(f'href="/fr/articles/{a.pk}/"' in timeline for a in french + arabic)
+    from django.utils import timezone
+    assert f">{timezone.localtime(french[0].published).strftime('%d/%m/%Y %H:%M')}</time>" in timeline
+    ar_html = client.get(f"/ar/stories/{story.pk}/").content.decode()
+    assert "3 مقالات أخرى في التسلسل الزمني" in ar_html

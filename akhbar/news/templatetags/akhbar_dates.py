@@ -27,3 +27,11 @@ def date_short(value: Any) -> str:
     if isinstance(value, datetime):
         return f"{value.day:02d}/{value.month:02d} {value.hour:02d}:{value.minute:02d}"
     return date(value, "d/m H:i")
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def date_long(value: Any) -> str:
+    """``{{ value|date:"d/m/Y H:i" }}``: with the year (a story's timeline may span years)."""
+    if isinstance(value, datetime):
+        return f"{value.day:02d}/{value.month:02d}/{value.year} {value.hour:02d}:{value.minute:02d}"
+    return date(value, "d/m/Y H:i")
