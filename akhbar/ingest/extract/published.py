@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from htmldate import find_date
@@ -38,6 +39,7 @@ _ORIGINALLY = re.compile(
     r"initialement publi|publiée? initialement|originally published|first published|"
     r"نشر لأول مرة|نشر في الأصل|نُشر لأول مرة", re.IGNORECASE)
 LINE_MAX_CHARS = 160
+DATE_LINES_READ = 400
 _SKIPPED = frozenset({"html", "body", "head", "script", "style", "meta", "link", "noscript"})
 # A feed timestamp this far from a weak page date wins over it (days).
 FEED_AGREEMENT_DAYS = 2
@@ -140,8 +142,9 @@ def _choose(
     # A future timestamp is the page's only claim: it is clamped later, not replaced.
     if stamp is not None and (aware_utc(stamp, zone) or now) > now:
         return stamp, False
-    lines = list(date_lines(tree))
-    printed = printed_date(lines)
+    # As many lines as printed_date reads (it stops there): the rest of the page is not walked.
+    lines = list(islice(date_lines(tree), DATE_LINES_READ))
+    printed = printed_date(lines, max_lines=DATE_LINES_READ)
     if stamp is not None:
         local = _local(stamp, zone).date()
         offset = stamp.utcoffset()
@@ -160,7 +163,7 @@ def _choose(
         if (page.modified is not None and not printed.updated
                 and _local(page.modified, zone).date() == printed.value.date()
                 and not any(_ORIGINALLY.search(line) for line, _ in lines)):
-            return (page.modified if printed.has_time is False else _printed_value(printed)), False
+            return (_printed_value(printed) if printed.has_time else page.modified), False
         # The markup and the printed line disagree: htmldate's full search decides (it costs
         # tens of milliseconds, so only here).
         day = _htmldate_day(tree, url, now)
