@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from akhbar.ingest.extract.article import extract_article
@@ -49,3 +51,28 @@ def test_a_link_to_the_writers_page_names_the_author() -> None:
     ).encode()
     draft = extract_article(html, url="https://ex.ma/economie/tanger-med-record")
     assert draft.authors == ("Salma Bennani",)
+
+
+def _yoast_page(meta: str = "") -> bytes:
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "NewsArticle", "@id": "https://ex.tn/parite/#article", "headline": "Parité : le débat reprend",
+         "author": {"@id": "https://ex.tn/#/schema/person/5a"}, "datePublished": "2024-03-08T09:00:00+01:00"},
+        {"@type": "Person", "@id": "https://ex.tn/#/schema/person/5a", "name": "Chokri GHARBI"},
+    ]}
+    return (
+        f"<html lang='fr'><head><title>Parité : le débat reprend</title>{meta}"
+        f'<script type="application/ld+json">{json.dumps(graph)}</script></head><body>'
+        # A related story's author, linked before the article's own byline.
+        "<aside><h3><a href='https://ex.tn/autre/'>Le message du courage</a></h3>"
+        "<a href='https://ex.tn/author/abdelkrim-dermech/' rel='author'>Abdelkrim DERMECH</a></aside>"
+        f"<article><h1>Parité : le débat reprend</h1>{BODY}</article></body></html>"
+    ).encode()
+
+
+def test_a_wordpress_graph_names_its_author_by_reference() -> None:
+    draft = extract_article(_yoast_page(), url="https://ex.tn/parite/")
+    assert draft.authors == ("Chokri GHARBI",)
+    # The page's meta author, when it names one, comes first (the graph's person is the account
+    # that posted the story).
+    meta = '<meta name="author" content="Salma Bennani">'
+    assert extract_article(_yoast_page(meta), url="https://ex.tn/parite/").authors == ("Salma Bennani",)

@@ -150,9 +150,11 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)}
 
 
-def json_ld_articles(tree: HtmlElement, pages: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def json_ld_articles(tree: HtmlElement, pages: list[dict[str, Any]] | None = None,
+                     nodes: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The schema.org Article-like objects of a page's JSON-LD blocks, in page order (its
-    ``WebPage`` objects go to ``pages`` when given)."""
+    ``WebPage`` objects go to ``pages``, and every object with an ``@id`` to ``nodes`` by that
+    id, when given)."""
     found: list[dict[str, Any]] = []
     for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
         raw = (script.text or "").strip()
@@ -167,6 +169,8 @@ def json_ld_articles(tree: HtmlElement, pages: list[dict[str, Any]] | None = Non
             except ValueError:
                 continue
         for obj in _json_objects(data):
+            if nodes is not None and isinstance(obj.get("@id"), str):
+                nodes.setdefault(obj["@id"], obj)
             kinds = _types(obj)
             if kinds & ARTICLE_TYPES:
                 found.append(obj)
@@ -202,6 +206,15 @@ def _names(value: Any) -> list[str]:
             return []
         return person_names(value.get("name") if isinstance(value.get("name"), str) else None)
     return person_names(value if isinstance(value, str) else None)
+
+
+def _referenced(value: Any, nodes: dict[str, dict[str, Any]]) -> Any:
+    """A JSON-LD value with its bare ``{"@id": …}`` references replaced by the objects they name."""
+    if isinstance(value, list):
+        return [_referenced(item, nodes) for item in value]
+    if isinstance(value, dict) and "name" not in value and isinstance(value.get("@id"), str):
+        return nodes.get(value["@id"], value)
+    return value
 
 
 def _byline_authors(tree: HtmlElement) -> list[str]:
@@ -270,13 +283,19 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
     modified: datetime | None = None
     source: str | None = None
     pages: list[dict[str, Any]] = []
-    for article in json_ld_articles(tree, pages):
+    nodes: dict[str, dict[str, Any]] = {}
+    referenced: list[str] = []
+    for article in json_ld_articles(tree, pages, nodes):
         headline = article.get("headline")
         if not title and isinstance(headline, str):
             title = _clean(html.unescape(headline))
         image = image or _image_url(article.get("image"))
         description = description or _clean(article.get("description"))
         authors = authors or _names(article.get("author"))
+        # A WordPress (Yoast) graph names its authors by reference ({"@id": "…/schema/person/…"}):
+        # the account that posted, which the meta tags' author may correct (a TV newsroom's web
+        # producer posting a reporter's story), so it comes after them.
+        referenced = referenced or _names(_referenced(article.get("author"), nodes))
         sitename = sitename or _publisher(article)
         sections = sections or _section(article.get("articleSection"))
         if body is None and isinstance(article.get("articleBody"), str):
@@ -302,6 +321,8 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
         modified = next(filter(None, map(parse_date, meta_values(tree, MODIFIED_META_KEYS))), None)
     if not authors:
         authors = next(filter(None, map(person_names, meta_values(tree, AUTHOR_META_KEYS))), [])
+    # Before the bylines in the markup: a page's first rel="author" may be a related story's.
+    authors = authors or referenced
     if not authors:
         authors = _byline_authors(tree)
     image = image or next(iter(meta_values(tree, ("og:image", "twitter:image"))), None)
