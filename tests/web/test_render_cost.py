@@ -135,10 +135,11 @@ def test_list_date_filters_write_what_the_date_filter_writes(zone):
     from django.template import Context, Template
     from django.utils import timezone
 
-    fast = Template("{% load akhbar_dates %}{{ v|date_iso }}|{{ v|date_short }}")
-    django = Template("{{ v|date:'c' }}|{{ v|date:\"d/m H:i\" }}")
+    fast = Template("{% load akhbar_dates %}{{ v|date_iso }}|{{ v|date_short }}|{{ v|date_long }}")
+    django = Template("{{ v|date:'c' }}|{{ v|date:\"d/m H:i\" }}|{{ v|date:\"d/m/Y H:i\" }}")
     values = [datetime(2020, 12, 17, 23, 30, tzinfo=UTC), datetime(2021, 3, 28, 1, 59, 59, 7, tzinfo=UTC),
               datetime(2024, 1, 1, 0, 0, tzinfo=UTC), datetime(2019, 6, 5, 8, 4), date(2020, 2, 29),
+              datetime(987, 3, 4, 5, 6, tzinfo=UTC),
               None, "", "pas une date"]
     def written(template: Template, v: object) -> str:
         try:

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from akhbar.news.models import Article, Story
+from akhbar.news.views import STORY_CARDS
 from akhbar.pipeline.stories import assign_stories
 from tests.config import config
 from tests.web.factories import make_article, make_source
@@ -333,8 +335,6 @@ def test_the_story_threads_look_ups_at_every_call_search_an_index_whatever_the_s
 
 @pytest.mark.django_db
 def test_a_big_story_shows_each_languages_newest_cards_and_the_rest_in_its_timeline(client):
-    from akhbar.news.views import STORY_CARDS
-
     matin, hes = make_source("lematin", "Le Matin"), make_source("hespress-ar", "هسبريس", languages=("ar",))
     story = Story.objects.create(key="big", title="Séisme")
     base = datetime(2023, 9, 9, 8, 0, tzinfo=UTC)
@@ -353,7 +353,6 @@ def test_a_big_story_shows_each_languages_newest_cards_and_the_rest_in_its_timel
     assert coverage.count("dans la chronologie") == 1  # Arabic has only two: all shown
     # The timeline has every article, with its year.
     assert all(f'href="/fr/articles/{a.pk}/"' in timeline for a in french + arabic)
-    from django.utils import timezone
     assert f">{timezone.localtime(french[0].published).strftime('%d/%m/%Y %H:%M')}</time>" in timeline
     ar_html = client.get(f"/ar/stories/{story.pk}/").content.decode()
     assert "3 مقالات أخرى في التسلسل الزمني" in ar_html

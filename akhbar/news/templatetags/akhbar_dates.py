@@ -33,5 +33,5 @@ def date_short(value: Any) -> str:
 def date_long(value: Any) -> str:
     """``{{ value|date:"d/m/Y H:i" }}``: with the year (a story's timeline may span years)."""
     if isinstance(value, datetime):
-        return f"{value.day:02d}/{value.month:02d}/{value.year} {value.hour:02d}:{value.minute:02d}"
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d} {value.hour:02d}:{value.minute:02d}"
     return date(value, "d/m/Y H:i")
