@@ -326,3 +326,21 @@ class ReadCount(models.Model):
             models.UniqueConstraint(fields=["article", "hour"], name="read_count_article_hour"),
         ]
         indexes = [models.Index(fields=["hour"], name="read_count_hour")]
+
+
+class ReadBudget(models.Model):
+    """How many clicks one client network gave this hour (to one article, or to all: article
+    0), so that every web process and machine counts against one budget. The client is a
+    salted hash of its network and the hour: no address is kept, and rows go after the hour."""
+
+    client = models.CharField(max_length=32)
+    hour = models.DateTimeField()  # the start of the hour (UTC)
+    article_id = models.PositiveBigIntegerField()  # 0: every article together
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "hour", "article_id"],
+                                    name="read_budget_client_hour_article"),
+        ]
+        indexes = [models.Index(fields=["hour"], name="read_budget_hour")]

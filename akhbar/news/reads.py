@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from akhbar.news import queries
-from akhbar.news.models import Article, ReadCount
+from akhbar.news.models import Article, ReadBudget, ReadCount
 
 MOST_READ_WINDOW = timedelta(hours=24)
 # How long hourly counters are kept: "most read" needs a day of them; a month lets an operator
@@ -56,25 +55,32 @@ def hour_of(when: datetime) -> datetime:
 def within_rate(network: str, article_id: int, now: datetime | None = None) -> bool:
     """Count a click from a client network towards its hourly limits; whether it may still be
     counted (False once the network has given READS_PER_ARTICLE clicks to this article or
-    READS_PER_CLIENT in all this hour)."""
-    now = now or timezone.now()
-    hour = hour_of(now)
+    READS_PER_CLIENT in all this hour). The budgets are rows of the database, so every web
+    process and machine spends the same one."""
+    hour = hour_of(now or timezone.now())
     client = salted_hmac(_RATE_SALT, f"{hour.isoformat()}|{network}",
                          algorithm="sha256").hexdigest()[:32]
-    # Until the hour ends (and a minute more, for clocks that disagree).
-    ttl = int((hour + timedelta(hours=1) - now).total_seconds()) + 60
-    cache = caches["default"]
-    for key, limit in ((f"reads:{client}", READS_PER_CLIENT),
-                       (f"reads:{client}:{article_id}", READS_PER_ARTICLE)):
-        cache.add(key, 0, ttl)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, ttl)
-            count = 1
-        if count > limit:
+    return (_spend(client, hour, 0, READS_PER_CLIENT)
+            and _spend(client, hour, article_id, READS_PER_ARTICLE))
+
+
+def _spend(client: str, hour: datetime, article_id: int, limit: int) -> bool:
+    """Take one click from a budget row (created at 1); False when it is spent. One UPDATE
+    guarded by the limit, atomic on either engine: concurrent clicks never overspend."""
+    budget = ReadBudget.objects.filter(client=client, hour=hour, article_id=article_id)
+    for _ in range(2):
+        if budget.filter(count__lt=limit).update(count=F("count") + 1):
+            return True
+        if budget.exists():
             return False
-    return True
+        try:
+            with transaction.atomic():
+                ReadBudget.objects.create(client=client, hour=hour, article_id=article_id,
+                                          count=1)
+            return limit >= 1
+        except IntegrityError:
+            continue  # another request created the row: spend from it
+    return False
 
 
 def record_read(article_id: int, now: datetime | None = None) -> bool:
@@ -96,9 +102,13 @@ def record_read(article_id: int, now: datetime | None = None) -> bool:
 
 
 def prune_read_counts(now: datetime | None = None) -> int:
-    """Delete the hourly counters older than READS_KEPT (the hourly sweep); how many went."""
-    cutoff = hour_of((now or timezone.now()) - READS_KEPT)
+    """Delete the hourly counters older than READS_KEPT, and the click budgets of past hours
+    (the hourly sweep); how many counters went."""
+    now = now or timezone.now()
+    cutoff = hour_of(now - READS_KEPT)
     deleted, _ = ReadCount.objects.filter(hour__lt=cutoff).delete()
+    # Click budgets matter only in their own hour.
+    ReadBudget.objects.filter(hour__lt=hour_of(now)).delete()
     return deleted
 
 

@@ -154,12 +154,6 @@ CACHES = {
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
               "OPTIONS": {"MAX_ENTRIES": 2000}},
 }
-if CONFIG.task_backend == "rq":
-    # Scaled out, the Redis that RQ uses holds the small shared counters (the "most read"
-    # click limits per client network and hour): every process and machine counts against
-    # the same budget. On one machine they are per process.
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                         "LOCATION": CONFIG.redis_url, "KEY_PREFIX": "akhbar"}
 
 # Every queue akhbar's tasks use (akhbar/pipeline/tasks.py); `akhbar worker` serves them all.
 TASK_QUEUES = ["default", "ingest"]
