@@ -92,3 +92,30 @@ def test_a_wordpress_graph_that_dates_only_its_webpage() -> None:
     # Related articles print later days; the page's own graph dates it.
     html = guide("", graph=graph, extra="<ul class='related-date'><li>December 22, 2023</li></ul>")
     assert published(html) == datetime(2023, 9, 21, 13, 35, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("mardi 10.12.19", datetime(2019, 12, 10)),
+    ("Publié le 10/12/19 à 06h00", datetime(2019, 12, 10, 6, 0)),
+    ("الثلاثاء 10-12-19", datetime(2019, 12, 10)),
+])
+def test_a_date_line_with_a_two_digit_year_is_read(line: str, expected: datetime) -> None:
+    found = printed_date([line])
+    assert found is not None and found.value == expected
+
+
+@pytest.mark.parametrize("line", ["version 1.2.19", "le 10.12.19 à Casablanca",
+                                  "31.02.19", "10.13.19"])
+def test_a_two_digit_year_elsewhere_is_not_a_date(line: str) -> None:
+    assert printed_date([line]) is None
+
+
+def test_a_publication_line_with_a_two_digit_year_is_the_date_readers_see() -> None:
+    # The markup carries the evening the piece was filed; the page says it was published the
+    # next morning, with a two-digit year.
+    html = guide("Publié le 10/12/19 à 06h00", graph={
+        "@context": "https://schema.org", "@type": "NewsArticle",
+        "headline": "Où skier à Ifrane cet hiver", "datePublished": "2019-12-09T19:00:00+01:00"})
+    got = extract_article(html, url="https://ex.ma/guides/ifrane-ski", now=NOW,
+                          source_timezone="Africa/Casablanca").published
+    assert got == datetime(2019, 12, 10, 5, 0, tzinfo=UTC)  # 06:00 in Casablanca (UTC+1 then)

@@ -63,6 +63,17 @@ _MONTH_DAY_YEAR = re.compile(
 _NUMERIC = re.compile(
     rf"(?<![\d/.-])(?P<d>\d{{1,2}})[/.-](?P<m>\d{{1,2}})[/.-](?P<y>(?:19|20)\d\d)(?![\d/.-]){_TIME}"
 )
+# "mardi 10.12.19", "Publié le 10/12/19 à 06h00": a two-digit year, read only when the date is the
+# whole line (a weekday, a cue and a time around it at most): anywhere else "1.2.19" is as likely
+# a version, a score or a reference. Day first; the year is 20yy.
+_WEEKDAYS = ("lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|"
+             "thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|"
+             "الاثنين|الإثنين|الثلاثاء|الأربعاء|الاربعاء|الخميس|الجمعة|السبت|الأحد|الاحد")
+_NUMERIC_SHORT_YEAR = re.compile(
+    rf"^(?:(?:{_WEEKDAYS}),?\s+)?(?:(?:publi[ée] le|mis en ligne le|posted|published|نشر في)\s*:?\s*)?"
+    rf"(?P<d>\d{{1,2}})[/.-](?P<m>\d{{1,2}})[/.-](?P<y>\d\d){_TIME}\s*$",
+    re.IGNORECASE,
+)
 # "2023-11-07 15:03:30", "2023-11-07T15:03".
 _ISO = re.compile(
     r"(?<![\d/.-])(?P<y>(?:19|20)\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/-])"
@@ -138,6 +149,10 @@ def _dates_at(text: str) -> list[tuple[int, tuple[datetime, bool]]]:
                 built = None
             if built:
                 found.append((match.start(), built))
+    short = None if found else _NUMERIC_SHORT_YEAR.match(text)
+    if short is not None and 1 <= int(short["m"]) <= 12:
+        if built := _build({**short.groupdict(), "y": f"20{short['y']}"}, int(short["m"])):
+            found.append((short.start(), built))
     return sorted(found, key=lambda item: item[0])
 
 
