@@ -323,3 +323,21 @@ def test_reader_catalogue_is_complete_and_compiled(lang):
         mo = gettext.GNUTranslations(fh)
     assert all(s in (mo.gettext(m), mo.ngettext(m, m, 0), mo.ngettext(m, m, 1))
                for m, s, _ in entries)
+
+
+def test_list_dates_of_another_year_carry_the_year(client):
+    """'17/12 10:30' on a December page would read as a few days ago, not as 2020."""
+    from django.utils import timezone
+
+    fresh = timezone.localtime(NOW - timedelta(minutes=5))
+    this_year = fresh.year == timezone.localdate().year  # not at the stroke of a new year
+    make_article(make_source("le-matin", "Le Matin"), title="Le tramway prolongé",
+                 published=NOW - timedelta(minutes=5))
+    # An outlet silent since 2020: its latest article must not look like this week's.
+    make_article(make_source("tsa", "TSA"), title="La loi de finances 2021",
+                 published=datetime(2020, 12, 17, 9, 30, tzinfo=UTC))
+    old = re.compile(r'<time datetime="2020-12-17T[^"]+">17/12/2020</time>')
+    for path in ("/fr/", "/fr/sources/"):
+        html = client.get(path).content.decode()
+        assert old.search(html), path
+        assert not this_year or f">{fresh:%d/%m %H:%M}</time>" in html, path

@@ -23,8 +23,14 @@ def date_iso(value: Any) -> str:
 
 @register.filter(expects_localtime=True, is_safe=False)
 def date_short(value: Any) -> str:
-    """``{{ value|date:"d/m H:i" }}``: day/month hours:minutes, in the current time zone."""
+    """``{{ value|date:"d/m H:i" }}`` (day/month hours:minutes, in the current time zone) for a
+    time of this year; ``{{ value|date:"d/m/Y" }}`` for another year: "17/12 10:30" in December
+    2026 would read as a few days ahead, not as 2020."""
     if isinstance(value, datetime):
+        # The value is in the current zone (expects_localtime): "now" there, without
+        # timezone.localdate()'s lookups (8 µs a call, a hundred calls a home page).
+        if value.year != datetime.now(value.tzinfo).year:
+            return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
         return f"{value.day:02d}/{value.month:02d} {value.hour:02d}:{value.minute:02d}"
     return date(value, "d/m H:i")
 
