@@ -37,6 +37,15 @@ BODY = "".join(
     # Maghreb bylines write surnames in capitals: they stay.
     ("Chokri GHARBI", ["Chokri GHARBI"]),
     ("Par Ahmed AIT", ["Ahmed AIT"]),
+    # A date after the name goes with its connective; a tail that is not a whole date does not
+    # make a name, nor does a date's label.
+    ("Par Karim Alami le 07 Mai 2020", ["Karim Alami"]),
+    ("par Salma Bennani, 21 juin 2018", ["Salma Bennani"]),
+    ("By Jane Doe on March 3, 2020", ["Jane Doe"]),
+    ("By Jane Doe | Updated 3 hours ago", ["Jane Doe"]),
+    ("En kiosques : juillet 2018", []),
+    ("•Published December 22, 2023", []),
+    ("Collectif", []),
 ])
 def test_bylines_give_names(byline: str, names: list[str]) -> None:
     assert person_names(byline) == names
@@ -76,3 +85,42 @@ def test_a_wordpress_graph_names_its_author_by_reference() -> None:
     # that posted the story).
     meta = '<meta name="author" content="Salma Bennani">'
     assert extract_article(_yoast_page(meta), url="https://ex.tn/parite/").authors == ("Salma Bennani",)
+
+
+def _page(*, graph: dict[str, object] | None = None, byline: str = "", site: str = "") -> bytes:
+    head = f'<meta property="og:site_name" content="{site}">' if site else ""
+    if graph:
+        head += f'<script type="application/ld+json">{json.dumps(graph)}</script>'
+    return (
+        f"<html lang='fr'><head><title>Tanger Med bat son record</title>{head}</head><body><article>"
+        f"<h1>Tanger Med bat son record</h1>{byline}{BODY}</article></body></html>"
+    ).encode()
+
+
+def test_an_author_field_naming_only_the_outlet_gives_way_to_the_byline() -> None:
+    graph = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Tanger Med",
+             "author": {"@type": "Person", "name": "L'Économiste"}}
+    html = _page(graph=graph, site="L'Économiste",
+                 byline="<span class='article_author-name'><a href='/auteur/salma-bennani-187'>"
+                        "Salma Bennani</a></span>")
+    assert extract_article(html, url="https://ex.ma/eco/tanger").authors == ("Salma Bennani",)
+
+
+@pytest.mark.parametrize("byline", [
+    # A French class name, the date on the same line.
+    "<div class='dates_auteurs'>par <span class='auteurs'>Karim Alami</span>, 21 juin 2018</div>",
+    # The outlet's name glued after the writer's.
+    "<div class='byline'><span>Karim Alami</span><span>Le Courrier de Tanger</span></div>",
+    # A link to a staff page.
+    "<p><a href='https://ex.ma/fr/staff/karim-alami/'>Karim Alami</a></p>",
+])
+def test_bylines_in_the_markup(byline: str) -> None:
+    html = _page(byline=byline, site="Le Courrier de Tanger")
+    assert extract_article(html, url="https://ex.ma/eco/tanger").authors == ("Karim Alami",)
+
+
+def test_a_json_ld_name_given_as_a_list() -> None:
+    graph = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Tanger Med",
+             "author": [{"@type": "Person", "name": ["Salma Bennani"]}]}
+    assert extract_article(_page(graph=graph), url="https://ex.ma/eco/tanger").authors == (
+        "Salma Bennani",)

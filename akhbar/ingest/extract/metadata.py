@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from akhbar.ingest.extract.dates import dates_in
 from akhbar.ingest.normalize import is_placeholder_date, plausible_date
 
 # schema.org types that describe one article (NewsArticle and its subtypes, blog posts…).
@@ -43,10 +44,11 @@ _BYLINE_PATHS = (
     '//*[contains(@class, "author-name") or contains(@class, "byline__name") or '
     'contains(@class, "author__name") or contains(@class, "c-byline__author")]',
     '//*[not(self::body or self::article or self::html)][contains(@class, "byline") or '
-    'contains(@class, "author") or contains(@class, "signature")]',
+    'contains(@class, "author") or contains(@class, "auteur") or contains(@class, "signature")]',
     # A link to the writer's page ("/author/…", "/auteur/…", a newsroom's "/newsteam/…").
     '//a[contains(@href, "/author/") or contains(@href, "/auteur/") or contains(@href, "/authors/") '
-    'or contains(@href, "/auteurs/") or contains(@href, "/newsteam/") or contains(@href, "/journaliste/")]',
+    'or contains(@href, "/auteurs/") or contains(@href, "/newsteam/") or contains(@href, "/journaliste/") '
+    'or contains(@href, "/staff/")]',
 )
 # A byline is short: a longer block is an author's biography or a list of articles.
 BYLINE_MAX_CHARS = 100
@@ -56,7 +58,8 @@ _NOT_A_NAME = re.compile(
     r"envoy[ée]|agences?\b|agencies|no author|^author$|@|www\.|\.(?:com|net|org|fr|ma|dz|tn)\b|\(|^(?:afp|ap|aps|map|tap|reuters|mena|qna|wafa)$|التحرير|الهيئة|"
     r"المحرر|هيئة|وكالات|مراسل|\d|\s(?:says|said|writes|wrote|explique|déclare|affirme)$|"
     # Sponsors, a title in place of a name ("Money Reporter"), an outlet ("The Jersey Journal").
-    r"sponsor|^the\s|associated press|^[A-Z]{2,4}$|\b(?:times|news|network|press|media|online|reports?)\b|\b(?:reporter|correspondent|officer|editor|writer|columnist|"
+    r"^(?:updated|published|posted|publi[ée]e?|mis à jour|modifi[ée]e?)\b|"
+    r"sponsor|collecti(?:f|ve)\b|^the\s|associated press|^[A-Z]{2,4}$|\b(?:times|news|network|press|media|online|reports?)\b|\b(?:reporter|correspondent|officer|editor|writer|columnist|"
     r"producer|director|chief|head of|journaliste|r[ée]dact(?:eur|rice)|chroniqueu(?:r|se))\b",
     re.IGNORECASE,
 )
@@ -65,6 +68,13 @@ _TRAILING = re.compile(r"\s+(?:and|et|و)$")
 _BY_PREFIX = re.compile(
     r"^(?:par|by|written by|écrit par|r[ée]dig[ée] par|auteure?s?|authors?|بقلم|كتب|كتبت|إعداد|اعداد|"
     r"الكاتبة?|المؤلف)\s*:?\s+", re.IGNORECASE)
+
+# A date after the name on the byline's line: "Par Matthieu Hy le 07 Mai 2020", "par Didier Roy,
+# 21 juin 2018", "By Jane Doe on March 3, 2020".
+_DATE_TAIL = re.compile(
+    r"(?:\s+(?:le|on|du)|\s*[,|·•–—-])?\s+(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|"
+    r"sep|oct|nov|dec)\w*\.?,?\s+)?\d.*$", re.IGNORECASE)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _SPACES = re.compile(r"\s+")
@@ -186,9 +196,11 @@ def person_names(value: str | None) -> list[str]:
         return []
     # "James O&#39;Neil" is one name, not "James O" and "Neil".
     value = _BY_PREFIX.sub("", html.unescape(value))
+    if (tail := _DATE_TAIL.search(value)) and dates_in(tail.group()):
+        value = value[:tail.start()]  # only a tail that is a whole date: "juillet 2018" is not
     names = []
     for part in re.split(r"\s*(?:[,;|/&\u060c]|\s+(?:et|and|و)\s+)\s*", value):
-        part = _BY_PREFIX.sub("", part.strip(" -–—·:").lstrip(".")).strip()
+        part = _BY_PREFIX.sub("", part.strip(" -–—·•:").lstrip(".")).strip()
         part = _TRAILING.sub("", part)
         words = part.split()
         # A name is 1–5 words, without digits (a date), not a newsroom or an agency desk.
@@ -204,7 +216,10 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, dict):
         if "Organization" in _types(value):
             return []
-        return person_names(value.get("name") if isinstance(value.get("name"), str) else None)
+        name = value.get("name")
+        if isinstance(name, list):  # "name": ["Dave Epstein"]
+            return [n for item in name if isinstance(item, str) for n in person_names(item)]
+        return person_names(name if isinstance(name, str) else None)
     return person_names(value if isinstance(value, str) else None)
 
 
@@ -217,10 +232,15 @@ def _referenced(value: Any, nodes: dict[str, dict[str, Any]]) -> Any:
     return value
 
 
-def _byline_authors(tree: HtmlElement) -> list[str]:
+def _byline_authors(tree: HtmlElement, sitename: str | None = None) -> list[str]:
+    # "Sarah Barnacle Worcester Telegram & Gazette": the outlet's name after the writer's.
+    site = re.sub(r"^the\s+", "", (sitename or "").strip(), flags=re.IGNORECASE)
+    outlet = re.compile(r"(?:\bthe\s+)?" + re.escape(site), re.IGNORECASE) if len(site) >= 4 else None
     for path in _BYLINE_PATHS:
         for element in tree.xpath(path)[:4]:
             text = element.get("content") or element.text_content()
+            if outlet is not None:
+                text = outlet.sub(",", text)
             if len(text) <= BYLINE_MAX_CHARS and (names := person_names(text)):
                 return names
     return []
@@ -319,24 +339,30 @@ def read_page_metadata(tree: HtmlElement) -> PageMetadata:
             break
     if modified is None:
         modified = next(filter(None, map(parse_date, meta_values(tree, MODIFIED_META_KEYS))), None)
+    sitename = sitename or next(
+        (v.lstrip("@") for v in meta_values(tree, SITENAME_META_KEYS) if not v.startswith("http")), None
+    )
+    # The outlet's own name in the author field is not an author: a source that names only the
+    # outlet ("author": {"@type": "Person", "name": "L'Opinion"}) gives way to the next one.
+    site_key = _key(sitename)
+
+    def people(names: list[str]) -> list[str]:
+        return [a for a in names if not site_key or _key(a) not in site_key and site_key not in _key(a)]
+
+    authors = people(authors)
     if not authors:
-        authors = next(filter(None, map(person_names, meta_values(tree, AUTHOR_META_KEYS))), [])
+        authors = next(filter(None, (people(person_names(v))
+                                     for v in meta_values(tree, AUTHOR_META_KEYS))), [])
     # Before the bylines in the markup: a page's first rel="author" may be a related story's.
-    authors = authors or referenced
+    authors = authors or people(referenced)
     if not authors:
-        authors = _byline_authors(tree)
+        authors = people(_byline_authors(tree, sitename))
     image = image or next(iter(meta_values(tree, ("og:image", "twitter:image"))), None)
     description = description or next(iter(meta_values(tree, ("og:description", "description"))), None)
     meta_title = next(iter(meta_values(tree, TITLE_META_KEYS)), None)
     if meta_title is None and (element := tree.find(".//title")) is not None:
         meta_title = _clean(element.text_content())
-    sitename = sitename or next(
-        (v.lstrip("@") for v in meta_values(tree, SITENAME_META_KEYS) if not v.startswith("http")), None
-    )
     sections = sections or meta_values(tree, SECTION_META_KEYS)[:1]
-    # The outlet's own name in the author field is not an author.
-    site_key = _key(sitename)
-    authors = [a for a in authors if not site_key or _key(a) not in site_key and site_key not in _key(a)]
     lang = tree.xpath("string(/html/@lang)") or tree.xpath("string(/html/@xml:lang)")
     html_lang = lang.strip().lower().replace("_", "-").split("-")[0] or None
     return PageMetadata(
