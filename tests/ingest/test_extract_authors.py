@@ -124,3 +124,15 @@ def test_a_json_ld_name_given_as_a_list() -> None:
              "author": [{"@type": "Person", "name": ["Salma Bennani"]}]}
     assert extract_article(_page(graph=graph), url="https://ex.ma/eco/tanger").authors == (
         "Salma Bennani",)
+
+
+@pytest.mark.parametrize(("ending", "names"), [
+    ("<p>Auteur : Karim Alami</p><p>Edition : S. Bennani</p>", ("Karim Alami",)),
+    ("<p>بقلم يوسف العلوي</p>", ("يوسف العلوي",)),
+    # A closing sentence that opens with a byline word is not a signature.
+    ("<p>Par ailleurs le port recrute.</p>", ()),
+    ("<p>By then, the quay was full.</p>", ()),
+])
+def test_a_signature_closing_the_text_names_the_author(ending: str, names: tuple[str, ...]) -> None:
+    html = _page(byline="").replace(b"</article>", ending.encode() + b"</article>")
+    assert extract_article(html, url="https://ex.ma/eco/tanger").authors == names

@@ -34,6 +34,7 @@ from akhbar.ingest.extract.metadata import (
     PageMetadata,
     choose_title,
     read_page_metadata,
+    signature_authors,
     strip_site_name,
 )
 from akhbar.ingest.extract.published import publication_date
@@ -316,7 +317,7 @@ def extract_article(
         text=text,
         html=_body_html(body),
         published=published,
-        authors=page.authors,
+        authors=page.authors or tuple(signature_authors(text)),
         image_url=urljoin(page_url, page.image) if page.image else None,
         language=_language(text, page.html_lang, languages),
         sitename=page.sitename or None,

@@ -209,6 +209,26 @@ def person_names(value: str | None) -> list[str]:
     return names
 
 
+# A signature closing the text: "Auteur : Kossivi Tiassou", "Par Salma Bennani", "بقلم يوسف العلوي".
+_SIGNATURE = re.compile(r"^(?:par|by|written by|auteure?s?\s*:|authors?\s*:|بقلم|الكاتبة?\s*:?)\s", re.IGNORECASE)
+SIGNATURE_MAX_CHARS = 60
+
+
+def signature_authors(text: str) -> list[str]:
+    """The people a text's last two paragraphs sign it with, when one is a short line that
+    starts with a byline word and names people whose names are capitalised (Latin script) or
+    Arabic: "Par ailleurs" or "By then" are not signatures."""
+    for paragraph in reversed(text.strip().split("\n\n")[-2:]):
+        line = " ".join(paragraph.split())
+        if len(line) > SIGNATURE_MAX_CHARS or not _SIGNATURE.match(line):
+            continue
+        names = person_names(line)
+        if names and all(len(n.split()) >= 2 and all(w[0].isalpha() and not w[0].islower()
+                                                      for w in n.split()) for n in names):
+            return names
+    return []
+
+
 def _names(value: Any) -> list[str]:
     """Person names from a JSON-LD ``author`` value (string, object or list of them)."""
     if isinstance(value, list):
