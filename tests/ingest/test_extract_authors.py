@@ -113,6 +113,11 @@ def test_an_author_field_naming_only_the_outlet_gives_way_to_the_byline() -> Non
     "<div class='byline'><span>Karim Alami</span><span>Le Courrier de Tanger</span></div>",
     # A link to a staff page.
     "<p><a href='https://ex.ma/fr/staff/karim-alami/'>Karim Alami</a></p>",
+    # The name's own element inside a byline block, the town and another outlet beside it.
+    "<div class='byline-section'><span class='author'><a href='/x'>Karim Alami</a>\n</span>"
+    "<span class='credit'>Tanger Hebdo</span></div>",
+    # A label in an element of its own.
+    "<div class='auteur'><span class='auteur-label'>Auteur</span> <span>Karim Alami</span></div>",
 ])
 def test_bylines_in_the_markup(byline: str) -> None:
     html = _page(byline=byline, site="Le Courrier de Tanger")

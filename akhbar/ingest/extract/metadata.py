@@ -58,7 +58,7 @@ _NOT_A_NAME = re.compile(
     r"envoy[ée]|agences?\b|agencies|no author|^author$|@|www\.|\.(?:com|net|org|fr|ma|dz|tn)\b|\(|^(?:afp|ap|aps|map|tap|reuters|mena|qna|wafa)$|التحرير|الهيئة|"
     r"المحرر|هيئة|وكالات|مراسل|\d|\s(?:says|said|writes|wrote|explique|déclare|affirme)$|"
     # Sponsors, a title in place of a name ("Money Reporter"), an outlet ("The Jersey Journal").
-    r"^(?:updated|published|posted|publi[ée]e?|mis à jour|modifi[ée]e?)\b|"
+    r"^(?:updated|published|posted|publi[ée]e?|mis à jour|modifi[ée]e?)\b|^(?:auteure?s?|authors?|par|by)$|"
     r"sponsor|collecti(?:f|ve)\b|^the\s|associated press|^[A-Z]{2,4}$|\b(?:times|news|network|press|media|online|reports?)\b|\b(?:reporter|correspondent|officer|editor|writer|columnist|"
     r"producer|director|chief|head of|journaliste|r[ée]dact(?:eur|rice)|chroniqueu(?:r|se))\b",
     re.IGNORECASE,
@@ -257,7 +257,12 @@ def _byline_authors(tree: HtmlElement, sitename: str | None = None) -> list[str]
     site = re.sub(r"^the\s+", "", (sitename or "").strip(), flags=re.IGNORECASE)
     outlet = re.compile(r"(?:\bthe\s+)?" + re.escape(site), re.IGNORECASE) if len(site) >= 4 else None
     for path in _BYLINE_PATHS:
-        for element in tree.xpath(path)[:4]:
+        found = tree.xpath(path)
+        # A byline block holds the name's element and the outlet's or the date's ("Jim Walsh"
+        # and "Cherry Hill Courier-Post"): the innermost matches are read first.
+        matched = set(found)
+        inner = [e for e in found if not any(d in matched for d in e.iterdescendants())]
+        for element in (inner + [e for e in found if e not in inner])[:4]:
             text = element.get("content") or element.text_content()
             if outlet is not None:
                 text = outlet.sub(",", text)
