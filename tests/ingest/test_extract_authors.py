@@ -46,6 +46,9 @@ BODY = "".join(
     ("En kiosques : juillet 2018", []),
     ("•Published December 22, 2023", []),
     ("Collectif", []),
+    # Credentials after the name go; capitals that are a surname stay.
+    ("Lauren Manaker MS", ["Lauren Manaker"]),
+    ("Jack MA", ["Jack MA"]),
 ])
 def test_bylines_give_names(byline: str, names: list[str]) -> None:
     assert person_names(byline) == names

@@ -65,6 +65,8 @@ _NOT_A_NAME = re.compile(
 )
 # A dangling conjunction ("Travis Andersen and": the second name is in another element).
 _TRAILING = re.compile(r"\s+(?:and|et|و)$")
+# Credentials after a name ("Lauren Manaker MS", "Jane Doe, PhD" is split at its comma).
+_CREDENTIALS = re.compile(r"(?:\s+(?:MS|MSc|MD|PhD|Ph\.D\.|RD|RDN|LD|MPH|MBA|RN|CPT|CSCS|JD)\.?)+$")
 _BY_PREFIX = re.compile(
     r"^(?:par|by|written by|écrit par|r[ée]dig[ée] par|auteure?s?|authors?|بقلم|كتب|كتبت|إعداد|اعداد|"
     r"الكاتبة?|المؤلف)\s*:?\s+", re.IGNORECASE)
@@ -201,7 +203,7 @@ def person_names(value: str | None) -> list[str]:
     names = []
     for part in re.split(r"\s*(?:[,;|/&\u060c]|\s+(?:et|and|و)\s+)\s*", value):
         part = _BY_PREFIX.sub("", part.strip(" -–—·•:").lstrip(".")).strip()
-        part = _TRAILING.sub("", part)
+        part = _CREDENTIALS.sub("", _TRAILING.sub("", part))
         words = part.split()
         # A name is 1–5 words, without digits (a date), not a newsroom or an agency desk.
         if part and 1 <= len(words) <= 5 and len(part) <= 60 and not _NOT_A_NAME.search(part):
