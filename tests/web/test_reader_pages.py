@@ -247,6 +247,8 @@ def test_story_page_is_a_finished_page(client, press):
     assert body.index('id="cov-fr"') < body.index('id="cov-ar"')
     heading = body.split('id="cov-fr"', 1)[1].split("</h2>", 1)[0]
     assert "Le Matin" in heading and "TSA Algérie" in heading
+    # Each name isolated: an Arabic edition's name and its outlets keep their order in a French page.
+    assert "<bdi>Le Matin</bdi>" in heading and '<bdi lang="fr">Français</bdi>' in heading
     assert body.count('class="card text"') == 3  # the copy folds under its original's card
     assert "repris par <bdi>L&#x27;Écho du Rif</bdi>" in body
     timeline = body.split('id="timeline-title"', 1)[1]
