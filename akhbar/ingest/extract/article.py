@@ -18,6 +18,7 @@ from trafilatura.xml import xmltotxt
 
 from akhbar.ingest.charset import detect_encoding
 from akhbar.ingest.errors import ExtractError
+from akhbar.ingest.extract.authors import signature_authors
 from akhbar.ingest.extract.body import (
     REFERENCE_MIN_CHARS,
     add_standfirst,
@@ -34,7 +35,6 @@ from akhbar.ingest.extract.metadata import (
     PageMetadata,
     choose_title,
     read_page_metadata,
-    signature_authors,
     strip_site_name,
 )
 from akhbar.ingest.extract.published import publication_date
