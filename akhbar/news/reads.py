@@ -68,11 +68,14 @@ def _spend(client: str, hour: datetime, article_id: int, limit: int) -> bool:
     """Take one click from a budget row (created at 1); False when it is spent. One UPDATE
     guarded by the limit, atomic on either engine: concurrent clicks never overspend."""
     budget = ReadBudget.objects.filter(client=client, hour=hour, article_id=article_id)
+    spend = budget.filter(count__lt=limit)
     for _ in range(2):
-        if budget.filter(count__lt=limit).update(count=F("count") + 1):
+        if spend.update(count=F("count") + 1):
             return True
         if budget.exists():
-            return False
+            # The row may have been created since the UPDATE looked: once more, now that it
+            # exists, a refusal means the budget is spent.
+            return bool(spend.update(count=F("count") + 1))
         try:
             with transaction.atomic():
                 ReadBudget.objects.create(client=client, hour=hour, article_id=article_id,
