@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -65,25 +64,22 @@ def within_rate(network: str, article_id: int, now: datetime | None = None) -> b
 
 
 def _spend(client: str, hour: datetime, article_id: int, limit: int) -> bool:
-    """Take one click from a budget row (created at 1); False when it is spent. One UPDATE
-    guarded by the limit, atomic on either engine: concurrent clicks never overspend."""
-    budget = ReadBudget.objects.filter(client=client, hour=hour, article_id=article_id)
-    spend = budget.filter(count__lt=limit)
-    for _ in range(2):
-        if spend.update(count=F("count") + 1):
-            return True
-        if budget.exists():
-            # The row may have been created since the UPDATE looked: once more, now that it
-            # exists, a refusal means the budget is spent.
-            return bool(spend.update(count=F("count") + 1))
-        try:
-            with transaction.atomic():
-                ReadBudget.objects.create(client=client, hour=hour, article_id=article_id,
-                                          count=1)
-            return limit >= 1
-        except IntegrityError:
-            continue  # another request created the row: spend from it
-    return False
+    """Take one click from a budget row; False when it is spent."""
+    return _add_one(ReadBudget, limit, client=client, hour=hour, article_id=article_id)
+
+
+def _add_one(model: type[Model], limit: int | None = None, **keys: object) -> bool:
+    """Add one to the ``count`` of model's row for keys, below limit if one is given; whether it
+    was added. The row is created at 0 when missing (INSERT … ON CONFLICT DO NOTHING), then one
+    UPDATE guarded by the limit decides: atomic on either engine, so concurrent requests never
+    lose a count nor overspend, whichever of them creates the row."""
+    rows = model._default_manager.filter(**keys)
+    if limit is not None:
+        rows = rows.filter(count__lt=limit)
+    if rows.update(count=F("count") + 1):
+        return True
+    model._default_manager.bulk_create([model(**keys, count=0)], ignore_conflicts=True)
+    return bool(rows.update(count=F("count") + 1))
 
 
 def record_read(article_id: int, now: datetime | None = None) -> bool:
@@ -91,17 +87,7 @@ def record_read(article_id: int, now: datetime | None = None) -> bool:
     article (nothing counted)."""
     if not Article.objects.filter(pk=article_id, hidden=False).exists():
         return False
-    hour = hour_of(now or timezone.now())
-    for _ in range(2):
-        if ReadCount.objects.filter(article_id=article_id, hour=hour).update(count=F("count") + 1):
-            return True
-        try:
-            with transaction.atomic():
-                ReadCount.objects.create(article_id=article_id, hour=hour, count=1)
-            return True
-        except IntegrityError:
-            continue  # another request created the hour's row: increment it
-    return False
+    return _add_one(ReadCount, article_id=article_id, hour=hour_of(now or timezone.now()))
 
 
 def prune_read_counts(now: datetime | None = None) -> int:
